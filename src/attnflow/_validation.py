@@ -1,0 +1,42 @@
+"""Argument checks shared across attnflow, with Keras-style messages.
+
+Every message reads "expected <what>. Received: <name>=<value>" so a user can
+see at once which argument is wrong and what they passed.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+
+def fail(expected: str, **received: Any) -> None:
+    """Raises ValueError("expected <expected>. Received: name=value, ...")."""
+    got = ", ".join(f"{name}={value!r}" for name, value in received.items())
+    raise ValueError(f"expected {expected}. Received: {got}")
+
+
+def check_positive_int(name: str, value: Any, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        fail(f"{name} to be a positive integer", **{name: value})
+
+
+def check_rate(name: str, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        fail(f"{name} to be a float in [0, 1)", **{name: value})
+    if not 0.0 <= float(value) < 1.0:
+        fail(f"{name} in [0, 1)", **{name: value})
+
+
+def check_choice(name: str, value: Any, choices: Iterable[str]) -> None:
+    choices = tuple(choices)
+    if value not in choices:
+        fail(f"{name} to be one of {choices}", **{name: value})
+
+
+def check_seed(value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        fail("seed to be None or a non-negative integer", seed=value)

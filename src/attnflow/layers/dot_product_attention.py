@@ -1,0 +1,139 @@
+"""DotProductAttention: Luong attention, interchangeable with keras.layers.Attention."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from attnflow._validation import check_choice, check_rate, check_seed, fail
+from attnflow.layers._masking import merge_attention_masks, zero_padded_queries
+from attnflow.ops import dot_product_attention
+from attnflow.ops.attention import IMPLEMENTATIONS
+
+SCORES = ("dot", "general", "scaled_dot")
+
+
+@keras.saving.register_keras_serializable(package="attnflow")
+class DotProductAttention(keras.layers.Layer):
+    """Luong-style dot-product attention over [B, T, D] sequences.
+
+    Scores are q . k ("dot"), q W_a k ("general", with a learned W_a of shape
+    [Dq, Dk]) or q . k / sqrt(D) ("scaled_dot"). With score="dot" the outputs
+    and weights equal `keras.layers.Attention()`'s, and the layer can be
+    called the same way, on a list `[query, value]` or `[query, value, key]`.
+
+    Args:
+        score: "dot" (default), "general" or "scaled_dot".
+        dropout: dropout rate on the attention weights (default 0.0).
+        seed: seed of the dropout (default None).
+        kernel_initializer: initializer of W_a for score="general"
+            (default "glorot_uniform").
+        implementation: kernel choice for `dot_product_attention` ("auto").
+
+    Call arguments:
+        query: [B, Tq, Dq], or a list [query, value] / [query, value, key].
+        value: [B, Tk, Dv].
+        key: [B, Tk, Dk] (default: value).
+        query_mask: [B, Tq]; outputs of padded queries are 0 (weights are
+            kept, as in keras.layers.Attention). Default: the Keras mask.
+        value_mask, key_mask: [B, Tk]; padded keys get weight 0.
+        attention_mask: [B, Tq, Tk], True = may attend.
+        mask: a list [query_mask, value_mask], as keras.layers.Attention takes.
+        use_causal_mask: causal mask aligned to the bottom-right.
+        return_attention_scores: also return the weights (default False).
+        training: whether dropout is applied.
+
+    Returns:
+        context [B, Tq, Dv], and with `return_attention_scores` the weights
+        [B, Tq, Tk] (float32 under mixed precision).
+
+    Example:
+        >>> layer = DotProductAttention(score="scaled_dot")
+        >>> q, v = keras.random.normal((2, 3, 8)), keras.random.normal((2, 4, 8))
+        >>> context, weights = layer(q, v, return_attention_scores=True)
+        >>> context.shape, weights.shape
+        (TensorShape([2, 3, 8]), TensorShape([2, 3, 4]))
+    """
+
+    def __init__(self, score: str = "dot", dropout: float = 0.0, seed: int | None = None,
+                 kernel_initializer="glorot_uniform", implementation: str = "auto", **kwargs):
+        check_choice("score", score, SCORES)
+        check_rate("dropout", dropout)
+        check_seed(seed)
+        check_choice("implementation", implementation, IMPLEMENTATIONS)
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.score = score
+        self.dropout = dropout
+        self.seed = seed
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.implementation = implementation
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def build(self, query_shape, value_shape=None, key_shape=None):
+        query_shape, value_shape, key_shape = _unpack_shapes(query_shape, value_shape, key_shape)
+        if self.score == "general":
+            self.kernel = self.add_weight(
+                name="kernel", shape=(query_shape[-1], key_shape[-1]),
+                initializer=self.kernel_initializer)
+        elif query_shape[-1] is not None and key_shape[-1] is not None and query_shape[-1] != key_shape[-1]:
+            fail(f'query and key of the same depth with score="{self.score}" (or score="general")',
+                 query_shape=tuple(query_shape), key_shape=tuple(key_shape))
+
+    def call(self, query, value=None, key=None, query_mask=None, value_mask=None, key_mask=None,
+             attention_mask=None, mask=None, use_causal_mask=False,
+             return_attention_scores=False, training=None):
+        if isinstance(query, (list, tuple)):
+            query, value, key = _unpack_inputs(query)
+            if mask is not None:
+                query_mask, value_mask = mask[0], mask[1]
+        key = value if key is None else key
+        merged = merge_attention_masks(value_mask=value_mask, key_mask=key_mask,
+                                       attention_mask=attention_mask)
+        if self.score == "general":
+            query = tf.matmul(query, tf.cast(self.kernel, query.dtype))  # [B, Tq, Dk]
+        result = dot_product_attention(
+            query[:, None], key[:, None], value[:, None], mask=merged,  # [B, 1, T, D]
+            scale=None if self.score == "scaled_dot" else 1.0, is_causal=use_causal_mask,
+            dropout_rate=self.dropout, training=bool(training), seed=self.seed_generator,
+            return_weights=return_attention_scores, implementation=self.implementation)
+        context, weights = result if return_attention_scores else (result, None)
+        context = zero_padded_queries(context[:, 0], query_mask)  # [B, Tq, Dv]
+        if return_attention_scores:
+            return context, weights[:, 0]  # weights: [B, Tq, Tk]
+        return context
+
+    def compute_mask(self, query, previous_mask=None):
+        if isinstance(previous_mask, (list, tuple)):
+            return previous_mask[0]
+        return previous_mask
+
+    def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
+        query_shape, value_shape, _ = _unpack_shapes(query_shape, value_shape, key_shape)
+        return (*query_shape[:-1], value_shape[-1])
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "score": self.score,
+            "dropout": self.dropout,
+            "seed": self.seed,
+            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+            "implementation": self.implementation,
+        }
+
+
+def _unpack_inputs(inputs):
+    if len(inputs) not in (2, 3):
+        fail("a list [query, value] or [query, value, key]", inputs=f"a list of {len(inputs)}")
+    query, value, key = (*inputs, None)[:3]
+    return query, value, key
+
+
+def _unpack_shapes(query_shape, value_shape, key_shape):
+    if value_shape is None and query_shape and isinstance(query_shape[0], (list, tuple)):
+        query_shape, value_shape, key_shape = _unpack_inputs(list(query_shape))
+    if value_shape is None:
+        fail("a value tensor", value=None)
+    key_shape = value_shape if key_shape is None else key_shape
+    return tuple(query_shape), tuple(value_shape), tuple(key_shape)

@@ -1,0 +1,229 @@
+"""MultiHeadAttention: a drop-in for `keras.layers.MultiHeadAttention`."""
+
+from __future__ import annotations
+
+import math
+
+import keras
+import tensorflow as tf
+
+from attnflow._validation import check_choice, check_positive_int, check_rate, check_seed, fail
+from attnflow.layers._masking import merge_attention_masks
+from attnflow.ops import dot_product_attention
+from attnflow.ops.attention import IMPLEMENTATIONS
+
+
+@keras.saving.register_keras_serializable(package="attnflow")
+class MultiHeadAttention(keras.layers.Layer):
+    """Multi-head attention (Vaswani et al., 2017) on attnflow's kernel.
+
+    Takes the constructor and call arguments of `keras.layers.MultiHeadAttention`
+    and holds weights of the same shapes in the same order (query, key, value
+    and output projections, each kernel then bias), so
+    `ours.set_weights(theirs.get_weights())` gives the same outputs. The
+    attention itself runs in `attnflow.ops.dot_product_attention`
+    ([B, H, T, D] layout, masked softmax in float32, chunked on long inputs).
+
+    Args:
+        num_heads: number of attention heads H.
+        key_dim: size of each head for query and key.
+        value_dim: size of each head for value (default: key_dim).
+        dropout: dropout rate on the attention weights (default 0.0).
+        use_bias: whether the projections use biases (default True).
+        output_shape: last dimension(s) of the output (default: the query's
+            last dimension).
+        attention_axes: only None (attend over axis 1 of [B, T, dim] inputs)
+            is supported.
+        kernel_initializer, bias_initializer, kernel_regularizer,
+        bias_regularizer, activity_regularizer, kernel_constraint,
+        bias_constraint: as in `keras.layers.Dense`, for every projection.
+        seed: seed of the dropout (default None).
+        implementation: kernel choice passed to `dot_product_attention`:
+            "auto" (default), "full" or "chunked".
+
+    Call arguments:
+        query: [B, Tq, dim].
+        value: [B, Tk, dim_v].
+        key: [B, Tk, dim_k] (default: value).
+        query_mask: [B, Tq] bool; default: the Keras mask of `query`.
+            Padded query rows attend to nothing.
+        value_mask, key_mask: [B, Tk] bool; default: the Keras masks.
+        attention_mask: [B, Tq, Tk] or [B, H, Tq, Tk], True = may attend.
+        return_attention_scores: also return the weights (default False).
+        training: whether dropout is applied.
+        use_causal_mask: apply a causal mask. attnflow aligns it to the
+            bottom-right (query i sees keys 0 .. Tk - Tq + i); Keras aligns it
+            to the top-left. The two agree when Tq == Tk.
+
+    Returns:
+        output [B, Tq, output_shape], and with `return_attention_scores`
+        the weights [B, H, Tq, Tk] (float32 under mixed precision).
+
+    Example:
+        >>> layer = MultiHeadAttention(num_heads=2, key_dim=8)
+        >>> x = keras.random.normal((2, 5, 16))
+        >>> out, weights = layer(x, x, return_attention_scores=True)
+        >>> out.shape, weights.shape
+        (TensorShape([2, 5, 16]), TensorShape([2, 2, 5, 5]))
+    """
+
+    def __init__(
+        self,
+        num_heads: int,
+        key_dim: int,
+        value_dim: int | None = None,
+        dropout: float = 0.0,
+        use_bias: bool = True,
+        output_shape=None,
+        attention_axes=None,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        activity_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
+        seed: int | None = None,
+        implementation: str = "auto",
+        **kwargs,
+    ):
+        check_positive_int("num_heads", num_heads)
+        check_positive_int("key_dim", key_dim)
+        check_positive_int("value_dim", value_dim, allow_none=True)
+        check_rate("dropout", dropout)
+        check_seed(seed)
+        check_choice("implementation", implementation, IMPLEMENTATIONS)
+        if attention_axes not in (None, 1, (1,), [1], -2, (-2,), [-2]):
+            fail("attention_axes=None (attention over axis 1 of [B, T, dim] inputs)",
+                 attention_axes=attention_axes)
+        if isinstance(output_shape, int):
+            output_shape = (output_shape,)
+        if output_shape is not None:
+            output_shape = tuple(output_shape)
+            if not output_shape or not all(isinstance(d, int) and d > 0 for d in output_shape):
+                fail("output_shape to be a positive int or a tuple of them", output_shape=output_shape)
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.num_heads = num_heads
+        self.key_dim = key_dim
+        self.value_dim = value_dim or key_dim
+        self.dropout = dropout
+        self.use_bias = use_bias
+        self.output_shape_ = output_shape
+        self.attention_axes = None
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.bias_initializer = keras.initializers.get(bias_initializer)
+        self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
+        self.bias_regularizer = keras.regularizers.get(bias_regularizer)
+        # As in Keras, the activity regularizer applies to each projection.
+        self.projection_activity_regularizer = keras.regularizers.get(activity_regularizer)
+        self.kernel_constraint = keras.constraints.get(kernel_constraint)
+        self.bias_constraint = keras.constraints.get(bias_constraint)
+        self.seed = seed
+        self.implementation = implementation
+        self.seed_generator = keras.random.SeedGenerator(seed)
+
+    def build(self, query_shape, value_shape, key_shape=None):
+        key_shape = value_shape if key_shape is None else key_shape
+        for name, shape in (("query", query_shape), ("value", value_shape), ("key", key_shape)):
+            if len(shape) != 3:
+                fail(f"{name} of rank 3 [B, T, dim]", **{f"{name}_shape": tuple(shape)})
+        if key_shape[1] is not None and value_shape[1] is not None and key_shape[1] != value_shape[1]:
+            fail("key and value of the same length",
+                 key_shape=tuple(key_shape), value_shape=tuple(value_shape))
+        heads_bias = "de" if self.use_bias else None
+        self.query_dense = self._projection("abc,cde->abde", (None, self.num_heads, self.key_dim), heads_bias, "query")
+        self.query_dense.build(query_shape)
+        self.key_dense = self._projection("abc,cde->abde", (None, self.num_heads, self.key_dim), heads_bias, "key")
+        self.key_dense.build(key_shape)
+        self.value_dense = self._projection("abc,cde->abde", (None, self.num_heads, self.value_dim), heads_bias, "value")
+        self.value_dense.build(value_shape)
+        out_dims = self.output_shape_ or (query_shape[-1],)
+        out_letters = "efgh"[: len(out_dims)]
+        self.output_dense = self._projection(
+            f"abcd,cd{out_letters}->ab{out_letters}", (None, *out_dims),
+            out_letters if self.use_bias else None, "attention_output")
+        self.output_dense.build((query_shape[0], query_shape[1], self.num_heads, self.value_dim))
+        self._inverse_sqrt_key_dim = 1.0 / math.sqrt(float(self.key_dim))
+
+    def _projection(self, equation, output_shape, bias_axes, name):
+        # A fresh initializer per projection, so that seeded initializers do
+        # not give every projection the same values.
+        def fresh(initializer):
+            return initializer.__class__.from_config(initializer.get_config())
+
+        return keras.layers.EinsumDense(
+            equation,
+            output_shape=output_shape,
+            bias_axes=bias_axes,
+            kernel_initializer=fresh(self.kernel_initializer),
+            bias_initializer=fresh(self.bias_initializer),
+            kernel_regularizer=self.kernel_regularizer,
+            bias_regularizer=self.bias_regularizer,
+            activity_regularizer=self.projection_activity_regularizer,
+            kernel_constraint=self.kernel_constraint,
+            bias_constraint=self.bias_constraint,
+            dtype=self.dtype_policy,
+            name=name,
+        )
+
+    def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
+             attention_mask=None, return_attention_scores=False, training=None,
+             use_causal_mask=False):
+        key = value if key is None else key
+        mask = merge_attention_masks(query_mask=query_mask, value_mask=value_mask,
+                                     key_mask=key_mask, attention_mask=attention_mask)
+        # tf.identity drops the Keras masks, which the projections do not take.
+        query = self._split_heads(self.query_dense(tf.identity(query)))  # [B, H, Tq, Dk]
+        key = self._split_heads(self.key_dense(tf.identity(key)))  # [B, H, Tk, Dk]
+        value = self._split_heads(self.value_dense(tf.identity(value)))  # [B, H, Tk, Dv]
+        result = dot_product_attention(
+            query, key, value, mask=mask, scale=self._inverse_sqrt_key_dim,
+            is_causal=use_causal_mask, dropout_rate=self.dropout, training=bool(training),
+            seed=self.seed_generator, return_weights=return_attention_scores,
+            implementation=self.implementation)
+        attended, weights = result if return_attention_scores else (result, None)
+        attended = tf.transpose(attended, [0, 2, 1, 3])  # [B, Tq, H, Dv]
+        output = self.output_dense(attended)  # [B, Tq, *output_shape]
+        if return_attention_scores:
+            return output, weights  # weights: [B, H, Tq, Tk]
+        return output
+
+    @staticmethod
+    def _split_heads(tensor):
+        return tf.transpose(tensor, [0, 2, 1, 3])  # [B, T, H, D] -> [B, H, T, D]
+
+    def compute_output_shape(self, query_shape, value_shape, key_shape=None):
+        out_dims = self.output_shape_ or (query_shape[-1],)
+        return (*query_shape[:-1], *out_dims)
+
+    def compute_output_spec(self, query, value, key=None, return_attention_scores=False, **kwargs):
+        output = keras.KerasTensor(
+            self.compute_output_shape(query.shape, value.shape), dtype=self.compute_dtype)
+        if not return_attention_scores:
+            return output
+        weights_dtype = "float32" if self.compute_dtype in ("float16", "bfloat16") else self.compute_dtype
+        weights = keras.KerasTensor(
+            (query.shape[0], self.num_heads, query.shape[1], value.shape[1]), dtype=weights_dtype)
+        return output, weights
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "num_heads": self.num_heads,
+            "key_dim": self.key_dim,
+            "value_dim": self.value_dim,
+            "dropout": self.dropout,
+            "use_bias": self.use_bias,
+            "output_shape": self.output_shape_,
+            "attention_axes": self.attention_axes,
+            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+            "bias_initializer": keras.initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": keras.regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": keras.regularizers.serialize(self.projection_activity_regularizer),
+            "kernel_constraint": keras.constraints.serialize(self.kernel_constraint),
+            "bias_constraint": keras.constraints.serialize(self.bias_constraint),
+            "seed": self.seed,
+            "implementation": self.implementation,
+        }

@@ -1,0 +1,161 @@
+"""`dot_product_attention`: the one fused attention kernel of attnflow.
+
+softmax(Q K^T * scale + bias, masked) V over [B, H, T, D] tensors. Every
+layer that attends by dot product calls this function, so masking, precision
+and speed are decided here once.
+"""
+
+from __future__ import annotations
+
+import math
+
+import tensorflow as tf
+
+from attnflow._validation import check_choice, check_positive_int, check_rate, fail
+from attnflow.ops.chunked import chunked_attention
+from attnflow.ops.masks import as_bool_mask, causal_mask, combine_masks
+from attnflow.ops.scores import scaled_dot_scores
+from attnflow.ops.weights import masked_softmax, weighted_sum, weights_dropout
+
+IMPLEMENTATIONS = ("auto", "full", "chunked")
+
+# "auto" switches to the chunked kernel once the score matrix of one batch
+# element and head would exceed this many entries (4096 x 4096), unless the
+# weights are asked for.
+AUTO_CHUNK_THRESHOLD = 4096 * 4096
+DEFAULT_CHUNK_SIZE = 512
+
+
+def dot_product_attention(
+    query,
+    key,
+    value,
+    *,
+    mask=None,
+    bias=None,
+    scale: float | None = None,
+    is_causal: bool = False,
+    dropout_rate: float = 0.0,
+    training: bool = False,
+    seed=None,
+    return_weights: bool = False,
+    implementation: str = "auto",
+    chunk_size: int | None = None,
+):
+    """Scaled dot-product attention over [B, H, T, D] tensors.
+
+    Args:
+        query: [B, H, Tq, D].
+        key: [B, H, Tk, D].
+        value: [B, H, Tk, Dv].
+        mask: optional, broadcastable to [B, H, Tq, Tk] with NumPy rules
+            (so [Tq, Tk], [B, 1, 1, Tk], [B, 1, Tq, Tk], ...); True = may
+            attend; int/float masks are cast to bool (nonzero = True).
+        bias: optional float tensor broadcastable to [B, H, Tq, Tk], added to
+            the scaled scores before masking.
+        scale: multiplier of the scores; default 1/sqrt(D).
+        is_causal: apply the bottom-right aligned causal mask (query i sees
+            keys 0 .. Tk - Tq + i), combined with `mask`.
+        dropout_rate: dropout on the attention weights, only when `training`.
+        training: whether dropout is applied.
+        seed: int or `keras.random.SeedGenerator` for the dropout.
+        return_weights: also return the attention weights (before dropout).
+        implementation: "full" materializes the [B, H, Tq, Tk] scores;
+            "chunked" runs an online softmax over key blocks; "auto" (default)
+            picks "chunked" for large score matrices unless weights are asked
+            for. Asking "chunked" for weights raises ValueError.
+        chunk_size: key block size of the chunked kernel (default 512).
+
+    Returns:
+        output [B, H, Tq, Dv] in the query's dtype, and with
+        `return_weights=True` also weights [B, H, Tq, Tk], float32 under
+        mixed precision. Rows with no key to attend to give weights 0 and
+        output 0.
+    """
+    query, key, value = (tf.convert_to_tensor(t) for t in (query, key, value))
+    _check_arguments(query, key, value, dropout_rate, implementation, chunk_size)
+    if scale is None:
+        scale = 1.0 / math.sqrt(query.shape[-1])
+    mask = _prepare_mask(mask, query, key)
+    if bias is not None:
+        bias = tf.convert_to_tensor(bias)
+        _check_broadcastable("bias", bias, query, key)
+
+    implementation = _resolve_implementation(implementation, query, key, return_weights)
+    if implementation == "chunked":
+        if return_weights:
+            fail('implementation="full" or "auto" when return_weights=True (the chunked '
+                 "kernel never materializes the weights)", implementation="chunked")
+        return chunked_attention(
+            query, key, value, mask=mask, bias=bias, scale=scale, is_causal=is_causal,
+            dropout_rate=dropout_rate if training else 0.0, seed=seed,
+            chunk_size=chunk_size or DEFAULT_CHUNK_SIZE)
+
+    if is_causal:
+        mask = combine_masks(mask, causal_mask(tf.shape(query)[2], tf.shape(key)[2]))
+    scores = scaled_dot_scores(query, key, scale)  # [B, H, Tq, Tk]
+    weights = masked_softmax(scores, mask, bias)  # [B, H, Tq, Tk]
+    dropped = weights_dropout(weights, dropout_rate, seed) if training else weights
+    output = weighted_sum(dropped, value)  # [B, H, Tq, Dv]
+    if return_weights:
+        return output, weights
+    return output
+
+
+def _resolve_implementation(implementation, query, key, return_weights) -> str:
+    if implementation != "auto":
+        return implementation
+    if return_weights:
+        return "full"
+    q_len, k_len = query.shape[2], key.shape[2]
+    if q_len is None or k_len is None:
+        return "full"
+    return "chunked" if q_len * k_len > AUTO_CHUNK_THRESHOLD else "full"
+
+
+def _check_arguments(query, key, value, dropout_rate, implementation, chunk_size) -> None:
+    for name, tensor in (("query", query), ("key", key), ("value", value)):
+        if tensor.shape.rank != 4:
+            fail(f"{name} of rank 4 [B, H, T, D]", **{f"{name}.shape": tuple(tensor.shape)})
+        if not tensor.dtype.is_floating:
+            fail(f"{name} of a float dtype", **{f"{name}.dtype": tensor.dtype.name})
+    if not (query.dtype == key.dtype == value.dtype):
+        fail("query, key and value of one dtype",
+             dtypes=(query.dtype.name, key.dtype.name, value.dtype.name))
+    if _differ(query.shape[-1], key.shape[-1]):
+        fail("query and key with the same depth D",
+             shapes=(tuple(query.shape), tuple(key.shape)))
+    if _differ(key.shape[2], value.shape[2]):
+        fail("key and value with the same length Tk",
+             shapes=(tuple(key.shape), tuple(value.shape)))
+    for axis, axis_name in ((0, "batch B"), (1, "heads H")):
+        sizes = {t.shape[axis] for t in (query, key, value)} - {None}
+        if len(sizes) > 1:
+            fail(f"query, key and value with the same {axis_name}",
+                 shapes=(tuple(query.shape), tuple(key.shape), tuple(value.shape)))
+    check_rate("dropout_rate", dropout_rate)
+    check_choice("implementation", implementation, IMPLEMENTATIONS)
+    check_positive_int("chunk_size", chunk_size, allow_none=True)
+
+
+def _differ(a, b) -> bool:
+    return a is not None and b is not None and a != b
+
+
+def _prepare_mask(mask, query, key):
+    if mask is None:
+        return None
+    mask = as_bool_mask(mask)
+    _check_broadcastable("mask", mask, query, key)
+    return mask
+
+
+def _check_broadcastable(name, tensor, query, key) -> None:
+    target = (query.shape[0], query.shape[1], query.shape[2], key.shape[2])
+    shape = tuple(tensor.shape)
+    ok = len(shape) <= 4 and all(
+        size is None or want is None or size in (1, want)
+        for size, want in zip(reversed(shape), reversed(target)))
+    if not ok:
+        fail(f"{name} broadcastable to [B, H, Tq, Tk] = {list(target)}",
+             **{f"{name}.shape": shape})

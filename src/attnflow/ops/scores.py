@@ -1,0 +1,50 @@
+"""Attention score functions: how much each query matches each key.
+
+All take queries [..., Tq, Dq] and keys [..., Tk, Dk] and return scores
+[..., Tq, Tk] in the inputs' dtype. Masking and normalisation are not done
+here: see `attnflow.ops.masked_softmax`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import tensorflow as tf
+
+
+def dot_scores(query, key) -> tf.Tensor:
+    """Luong "dot": q . k.  [..., Tq, D] x [..., Tk, D] -> [..., Tq, Tk]."""
+    return tf.matmul(query, key, transpose_b=True)  # [..., Tq, Tk]
+
+
+def scaled_dot_scores(query, key, scale=None) -> tf.Tensor:
+    """Scaled dot product: (q . k) * scale, scale defaulting to 1/sqrt(D).
+
+    The scale is applied to the queries (Tq * D multiplies) rather than to the
+    scores (Tq * Tk multiplies).
+    """
+    if scale is None:
+        scale = 1.0 / math.sqrt(query.shape[-1])
+    query = query * tf.cast(scale, query.dtype)  # [..., Tq, D]
+    return dot_scores(query, key)  # [..., Tq, Tk]
+
+
+def general_scores(query, key, kernel) -> tf.Tensor:
+    """Luong "general": q W_a k^T with a learned W_a of shape [Dq, Dk]."""
+    projected = tf.matmul(query, tf.cast(kernel, query.dtype))  # [..., Tq, Dk]
+    return dot_scores(projected, key)  # [..., Tq, Tk]
+
+
+def additive_scores(query, key, attention_vector) -> tf.Tensor:
+    """Bahdanau / "concat": v^T tanh(q + k) for already projected q and k.
+
+    Args:
+        query: W2 q, shape [..., Tq, U].
+        key: W1 k, shape [..., Tk, U].
+        attention_vector: v, shape [U].
+
+    Returns:
+        Scores [..., Tq, Tk].
+    """
+    hidden = tf.tanh(query[..., :, None, :] + key[..., None, :, :])  # [..., Tq, Tk, U]
+    return tf.tensordot(hidden, tf.cast(attention_vector, hidden.dtype), axes=[[-1], [0]])  # [..., Tq, Tk]
