@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.attnflow-installed
-EXTRAS ?= dev
+EXTRAS ?= all,dev
 PYTEST_ARGS ?= -n 2
 
 .PHONY: install demo test test-slow bench clean
