@@ -25,7 +25,10 @@ def scaled_dot_scores(query, key, scale=None) -> tf.Tensor:
     """
     if scale is None:
         scale = 1.0 / math.sqrt(query.shape[-1])
-    query = query * tf.cast(scale, query.dtype)  # [..., Tq, D]
+    # dtype_hint keeps a Python float exact in float64 (tf.cast alone would
+    # round it through float32 first).
+    scale = tf.cast(tf.convert_to_tensor(scale, dtype_hint=query.dtype), query.dtype)
+    query = query * scale  # [..., Tq, D]
     return dot_scores(query, key)  # [..., Tq, Tk]
 
 
