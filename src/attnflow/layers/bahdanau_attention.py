@@ -8,6 +8,7 @@ import tensorflow as tf
 from attnflow._validation import check_positive_int, check_rate, check_seed, fail
 from attnflow.layers._masking import merge_attention_masks, zero_padded_queries
 from attnflow.ops import additive_scores, causal_mask, combine_masks, masked_softmax, weighted_sum, weights_dropout
+from attnflow.ops.weights import softmax_dtype
 
 
 @keras.saving.register_keras_serializable(package="attnflow")
@@ -101,8 +102,9 @@ class BahdanauAttention(keras.layers.Layer):
             query = query[:, None, :]  # [B, 1, Dq]
             if attention_mask is not None and len(attention_mask.shape) == 2:
                 attention_mask = attention_mask[:, None, :]  # [B, 1, Tk]
-        mask = merge_attention_masks(value_mask=value_mask, key_mask=key_mask,
-                                     attention_mask=attention_mask)
+        mask = merge_attention_masks(query=query, key=key, query_mask=query_mask,
+                                     value_mask=value_mask, key_mask=key_mask,
+                                     attention_mask=attention_mask, mask_queries=False)
         if mask is not None:
             mask = mask[:, 0]  # [B, Tq|1, Tk]
         if use_causal_mask:
@@ -127,6 +129,15 @@ class BahdanauAttention(keras.layers.Layer):
 
     def compute_output_shape(self, query_shape, value_shape, key_shape=None):
         return (*query_shape[:-1], value_shape[-1])
+
+    def compute_output_spec(self, query, value, key=None, return_attention_scores=False, **kwargs):
+        output = keras.KerasTensor(self.compute_output_shape(query.shape, value.shape),
+                                   dtype=self.compute_dtype)
+        if not return_attention_scores:
+            return output
+        weights_dtype = softmax_dtype(tf.as_dtype(self.compute_dtype)).name
+        weights = keras.KerasTensor((*query.shape[:-1], value.shape[1]), dtype=weights_dtype)  # [B, (Tq,) Tk]
+        return output, weights
 
     def get_config(self):
         return {

@@ -9,6 +9,7 @@ from attnflow._validation import check_choice, check_rate, check_seed, fail
 from attnflow.layers._masking import merge_attention_masks, zero_padded_queries
 from attnflow.ops import dot_product_attention
 from attnflow.ops.attention import IMPLEMENTATIONS
+from attnflow.ops.weights import softmax_dtype
 
 SCORES = ("dot", "general", "scaled_dot")
 
@@ -88,8 +89,9 @@ class DotProductAttention(keras.layers.Layer):
             if mask is not None:
                 query_mask, value_mask = mask[0], mask[1]
         key = value if key is None else key
-        merged = merge_attention_masks(value_mask=value_mask, key_mask=key_mask,
-                                       attention_mask=attention_mask)
+        merged = merge_attention_masks(query=query, key=key, query_mask=query_mask,
+                                       value_mask=value_mask, key_mask=key_mask,
+                                       attention_mask=attention_mask, mask_queries=False)
         if self.score == "general":
             query = tf.matmul(query, tf.cast(self.kernel, query.dtype))  # [B, Tq, Dk]
         result = dot_product_attention(
@@ -111,6 +113,17 @@ class DotProductAttention(keras.layers.Layer):
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         query_shape, value_shape, _ = _unpack_shapes(query_shape, value_shape, key_shape)
         return (*query_shape[:-1], value_shape[-1])
+
+    def compute_output_spec(self, query, value=None, key=None, return_attention_scores=False, **kwargs):
+        if isinstance(query, (list, tuple)):
+            query, value, key = _unpack_inputs(query)
+        output = keras.KerasTensor(self.compute_output_shape(query.shape, value.shape),
+                                   dtype=self.compute_dtype)
+        if not return_attention_scores:
+            return output
+        weights_dtype = softmax_dtype(tf.as_dtype(self.compute_dtype)).name
+        weights = keras.KerasTensor((*query.shape[:-1], value.shape[1]), dtype=weights_dtype)  # [B, Tq, Tk]
+        return output, weights
 
     def get_config(self):
         return {
