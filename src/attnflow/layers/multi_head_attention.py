@@ -171,7 +171,8 @@ class MultiHeadAttention(keras.layers.Layer):
              attention_mask=None, return_attention_scores=False, training=None,
              use_causal_mask=False):
         key = value if key is None else key
-        mask = merge_attention_masks(query_mask=query_mask, value_mask=value_mask,
+        mask = merge_attention_masks(query=query, key=key, num_heads=self.num_heads,
+                                     query_mask=query_mask, value_mask=value_mask,
                                      key_mask=key_mask, attention_mask=attention_mask)
         # tf.identity drops the Keras masks, which the projections do not take.
         query = self._split_heads(self.query_dense(tf.identity(query)))  # [B, H, Tq, Dk]
