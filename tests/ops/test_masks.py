@@ -31,11 +31,22 @@ def test_padding_mask_from_ids_with_pad_id():
     np.testing.assert_array_equal(ops.padding_mask(ids, pad_id=-1).numpy(), [[1, 0, 0], [1, 1, 0]])
 
 
+def test_padding_mask_takes_numpy_and_tensor_max_len():
+    lengths = np.array([1, 3])
+    expected = [[1, 0, 0, 0], [1, 1, 1, 0]]
+    np.testing.assert_array_equal(ops.padding_mask(lengths, max_len=np.int64(4)).numpy(), expected)
+    # Inside a model the length comes from the data: tf.shape(ids)[1].
+    fn = tf.function(lambda lengths, ids: ops.padding_mask(lengths, max_len=tf.shape(ids)[1]))
+    np.testing.assert_array_equal(fn(tf.constant(lengths), tf.zeros((2, 4))).numpy(), expected)
+
+
 @pytest.mark.parametrize("args, kwargs, name", [
     ((np.array([1.0, 2.0]),), {}, "lengths_or_ids"),
     ((np.zeros((2, 3, 4), np.int32),), {}, "lengths_or_ids"),
     ((np.zeros((2, 3), np.int32),), {"max_len": 3}, "max_len"),
     ((np.array([1, 2]),), {"max_len": -1}, "max_len"),
+    ((np.array([1, 2]),), {"max_len": 2.5}, "max_len"),
+    ((np.array([1, 2]),), {"max_len": True}, "max_len"),
 ])
 def test_padding_mask_rejects_bad_arguments(args, kwargs, name):
     with pytest.raises(ValueError, match=f"Received: {name}="):
@@ -62,9 +73,10 @@ def test_causal_mask_with_tensor_lengths_in_tf_function():
     np.testing.assert_array_equal(fn(tf.constant(3), tf.constant(4)).numpy(), ref.causal_mask(3, 4))
 
 
-@pytest.mark.parametrize("kwargs, name", [({"q_len": -1}, "q_len"), ({"q_len": 2, "k_len": -3}, "k_len")])
+@pytest.mark.parametrize("kwargs, name", [({"q_len": -1}, "q_len"), ({"q_len": 2, "k_len": -3}, "k_len"),
+                                          ({"q_len": np.int64(-2)}, "q_len")])
 def test_causal_mask_rejects_negative_lengths(kwargs, name):
-    with pytest.raises(ValueError, match=f"Received: {name}=-"):
+    with pytest.raises(ValueError, match=f"Received: {name}="):
         ops.causal_mask(**kwargs)
 
 

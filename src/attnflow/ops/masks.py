@@ -8,6 +8,8 @@ Every mask in attnflow follows one convention: boolean, broadcastable to
 
 from __future__ import annotations
 
+import numbers
+
 import tensorflow as tf
 
 from attnflow._validation import fail
@@ -40,7 +42,8 @@ def padding_mask(lengths_or_ids, max_len=None, pad_id: int = 0) -> tf.Tensor:
         fail("integer lengths [B] or token ids [B, T]", lengths_or_ids=f"dtype {values.dtype.name}")
     rank = values.shape.rank
     if rank == 1:
-        if max_len is not None and (isinstance(max_len, bool) or not isinstance(max_len, int) or max_len < 0):
+        # A tensor max_len (e.g. tf.shape(ids)[1] inside a model) is checked by TensorFlow.
+        if max_len is not None and not tf.is_tensor(max_len) and not _is_count(max_len):
             fail("max_len to be None or a non-negative integer", max_len=max_len)
         return tf.sequence_mask(values, maxlen=max_len)
     if rank == 2:
@@ -67,11 +70,16 @@ def causal_mask(q_len, k_len=None) -> tf.Tensor:
     """
     k_len = q_len if k_len is None else k_len
     for name, value in (("q_len", q_len), ("k_len", k_len)):
-        if isinstance(value, int) and (isinstance(value, bool) or value < 0):
+        if isinstance(value, numbers.Integral) and not _is_count(value):
             fail(f"{name} to be a non-negative integer", **{name: value})
     rows = tf.range(q_len)[:, None]  # [Tq, 1]
     cols = tf.range(k_len)[None, :]  # [1, Tk]
     return cols <= rows + (k_len - q_len)  # [Tq, Tk]
+
+
+def _is_count(value) -> bool:
+    """A non-negative Python or NumPy integer (not a bool)."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= 0
 
 
 def combine_masks(*masks):
