@@ -1,0 +1,187 @@
+"""RNNWithAttention: embedding -> RNN -> attention over its outputs -> classifier head."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+from attnflow._validation import check_choice, check_positive_int, check_rate, check_seed, fail
+from attnflow.layers import BahdanauAttention, DotProductAttention, MultiHeadAttention
+from attnflow.models._inputs import check_feature_stats, check_num_features, mask_missing_steps
+
+ATTENTIONS = ("bahdanau", "luong", "multihead", "none")
+RNN_TYPES = ("simple", "gru", "lstm")
+_RNN_LAYERS = {"simple": keras.layers.SimpleRNN, "gru": keras.layers.GRU, "lstm": keras.layers.LSTM}
+
+
+def check_l2(l2) -> None:
+    if isinstance(l2, bool) or not isinstance(l2, (int, float)) or l2 < 0:
+        fail("l2 >= 0", l2=l2)
+
+
+@keras.saving.register_keras_serializable(package="attnflow")
+class RNNWithAttention(keras.Model):
+    """Sequence classifier: an RNN whose outputs are pooled by attention.
+
+    token ids [B, T] -> Embedding(mask_zero=True), or numeric features
+    [B, T, F] (NaN marks padded or missing steps) -> SimpleRNN/GRU/LSTM
+    returning its outputs [B, T, U] and final state [B, U] -> attention with
+    the final state as query over the outputs -> dropout -> dense head.
+    With attention="none" the head reads the final state alone: the same
+    network without attention, for comparison. Padded steps never enter the
+    RNN state nor the attention.
+
+    Args:
+        num_classes: number of classes C (>= 2).
+        vocabulary_size: number of token ids (id 0 = padding) for text, or
+            None for numeric inputs (default None).
+        embedding_dim: size of the token embeddings (default 64).
+        rnn_type: "simple", "gru" (default) or "lstm".
+        units: RNN size U (default 64).
+        bidirectional: read the sequence both ways (outputs and state of
+            size 2U, default False).
+        attention: "bahdanau" (default, additive), "luong" (general score
+            q W k), "multihead" (attnflow MultiHeadAttention) or "none".
+        attention_units: hidden size of the Bahdanau score network
+            (default: the RNN output size).
+        num_heads: heads of "multihead" (default 4).
+        dropout: dropout before the head (default 0.0).
+        l2: L2 factor on the head's kernel (default 0.0, none).
+        activation: of the head, "softmax" (default) or None for logits.
+        feature_mean, feature_std: per-feature statistics that standardize
+            numeric inputs inside the model (default None, inputs as given).
+        seed: seed of the dropout (default None).
+
+    Call arguments:
+        inputs: token ids [B, T] or features [B, T, F].
+        return_attention_scores: also return the attention weights
+            (default False).
+        training: whether dropout is applied.
+
+    Returns:
+        class probabilities [B, C] (logits with activation=None), and with
+        `return_attention_scores` the weights over time steps: [B, T] for
+        "bahdanau" and "luong", [B, H, T] for "multihead", None for "none".
+
+    Example:
+        >>> model = RNNWithAttention(num_classes=3, vocabulary_size=100)
+        >>> probs, weights = model(tf.constant([[5, 9, 2, 0]]), return_attention_scores=True)
+        >>> probs.shape, weights.shape
+        (TensorShape([1, 3]), TensorShape([1, 4]))
+    """
+
+    def __init__(self, num_classes: int, vocabulary_size: int | None = None,
+                 embedding_dim: int = 64, rnn_type: str = "gru", units: int = 64,
+                 bidirectional: bool = False, attention: str = "bahdanau",
+                 attention_units: int | None = None, num_heads: int = 4, dropout: float = 0.0,
+                 l2: float = 0.0, activation: str | None = "softmax",
+                 feature_mean=None, feature_std=None, seed: int | None = None, **kwargs):
+        if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
+            fail("num_classes >= 2", num_classes=num_classes)
+        check_positive_int("vocabulary_size", vocabulary_size, allow_none=True)
+        check_positive_int("embedding_dim", embedding_dim)
+        check_choice("rnn_type", rnn_type, RNN_TYPES)
+        check_positive_int("units", units)
+        check_choice("attention", attention, ATTENTIONS)
+        check_positive_int("attention_units", attention_units, allow_none=True)
+        check_positive_int("num_heads", num_heads)
+        check_rate("dropout", dropout)
+        check_l2(l2)
+        check_choice("activation", activation, ("softmax", None))
+        feature_mean, feature_std = check_feature_stats(feature_mean, feature_std)
+        if vocabulary_size is not None and feature_mean is not None:
+            fail("feature_mean/feature_std only for numeric inputs (vocabulary_size=None)",
+                 vocabulary_size=vocabulary_size)
+        check_seed(seed)
+        super().__init__(**kwargs)
+        self.num_classes = num_classes
+        self.vocabulary_size = vocabulary_size
+        self.embedding_dim = embedding_dim
+        self.rnn_type = rnn_type
+        self.units = units
+        self.bidirectional = bidirectional
+        self.attention = attention
+        self.attention_units = attention_units
+        self.num_heads = num_heads
+        self.dropout = dropout
+        self.l2 = l2
+        self.activation = activation
+        self.feature_mean = feature_mean
+        self.feature_std = feature_std
+        self.seed = seed
+
+        if vocabulary_size is not None:
+            self.embedding = keras.layers.Embedding(vocabulary_size, embedding_dim,
+                                                    mask_zero=True, name="embedding")
+        rnn = _RNN_LAYERS[rnn_type](units, return_sequences=True, return_state=True, name=rnn_type)
+        self.rnn = keras.layers.Bidirectional(rnn, name="bidirectional") if bidirectional else rnn
+        hidden = 2 * units if bidirectional else units
+        if attention == "bahdanau":
+            self.attention_layer = BahdanauAttention(attention_units or hidden, name="attention")
+        elif attention == "luong":
+            self.attention_layer = DotProductAttention(score="general", name="attention")
+        elif attention == "multihead":
+            self.attention_layer = MultiHeadAttention(num_heads, max(1, hidden // num_heads),
+                                                      name="attention")
+        self.dropout_layer = keras.layers.Dropout(dropout, seed=seed, name="dropout")
+        self.head = keras.layers.Dense(
+            num_classes, activation=activation, dtype="float32", name="head",
+            kernel_regularizer=keras.regularizers.L2(l2) if l2 > 0 else None)
+
+    def call(self, inputs, return_attention_scores=False, training=None):
+        sequence, mask = self._embed(inputs)  # [B, T, E], [B, T]
+        outputs, state = self._encode(sequence, mask)  # [B, T, U], [B, U]
+        features, weights = self._attend(outputs, state, mask)  # [B, U], weights
+        probabilities = self.head(self.dropout_layer(features, training=training))  # [B, C]
+        if return_attention_scores:
+            return probabilities, weights
+        return probabilities
+
+    def _embed(self, inputs):
+        if self.vocabulary_size is not None:
+            if len(inputs.shape) != 2:
+                fail("token ids [B, T] when vocabulary_size is set", input_shape=tuple(inputs.shape))
+            ids = tf.cast(inputs, tf.int32)  # [B, T]
+            return self.embedding(ids), tf.not_equal(ids, 0)  # [B, T, E], [B, T]
+        check_num_features(inputs.shape, self.feature_mean)
+        return mask_missing_steps(inputs, self.feature_mean, self.feature_std, self.compute_dtype)
+
+    def _encode(self, sequence, mask):
+        """RNN outputs [B, T, U] and final hidden state [B, U] (both directions concatenated)."""
+        results = self.rnn(sequence, mask=mask)
+        outputs, states = results[0], results[1:]
+        if self.rnn_type == "lstm":  # [h, c] per direction: the hidden state h is the query
+            states = states[::2]
+        return outputs, tf.concat(states, axis=-1) if len(states) > 1 else states[0]
+
+    def _attend(self, outputs, state, mask):
+        """Context vector [B, U] of the outputs, queried by the final state."""
+        if self.attention == "none":
+            return state, None
+        if self.attention == "bahdanau":
+            return self.attention_layer(state, outputs, value_mask=mask,
+                                        return_attention_scores=True)  # [B, U], [B, T]
+        context, weights = self.attention_layer(
+            state[:, None, :], outputs, value_mask=mask,
+            return_attention_scores=True)  # [B, 1, U], [B, 1, T] or [B, H, 1, T]
+        return context[:, 0], (weights[:, 0] if self.attention == "luong" else weights[:, :, 0])
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "num_classes": self.num_classes,
+            "vocabulary_size": self.vocabulary_size,
+            "embedding_dim": self.embedding_dim,
+            "rnn_type": self.rnn_type,
+            "units": self.units,
+            "bidirectional": self.bidirectional,
+            "attention": self.attention,
+            "attention_units": self.attention_units,
+            "num_heads": self.num_heads,
+            "dropout": self.dropout,
+            "l2": self.l2,
+            "activation": self.activation,
+            "feature_mean": self.feature_mean,
+            "feature_std": self.feature_std,
+            "seed": self.seed,
+        }

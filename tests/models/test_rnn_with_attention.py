@@ -1,0 +1,165 @@
+"""RNNWithAttention: shapes, masks (padding changes nothing), NaN steps, saving, a tiny overfit."""
+
+from __future__ import annotations
+
+import inspect
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from attnflow.models import RNNWithAttention
+
+VOCAB, C = 12, 3
+IDS = np.array([[3, 5, 7, 2, 0, 0], [4, 4, 9, 1, 6, 11]])  # lengths 4 and 6
+LENGTHS = (4, 6)
+SMALL = {"embedding_dim": 5, "units": 6, "num_heads": 2}
+
+
+def make_model(**kwargs):
+    return RNNWithAttention(**{"num_classes": C, "vocabulary_size": VOCAB, **SMALL, **kwargs})
+
+
+def numeric_inputs(rng, batch=2, steps=5, features=3):
+    x = rng.normal(size=(batch, steps, features)).astype("float32")
+    x[0, 3:] = np.nan  # element 0 has 3 real steps
+    return x
+
+
+@pytest.mark.parametrize("attention,rnn_type,bidirectional,weights_shape", [
+    ("bahdanau", "gru", False, (2, 6)),
+    ("luong", "lstm", True, (2, 6)),
+    ("multihead", "simple", False, (2, 2, 6)),
+    ("none", "lstm", False, None),
+])
+def test_shapes_and_attention_weights(attention, rnn_type, bidirectional, weights_shape):
+    model = make_model(attention=attention, rnn_type=rnn_type, bidirectional=bidirectional)
+    probabilities, weights = model(IDS, return_attention_scores=True)
+    assert probabilities.shape == (2, C) and probabilities.dtype == tf.float32
+    np.testing.assert_allclose(probabilities.numpy().sum(-1), 1.0, rtol=1e-6)
+    if weights_shape is None:
+        assert weights is None
+        return
+    weights = weights.numpy()
+    assert weights.shape == weights_shape
+    assert np.all(weights[0, ..., 4:] == 0.0)  # padding never attended
+    np.testing.assert_allclose(weights.sum(-1), 1.0, rtol=1e-5)
+
+
+@pytest.mark.parametrize("attention,bidirectional", [
+    ("bahdanau", True), ("luong", False), ("multihead", False), ("none", True)])
+def test_padding_changes_nothing(attention, bidirectional):
+    model = make_model(attention=attention, bidirectional=bidirectional, rnn_type="gru")
+    probabilities, weights = model(IDS, return_attention_scores=True)
+    padded_ids = np.concatenate([IDS, np.zeros((2, 3), int)], axis=1)
+    padded, padded_weights = model(padded_ids, return_attention_scores=True)
+    np.testing.assert_allclose(padded.numpy(), probabilities.numpy(), atol=1e-6)
+    alone = model(IDS[:1, :4]).numpy()  # element 0 without any padding
+    np.testing.assert_allclose(alone[0], probabilities.numpy()[0], atol=1e-6)
+    if weights is not None:
+        np.testing.assert_allclose(padded_weights.numpy()[..., :6], weights.numpy(), atol=1e-6)
+
+
+def test_nan_steps_are_masked_and_stats_standardize(rng):
+    x = numeric_inputs(rng)
+    mean, std = [0.5, -1.0, 2.0], [2.0, 0.5, 1.0]
+    model = RNNWithAttention(C, units=6, attention="bahdanau", feature_mean=mean, feature_std=std)
+    probabilities, weights = model(x, return_attention_scores=True)
+    assert np.all(np.isfinite(probabilities.numpy()))
+    assert np.all(weights.numpy()[0, 3:] == 0.0)
+    alone = model(x[:1, :3]).numpy()
+    np.testing.assert_allclose(alone[0], probabilities.numpy()[0], atol=1e-6)
+    plain = RNNWithAttention(C, units=6, attention="bahdanau")
+    plain(x)
+    plain.set_weights(model.get_weights())
+    standardized = (x - np.array(mean, "float32")) / np.array(std, "float32")
+    np.testing.assert_allclose(plain(standardized).numpy(), probabilities.numpy(), atol=1e-6)
+
+
+def test_keras_save_and_load_token_and_numeric(rng, tmp_path):
+    x = numeric_inputs(rng)
+    for model, inputs in ((make_model(attention="luong", rnn_type="lstm", dropout=0.2, l2=1e-3, seed=3), IDS),
+                          (RNNWithAttention(C, units=4, attention="multihead", num_heads=2,
+                                            feature_mean=[0, 0, 0], feature_std=[1, 2, 3]), x)):
+        expected, expected_weights = model(inputs, return_attention_scores=True)
+        model.save(tmp_path / "m.keras")
+        loaded = keras.models.load_model(tmp_path / "m.keras")  # no custom_objects
+        assert type(loaded) is RNNWithAttention and loaded.get_config() == model.get_config()
+        got, got_weights = loaded(inputs, return_attention_scores=True)
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), atol=1e-6)
+        np.testing.assert_allclose(got_weights.numpy(), expected_weights.numpy(), atol=1e-6)
+        np.testing.assert_allclose(loaded.predict(inputs, verbose=0), expected.numpy(), atol=1e-6)
+
+
+def test_config_holds_every_argument():
+    model = make_model(rnn_type="lstm", bidirectional=True, attention="multihead", attention_units=7,
+                       dropout=0.3, l2=0.01, activation=None, seed=9)
+    config = model.get_config()
+    init_args = set(inspect.signature(RNNWithAttention.__init__).parameters) - {"self", "kwargs"}
+    assert init_args <= set(config)
+    assert RNNWithAttention.from_config(config).get_config() == config
+
+
+def test_tf_function_with_dynamic_shapes():
+    model = make_model()
+    expected = model(IDS, return_attention_scores=True)
+    fn = tf.function(lambda ids: model(ids, return_attention_scores=True),
+                     input_signature=[tf.TensorSpec([None, None], tf.int32)])
+    for got, want in zip(fn(tf.constant(IDS, tf.int32)), expected):
+        np.testing.assert_allclose(got.numpy(), want.numpy(), atol=1e-6)
+    assert fn(tf.constant(IDS[:, :3], tf.int32))[1].shape == (2, 3)
+
+
+def test_l2_and_logits():
+    assert make_model().losses == []
+    model = make_model(l2=0.1, activation=None)
+    logits = model(IDS).numpy()
+    assert len(model.losses) == 1 and float(model.losses[0]) > 0
+    assert not np.allclose(logits.sum(-1), 1.0)
+
+
+def test_mixed_precision_gives_float32_probabilities(mixed_policy):
+    probabilities, weights = make_model(attention="bahdanau")(IDS, return_attention_scores=True)
+    assert probabilities.dtype == tf.float32 and np.all(np.isfinite(probabilities.numpy()))
+    assert np.all(weights.numpy()[0, 4:] == 0.0)
+
+
+def test_tiny_model_overfits_tiny_problem():
+    """Which of the tokens 1, 2, 3 occurs, among filler tokens 4..11, in sequences of length 2..6."""
+    rng = np.random.default_rng(0)
+    ids = np.zeros((24, 6), int)
+    labels = np.arange(24) % 3
+    for i, label in enumerate(labels):
+        length = rng.integers(2, 7)
+        ids[i, :length] = rng.integers(4, VOCAB, size=length)
+        ids[i, rng.integers(0, length)] = label + 1
+    model = make_model(embedding_dim=8, units=16, attention="bahdanau", seed=0)
+    model.compile(keras.optimizers.Adam(0.03), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(ids, labels, epochs=15, batch_size=24, verbose=0)
+    assert history.history["loss"][-1] < 0.1 * history.history["loss"][0]
+    assert (model.predict(ids, verbose=0).argmax(-1) == labels).mean() == 1.0
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"num_classes": 1}, "Received: num_classes=1"),
+    ({"rnn_type": "transformer"}, "Received: rnn_type='transformer'"),
+    ({"attention": "luong-dot"}, "Received: attention='luong-dot'"),
+    ({"units": 0}, "Received: units=0"),
+    ({"dropout": 1.5}, "Received: dropout=1.5"),
+    ({"l2": -0.1}, "Received: l2=-0.1"),
+    ({"activation": "sigmoid"}, "Received: activation='sigmoid'"),
+    ({"feature_mean": [0.0]}, "Received: feature_mean=\\[0.0\\], feature_std=None"),
+    ({"vocabulary_size": None, "feature_mean": [0.0], "feature_std": [0.0]}, "Received: feature_std=\\[0.0\\]"),
+    ({"feature_mean": [0.0], "feature_std": [1.0]}, "Received: vocabulary_size=12"),
+])
+def test_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        make_model(**kwargs)
+
+
+def test_wrong_inputs_are_errors(rng):
+    with pytest.raises(ValueError, match="token ids \\[B, T\\]"):
+        make_model()(rng.normal(size=(2, 3, 4)).astype("float32"))
+    with pytest.raises(ValueError, match="inputs with 2 features"):
+        RNNWithAttention(C, feature_mean=[0, 0], feature_std=[1, 1])(rng.normal(size=(2, 3, 4)).astype("float32"))
