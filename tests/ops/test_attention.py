@@ -195,13 +195,8 @@ def test_auto_equals_full_on_small_inputs(qkv32):
     np.testing.assert_array_equal(ops.dot_product_attention(*qkv32).numpy(), attend(*qkv32, "full").numpy())
 
 
-@pytest.mark.parametrize("implementation, jit_compile", [
-    ("full", False), ("full", True), ("chunked", False),
-    pytest.param("chunked", True, marks=pytest.mark.xfail(
-        strict=True, raises=tf.errors.InvalidArgumentError,
-        reason="known bug: chunked kernel builds tf.range(start, stop) from the loop variable, "
-               "which XLA cannot compile; remove this mark once fixed")),
-])
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
+@pytest.mark.parametrize("jit_compile", [False, True])
 def test_runs_in_tf_function(qkv32, rng, implementation, jit_compile):
     mask = full_mask(rng)[:, :1]
     fn = tf.function(lambda q, k, v: attend(q, k, v, implementation, mask=mask, is_causal=True),
