@@ -1,0 +1,51 @@
+"""Classification baselines: TF-IDF + logistic regression, and the no-attention twin."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from attnflow.models import RNNWithAttention
+from attnflow.tasks.classification_baselines import attention_free_twin, tfidf_logistic_regression
+
+WORDS = {0: ["delicious", "great", "love"], 1: ["stale", "awful", "broken"], 2: ["okay", "average", "fine"]}
+
+
+def tiny_corpus(count, seed):
+    rng = np.random.default_rng(seed)
+    labels = np.arange(count) % 3
+    fillers = ["the", "coffee", "tea", "box", "was", "it", "and"]
+    texts = [" ".join([*rng.choice(fillers, 4), rng.choice(WORDS[label]), *rng.choice(fillers, 3)])
+             for label in labels]
+    return texts, labels
+
+
+@pytest.mark.parametrize("cs", [(10.0,), (0.01, 10.0)])
+def test_tfidf_logistic_regression_learns_keywords(cs):
+    texts, labels = tiny_corpus(60, seed=0)
+    test_texts, test_labels = tiny_corpus(30, seed=1)
+    baseline = tfidf_logistic_regression(texts, labels, cs=cs, cv=3)
+    assert (baseline.predict(test_texts) == test_labels).mean() >= 0.9
+    assert baseline.predict_proba(test_texts).shape == (30, 3)
+    assert baseline.named_steps["logreg"].C == 10.0  # the cross-validated choice
+    again = tfidf_logistic_regression(texts, labels, cs=cs, cv=3)
+    np.testing.assert_allclose(again.predict_proba(test_texts), baseline.predict_proba(test_texts))
+
+
+def test_tfidf_bad_inputs():
+    with pytest.raises(ValueError, match="Received: texts=2, labels=1"):
+        tfidf_logistic_regression(["a", "b"], [0])
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        tfidf_logistic_regression(["a", "b"], [0, 0])
+    with pytest.raises(ValueError, match="Received: cs=\\(0.0,\\)"):
+        tfidf_logistic_regression(["a", "b"], [0, 1], cs=(0.0,))
+
+
+def test_attention_free_twin_keeps_the_configuration():
+    model = RNNWithAttention(4, vocabulary_size=30, units=8, rnn_type="lstm", attention="luong", dropout=0.2)
+    twin = attention_free_twin(model)
+    assert twin.attention == "none" and twin.rnn_type == "lstm" and twin.units == 8 and twin.dropout == 0.2
+    probabilities, weights = twin(np.array([[1, 2, 0]]), return_attention_scores=True)
+    assert probabilities.shape == (1, 4) and weights is None
+    with pytest.raises(ValueError, match="Received: model='str'"):
+        attention_free_twin("not a model")
