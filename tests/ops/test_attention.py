@@ -205,6 +205,19 @@ def test_runs_in_tf_function(qkv32, rng, implementation, jit_compile):
                                atol=1e-5)
 
 
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
+def test_dynamic_batch_and_lengths_in_tf_function(rng, implementation):
+    """A serving signature: B, Tq and Tk unknown when traced."""
+    spec = tf.TensorSpec([None, H, None, D], tf.float32)
+    fn = tf.function(lambda q, k, v, mask: attend(q, k, v, implementation, mask=mask, is_causal=True),
+                     input_signature=[spec, spec, spec, tf.TensorSpec([None, 1, 1, None], tf.bool)])
+    for batch, q_len, k_len in ((B, TQ, TK), (1, 2, 7)):
+        q, k, v = (rng.normal(size=(batch, H, t, D)).astype(np.float32) for t in (q_len, k_len, k_len))
+        mask = rng.random((batch, 1, 1, k_len)) > 0.3
+        np.testing.assert_allclose(fn(q, k, v, mask).numpy(),
+                                   ref.attention(q, k, v, mask=mask, is_causal=True)[0], atol=1e-5)
+
+
 @st.composite
 def attention_problems(draw):
     b, h = draw(st.integers(1, 2)), draw(st.integers(1, 2))
