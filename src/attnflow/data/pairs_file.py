@@ -1,0 +1,92 @@
+"""Reading a user's file of parallel text: TSV or CSV, one (source, target) per row."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from attnflow._validation import fail
+from attnflow.data.parallel import Pair
+
+HEADER_NAMES = ("source", "target")
+
+
+def read_pairs(path, source_column: str | None = None,
+               target_column: str | None = None) -> list[Pair]:
+    """Reads (source, target) pairs from a TSV or CSV file.
+
+    The delimiter is a tab for ".tsv"/".tab"/".txt" files with tabs and a
+    comma for ".csv" (otherwise: a tab when the first line has one). A first
+    row naming the columns "source" and "target" (or `source_column` and
+    `target_column`) is a header; without one the first two columns are
+    source and target and further columns are ignored (as in Tatoeba/Anki
+    exports).
+
+    Args:
+        path: the file.
+        source_column, target_column: header names of the two columns
+            (default: "source" and "target" when the header has them, else
+            the first two columns).
+
+    Returns:
+        A list of (source, target) pairs, in file order.
+
+    Raises:
+        ValueError: the file is missing or empty, is not UTF-8, lacks the
+            columns, or has a row with an empty source or target.
+    """
+    path = Path(path)
+    if not path.is_file():
+        fail("an existing data file", data=str(path))
+    raw = path.read_bytes()
+    if not raw.strip():
+        fail("a non-empty data file", data=str(path))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        fail("a UTF-8 text file", data=f"{path} (byte 0x{raw[error.start]:02x} "
+             f"at offset {error.start} is not UTF-8)")
+    rows = [(number, row) for number, row in enumerate(_rows(text, _delimiter(path, text)), 1)
+            if any(cell.strip() for cell in row)]
+    source_index, target_index, rows = _columns(rows, source_column, target_column, path)
+    if not rows:
+        fail("at least one (source, target) row", data=f"{path} (no rows after the header)")
+    pairs = []
+    for number, row in rows:
+        if len(row) <= max(source_index, target_index):
+            fail("a source and a target column on every row",
+                 data=f"{path} (line {number} has {len(row)} column{'s' * (len(row) != 1)})")
+        source, target = row[source_index].strip(), row[target_index].strip()
+        if not source or not target:
+            empty = "source" if not source else "target"
+            fail("a non-empty source and target on every row",
+                 data=f"{path} (line {number} has an empty {empty})")
+        pairs.append((source, target))
+    return pairs
+
+
+def _delimiter(path: Path, text: str) -> str:
+    if path.suffix.lower() == ".csv":
+        return ","
+    if path.suffix.lower() in (".tsv", ".tab"):
+        return "\t"
+    return "\t" if "\t" in text.split("\n", 1)[0] else ","
+
+
+def _rows(text: str, delimiter: str):
+    if delimiter == "\t":  # TSV exports do not quote: a '"' is text
+        return csv.reader(io.StringIO(text), delimiter="\t", quoting=csv.QUOTE_NONE)
+    return csv.reader(io.StringIO(text), delimiter=delimiter)
+
+
+def _columns(rows, source_column, target_column, path):
+    """Indexes of the source and target columns, and the rows without the header."""
+    wanted = (source_column or HEADER_NAMES[0], target_column or HEADER_NAMES[1])
+    header = [cell.strip().lower() for cell in rows[0][1]] if rows else []
+    if all(name.lower() in header for name in wanted):
+        return header.index(wanted[0].lower()), header.index(wanted[1].lower()), rows[1:]
+    if source_column or target_column:
+        fail(f"a header naming the columns {wanted[0]!r} and {wanted[1]!r}",
+             data=f"{path} (header: {', '.join(header) or 'none'})")
+    return 0, 1, rows
