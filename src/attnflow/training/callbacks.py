@@ -1,0 +1,130 @@
+"""Callbacks whose state survives a killed and resumed run.
+
+`keras.callbacks.BackupAndRestore` restores the weights, the optimizer and
+the epoch; these two restore what it does not: the patience of early stopping
+and the training time already spent.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import keras
+
+
+def _read(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write(path: Path, state: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(state), encoding="utf-8")
+    temporary.replace(path)  # atomic: a kill never leaves half a file
+
+
+class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
+    """EarlyStopping that saves its counters after every epoch and reloads them.
+
+    Args:
+        state_path: JSON file holding the counters.
+        **kwargs: as for keras.callbacks.EarlyStopping.
+    """
+
+    def __init__(self, state_path, **kwargs):
+        super().__init__(**kwargs)
+        self.state_path = Path(state_path)
+
+    @staticmethod
+    def has_stopped(state_path) -> bool:
+        """Whether a previous session of the run stopped early."""
+        return _read(Path(state_path)).get("stopped_epoch", 0) > 0
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)
+        state = _read(self.state_path)
+        self.wait = state.get("wait", 0)
+        self.best = state.get("best")
+        self.best_epoch = state.get("best_epoch", 0)
+        self.stopped_epoch = state.get("stopped_epoch", 0)
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)
+        best = None if self.best is None else float(self.best)
+        _write(self.state_path, {"wait": self.wait, "best": best, "best_epoch": self.best_epoch,
+                                 "stopped_epoch": self.stopped_epoch})
+
+
+class TrainingClock(keras.callbacks.Callback):
+    """Adds up the seconds of finished epochs over every session of a run.
+
+    Args:
+        state_path: JSON file holding {"seconds": ..., "epochs": ...}.
+    """
+
+    def __init__(self, state_path):
+        super().__init__()
+        self.state_path = Path(state_path)
+        self._start = 0.0
+        self._previous = 0.0
+
+    @staticmethod
+    def read(state_path) -> dict:
+        return {"seconds": 0.0, "epochs": 0, **_read(Path(state_path))}
+
+    def on_train_begin(self, logs=None):
+        self._previous = self.read(self.state_path)["seconds"]
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        seconds = self._previous + time.perf_counter() - self._start
+        _write(self.state_path, {"seconds": round(seconds, 3), "epochs": epoch + 1})
+
+
+class TensorBoardScalars(keras.callbacks.Callback):
+    """Writes every epoch's logs as TensorBoard scalars, with TensorFlow alone.
+
+    `keras.callbacks.TensorBoard` needs the `tensorboard` package to write;
+    this writes the same event files (train/ and validation/ under
+    `log_dir`, one scalar per metric, step = epoch) with `tf.summary.write`,
+    so `tensorboard --logdir RUN/logs` shows them wherever it is installed.
+
+    Args:
+        log_dir: the directory of the event files.
+    """
+
+    def __init__(self, log_dir):
+        super().__init__()
+        self.log_dir = Path(log_dir)
+        self._writers = {}
+
+    def _writer(self, name: str):
+        import tensorflow as tf
+
+        if name not in self._writers:
+            self._writers[name] = tf.summary.create_file_writer(str(self.log_dir / name))
+        return self._writers[name]
+
+    def on_epoch_end(self, epoch, logs=None):
+        import tensorflow as tf
+        from tensorflow.core.framework import summary_pb2
+
+        metadata = summary_pb2.SummaryMetadata(
+            plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"))
+        for key, value in (logs or {}).items():
+            split, name = ("validation", key[4:]) if key.startswith("val_") else ("train", key)
+            with self._writer(split).as_default():
+                tf.summary.write(f"epoch_{name}", tf.constant(float(value)), step=epoch,
+                                 metadata=metadata.SerializeToString())
+        for writer in self._writers.values():
+            writer.flush()
+
+    def on_train_end(self, logs=None):
+        for writer in self._writers.values():
+            writer.close()
+        self._writers = {}

@@ -1,0 +1,33 @@
+"""The optimizer and learning-rate schedule of a run."""
+
+from __future__ import annotations
+
+import keras
+
+from attnflow.training.config import RunConfig
+
+
+def learning_rate_schedule(config: RunConfig, steps_per_epoch: int):
+    """config.schedule as a Keras schedule over the whole run.
+
+    "constant": config.learning_rate throughout; "cosine": cosine decay to 5%
+    of it by the last step; "exponential": times 0.7 every epoch.
+    """
+    total_steps = max(1, config.epochs * steps_per_epoch)
+    if config.schedule == "cosine":
+        return keras.optimizers.schedules.CosineDecay(config.learning_rate, total_steps, alpha=0.05)
+    if config.schedule == "exponential":
+        return keras.optimizers.schedules.ExponentialDecay(
+            config.learning_rate, decay_steps=max(1, steps_per_epoch), decay_rate=0.7)
+    return config.learning_rate
+
+
+def build_optimizer(config: RunConfig, steps_per_epoch: int) -> keras.optimizers.Optimizer:
+    """Adam, AdamW or SGD (Nesterov momentum) with the run's schedule and clipping."""
+    schedule = learning_rate_schedule(config, steps_per_epoch)
+    clipping = {"clipnorm": config.clipnorm} if config.clipnorm else {}
+    if config.optimizer == "adamw":
+        return keras.optimizers.AdamW(schedule, weight_decay=config.weight_decay, **clipping)
+    if config.optimizer == "sgd":
+        return keras.optimizers.SGD(schedule, momentum=config.momentum, nesterov=True, **clipping)
+    return keras.optimizers.Adam(schedule, **clipping)

@@ -1,0 +1,66 @@
+"""metrics.json: the same shape for every task, and its table on the terminal.
+
+    {"task": ..., "test": {metric: value}, <more splits>: {...},
+     "baselines": {name: {metric: value}}, "train_seconds": ..., <extras>}
+
+Metric names are lowercase (accuracy, f1_macro, exact_match, mae, ...).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from attnflow._validation import fail
+
+
+def metrics_document(task: str, splits: dict, baselines: dict | None = None,
+                     train_seconds: float | None = None, **extra) -> dict:
+    """Assembles metrics.json. `splits` must hold "test"."""
+    if "test" not in splits:
+        fail('scores of a "test" split', splits=sorted(splits))
+    for name, scores in {**splits, **(baselines or {})}.items():
+        bad = [metric for metric in scores if metric != metric.lower()]
+        if bad:
+            fail("lowercase metric names", **{name: bad})
+    return {"task": task, "test": splits["test"],
+            **{name: scores for name, scores in splits.items() if name != "test"},
+            "baselines": baselines or {}, "train_seconds": train_seconds, **extra}
+
+
+def write_metrics(path, document: dict) -> Path:
+    path = Path(path)
+    temporary = path.with_suffix(".tmp")
+    temporary.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    temporary.replace(path)
+    return path
+
+
+def read_metrics(path) -> dict:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def metrics_table(document: dict, title: str | None = None):
+    """A rich Table: one row per split and baseline, one column per metric."""
+    from rich.table import Table
+
+    rows = {name: scores for name, scores in document.items()
+            if isinstance(scores, dict) and name != "baselines"}
+    rows.update({f"baseline: {name}": scores
+                 for name, scores in document.get("baselines", {}).items()})
+    metrics = list(dict.fromkeys(metric for scores in rows.values() for metric in scores))
+    table = Table(title=title or f"{document.get('task', '')} metrics")
+    table.add_column("split")
+    for metric in metrics:
+        table.add_column(metric, justify="right")
+    for name, scores in rows.items():
+        table.add_row(name, *(_format(scores.get(metric)) for metric in metrics))
+    return table
+
+
+def _format(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4f}" if abs(value) < 10 else f"{value:.2f}"
+    return str(value)
