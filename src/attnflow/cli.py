@@ -1,7 +1,16 @@
 """The `attnflow` command: parses, validates and dispatches to a task.
 
+    attnflow train TASK [--data FILE] [--config FILE] [--attention NAME] [--epochs N]
+                        [--out DIR] [--resume RUN] [--set KEY=VALUE ...]
+    attnflow evaluate RUN [--data FILE]
+    attnflow predict RUN TEXT... [--beam N] [--show-attention] [--saved-model]
+    attnflow demo [--out DIR]        # train "dates", show metrics, samples, attention
+    attnflow example                 # attention worked out by hand on four tokens
+    attnflow bench ...               # benchmarks (attnflow.bench)
+
 Errors in the user's arguments or data become one line on stderr and exit
-code 2; nothing else happens in this module.
+code 2 (no traceback, no run directory left behind); set ATTNFLOW_DEBUG=1 to
+see the traceback instead.
 """
 
 from __future__ import annotations
@@ -11,6 +20,8 @@ import os
 import sys
 
 EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+CONFIG_DESTS = ("data", "epochs", "seed", "batch_size", "model.attention")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -19,26 +30,225 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(task=None, command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with a task, its own flags for `command` are added."""
     parser = _Parser(prog="attnflow", description="Attention for TensorFlow.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
-    commands.add_parser("demo", help="the embedded default example")
+
+    train = commands.add_parser("train", help="train a task into a run directory")
+    train.add_argument("task", nargs="?", help="the task: dates, translate, ...")
+    train.add_argument("--data", metavar="FILE", help="data file, for tasks that read one")
+    train.add_argument("--config", metavar="FILE", help="settings from a YAML or TOML file")
+    train.add_argument("--attention", dest="model.attention", metavar="NAME",
+                       help="attention of the model, e.g. bahdanau, luong-general, none")
+    train.add_argument("--epochs", type=int, metavar="N", help="most epochs to train")
+    train.add_argument("--batch-size", dest="batch_size", type=int, metavar="N")
+    train.add_argument("--seed", type=int, metavar="N")
+    train.add_argument("--set", dest="overrides", action="append", default=[],
+                       metavar="KEY=VALUE", help="any setting, e.g. model.decoder_units=64")
+    train.add_argument("--out", metavar="DIR", help="the run directory (default runs/TASK-TIME)")
+    train.add_argument("--resume", metavar="RUN", help="continue an interrupted run")
+
+    evaluate = commands.add_parser("evaluate", help="score a run on its test data or a file")
+    evaluate.add_argument("run", metavar="RUN")
+    evaluate.add_argument("--data", metavar="FILE", help="evaluate on this file instead")
+
+    predict = commands.add_parser("predict", help="run a trained model on inputs")
+    predict.add_argument("run", metavar="RUN")
+    predict.add_argument("inputs", nargs="*", metavar="INPUT")
+    predict.add_argument("--show-attention", action="store_true",
+                         help="show the attention weights of each prediction")
+    predict.add_argument("--data", metavar="FILE", help="inputs from a file (tasks that read one)")
+    predict.add_argument("--output", metavar="FILE", help="write predictions to a file")
+
+    demo = commands.add_parser("demo", help="train a date translator with attention and show it")
+    demo.add_argument("--out", metavar="DIR", help="the run directory (default runs/dates-TIME)")
     commands.add_parser("example", help="a worked example of attention on a four-token sentence")
+    commands.add_parser("bench", help="benchmarks; arguments go to attnflow.bench", add_help=False)
+
+    if task is not None and command in ("train", "evaluate", "predict"):
+        task.add_arguments({"train": train, "evaluate": evaluate, "predict": predict}[command],
+                           command)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    args = build_parser().parse_args(argv)
-    try:
-        if args.command in ("demo", "example"):
-            from attnflow.explain.worked_example import main as worked_example
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["bench"]:
+        try:  # written separately; imported only when asked for
+            from attnflow.bench import main as bench
+        except ImportError as error:
+            print(f"attnflow: error: benchmarks unavailable ({error})", file=sys.stderr)
+            return 1
+        return bench(argv[1:]) or 0
+    args, _ = build_parser().parse_known_args(argv)
+    if args.command == "example":
+        from attnflow.explain.worked_example import main as worked_example
 
-            return worked_example()
+        return worked_example()
+    try:
+        _quiet_tensorflow_start()
+        return _COMMANDS[args.command](args, argv)
     except ValueError as error:
-        print(f"attnflow: error: {error}", file=sys.stderr)
+        if os.environ.get("ATTNFLOW_DEBUG"):
+            raise
+        message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        print(f"attnflow: error: {message}", file=sys.stderr)
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+
+
+# -- commands -----------------------------------------------------------------
+
+
+def _train(args, argv) -> int:
+    from attnflow.tasks import get_task
+    from attnflow.training import RunConfig, RunDirectory, Trainer, load_config_file, resolve_config
+
+    if args.resume:
+        run = RunDirectory.unfinished(args.resume)
+        values = run.load_config_values(finished=False)
+        task = get_task(values.get("task"))
+        args = build_parser(task, "train").parse_args(argv)
+        if args.task not in (None, task.name):
+            _fail(f"the run's own task {task.name!r} with --resume", task=args.task)
+        given = [flag for flag, value in _overrides(args).items() if value is not None]
+        if given or args.overrides or args.config or args.out:
+            _fail("no other settings with --resume (a run keeps its own)",
+                  settings=given + args.overrides + [f for f in ("config", "out") if getattr(args, f)])
+        result = Trainer(task, RunConfig.from_dict(values)).resume(run)
+    else:
+        file_values = load_config_file(args.config) if args.config else {}
+        name = args.task or file_values.get("task")
+        if not name:
+            _fail("a task to train, e.g. `attnflow train dates`", task=None)
+        if args.task and file_values.get("task") not in (None, args.task):
+            _fail(f"a config file for task {args.task!r}", config=f"{args.config} "
+                  f"(task: {file_values.get('task')})")
+        task = get_task(name)
+        args = build_parser(task, "train").parse_args(argv)
+        flags = [_nested(key, value) for key, value in _overrides(args).items() if value is not None]
+        overrides = flags + [_parse_override(text) for text in args.overrides]
+        config = resolve_config(task.defaults(), file_values, overrides)
+        result = Trainer(task, config).train(args.out)
+    _show(task, result)
+    print(result.path)
     return 0
+
+
+def _demo(args, argv) -> int:
+    from rich.console import Console
+
+    from attnflow.tasks import get_task
+    from attnflow.training import Trainer, resolve_config
+
+    Console().print("[bold]attnflow demo[/bold]: a character-level translator with attention "
+                    "learns to read dates written in 12 locales and write them as ISO 8601.")
+    task = get_task("dates")
+    result = Trainer(task, resolve_config(task.defaults())).train(args.out)
+    _show(task, result)
+    print(f"run: {result.path}  (attnflow predict {result.path} \"14 février 2013\" --show-attention)")
+    print(result.path)
+    return 0
+
+
+def _evaluate(args, argv) -> int:
+    from attnflow.training.report import metrics_document, metrics_table
+
+    task, config, run, args = _finished_run(args, argv, "evaluate")
+    data = task.load_data(config, args.data)
+    scores = task.evaluate(_load_model(run), data, config)
+    _console().print(metrics_table(metrics_document(config.task, scores),
+                                   title=f"{config.task}: {args.data or 'its own test data'}"))
+    return 0
+
+
+def _predict(args, argv) -> int:
+    task, config, run, args = _finished_run(args, argv, "predict")
+    model = []
+
+    def load_model():  # after the task has checked the inputs
+        if not model:
+            model.append(_load_model(run))
+        return model[0]
+
+    task.predict(load_model, list(args.inputs), {**vars(args), "run": str(run.path)}, config)
+    return 0
+
+
+_COMMANDS = {"train": _train, "demo": _demo, "evaluate": _evaluate, "predict": _predict}
+
+
+def _finished_run(args, argv, command):
+    from attnflow.tasks import get_task
+    from attnflow.training import RunConfig, RunDirectory
+
+    run = RunDirectory.finished(args.run)
+    values = run.load_config_values()
+    task = get_task(values.get("task"))
+    return task, RunConfig.from_dict(values), run, build_parser(task, command).parse_args(argv)
+
+
+def _load_model(run):
+    import keras
+
+    return keras.models.load_model(run.saved(run.MODEL), compile=False)
+
+
+def _show(task, result) -> None:
+    from attnflow.training.report import metrics_table
+
+    console = _console()
+    console.print(metrics_table(result.metrics))
+    seconds = result.metrics.get("train_seconds")
+    console.print(f"{result.metrics.get('epochs')} epochs in {seconds:.0f} s", highlight=False)
+    task.summarize(result.model, result.data, result.config, console)
+    pictures = sorted((result.path / "attention").glob("*.png"))
+    if pictures:
+        console.print(f"attention heatmaps: {result.path / 'attention'} ({len(pictures)} PNG)",
+                      highlight=False)
+
+
+def _overrides(args) -> dict:
+    """Flags that set a config value: dests in CONFIG_DESTS and dotted dests."""
+    return {key: value for key, value in vars(args).items() if key in CONFIG_DESTS or "." in key}
+
+
+def _nested(key, value):
+    from attnflow.training.config import nested
+
+    return nested(key, value)
+
+
+def _parse_override(text):
+    from attnflow.training.config import parse_override
+
+    return parse_override(text)
+
+
+def _fail(expected, **received):
+    from attnflow._validation import fail
+
+    fail(expected, **received)
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _quiet_tensorflow_start() -> None:
+    """Starts TensorFlow's runtime with its C++ messages (CUDA probing) silenced,
+    so that a bad argument gives one line on stderr and nothing else."""
+    from attnflow._quiet import quiet_stderr
+
+    with quiet_stderr():
+        import tensorflow as tf
+
+        tf.constant(0)  # initializes the devices
 
 
 if __name__ == "__main__":

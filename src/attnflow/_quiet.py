@@ -1,0 +1,32 @@
+"""Silencing what C++ libraries print straight to file descriptor 2."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+
+
+@contextlib.contextmanager
+def quiet_stderr():
+    """Sends file descriptor 2 to /dev/null inside the block.
+
+    TensorFlow's C++ start-up lines (CUDA probing on a machine without a GPU,
+    oneDNN and CPU-feature notes) are written there before any log level
+    applies; they are not actionable and would bury a one-line error of the
+    `attnflow` command. Python exceptions still propagate.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no usable fd 2 (embedded interpreters)
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)

@@ -1,0 +1,124 @@
+"""Task: what a task file in attnflow/tasks/ implements.
+
+A task ties data, a model and metrics together; `attnflow.training.Trainer`
+runs any task the same way (config, run directory, fit with backup and
+resume, evaluation, export, plots, metrics.json), and `attnflow.cli`
+dispatches to it. A new task is one new file in `attnflow/tasks/`:
+
+    from attnflow.tasks import register_task
+    from attnflow.tasks.base import Task, TrainingData
+
+    @register_task
+    class MyTask(Task):
+        name = "mytask"
+        summary = "one line for `attnflow train --help`"
+
+        def defaults(self): ...                      # optional
+        def load_data(self, config, data_path=None): ...
+        def build_model(self, config, data): ...
+        def training_data(self, model, data, config): ...
+        def compile_arguments(self, config): ...     # optional
+        def evaluate(self, model, data, config): ...
+        def serving_endpoint(self, model): ...
+        def predict(self, load_model, inputs, args, config): ...
+        # optional: add_arguments, check_config, baselines, explain, summarize
+
+Every method that reads the user's data or settings raises ValueError with
+"expected ... Received: name=value" on bad input; the CLI turns that into
+one line on stderr and exit code 2, before any run directory exists.
+"""
+
+from __future__ import annotations
+
+import abc
+from pathlib import Path
+from typing import Any, ClassVar, NamedTuple
+
+from attnflow.training.config import RunConfig
+
+
+class TrainingData(NamedTuple):
+    """What `Task.training_data` returns for `model.fit`.
+
+    train: a tf.data.Dataset of (inputs, targets) batches.
+    validation: the same for validation (None: no validation).
+    steps_per_epoch: batches in one pass over `train` (for the schedule).
+    """
+
+    train: Any
+    validation: Any
+    steps_per_epoch: int
+
+
+class Task(abc.ABC):
+    """The interface of one task (see the module docstring)."""
+
+    name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+
+    # -- settings ------------------------------------------------------------
+
+    def defaults(self) -> dict:
+        """RunConfig values for this task, e.g. {"epochs": 3, "model": {...}}."""
+        return {}
+
+    def add_arguments(self, parser, command: str) -> None:
+        """Adds the task's own flags for `command` ("train", "evaluate" or
+        "predict"). A train flag whose `dest` is a dotted config key (e.g.
+        dest="options.horizon") overrides that setting when given."""
+
+    def check_config(self, config: RunConfig) -> None:
+        """Raises ValueError on bad task settings (config.model, config.options)."""
+
+    # -- training ------------------------------------------------------------
+
+    @abc.abstractmethod
+    def load_data(self, config: RunConfig, data_path: str | None = None) -> Any:
+        """The run's data: splits for training, or with `data_path` a file to
+        evaluate on (`attnflow evaluate RUN --data FILE`)."""
+
+    @abc.abstractmethod
+    def build_model(self, config: RunConfig, data: Any):
+        """A fresh Keras model for this config and data."""
+
+    @abc.abstractmethod
+    def training_data(self, model, data: Any, config: RunConfig) -> TrainingData:
+        """tf.data pipelines for `model.fit`."""
+
+    def compile_arguments(self, config: RunConfig) -> dict:
+        """Keyword arguments of `model.compile` besides the optimizer: loss, metrics."""
+        return {}
+
+    def baselines(self, data: Any, config: RunConfig) -> dict[str, dict[str, float]]:
+        """Baselines on the same split: {name: {metric: value}}."""
+        return {}
+
+    # -- after training ---------------------------------------------------------
+
+    @abc.abstractmethod
+    def evaluate(self, model, data: Any, config: RunConfig) -> dict[str, dict[str, float]]:
+        """Scores by split: must hold "test"; lowercase metric names."""
+
+    @abc.abstractmethod
+    def serving_endpoint(self, model):
+        """(function, input_signature) of the SavedModel's serving signature."""
+
+    def explain(self, model, data: Any, config: RunConfig, directory: Path) -> list[Path]:
+        """Writes plots of the attention into `directory`; returns their paths."""
+        return []
+
+    def summarize(self, model, data: Any, config: RunConfig, console) -> None:
+        """Prints what a user should see after training (samples, pictures)."""
+
+    @abc.abstractmethod
+    def predict(self, load_model, inputs: list[str], args: dict, config: RunConfig) -> None:
+        """`attnflow predict RUN ...`: prints (or writes) predictions.
+
+        Args:
+            load_model: returns the run's trained model; check the inputs
+                first, so that bad input fails fast and quietly.
+            inputs: the INPUT arguments.
+            args: every parsed predict flag (run, show_attention, data,
+                output, and the task's own).
+            config: the run's RunConfig.
+        """
