@@ -15,7 +15,8 @@ from attnflow._validation import check_choice, check_positive_int, check_rate, f
 from attnflow.ops.chunked import chunked_attention
 from attnflow.ops.masks import as_bool_mask, causal_mask, combine_masks
 from attnflow.ops.scores import scaled_dot_scores
-from attnflow.ops.weights import masked_softmax, weighted_sum, weights_dropout
+from attnflow.ops.positional_dropout import positional_dropout
+from attnflow.ops.weights import masked_softmax, weighted_sum
 
 IMPLEMENTATIONS = ("auto", "full", "chunked")
 
@@ -57,8 +58,12 @@ def dot_product_attention(
         is_causal: apply the bottom-right aligned causal mask (query i sees
             keys 0 .. Tk - Tq + i), combined with `mask`.
         dropout_rate: dropout on the attention weights, only when `training`.
+            Which weights are dropped depends only on the seed and their
+            positions, so "full" and "chunked" (any chunk size, with or
+            without jit_compile) drop the same ones.
         training: whether dropout is applied.
-        seed: int or `keras.random.SeedGenerator` for the dropout.
+        seed: int or `keras.random.SeedGenerator` (one draw per call) for
+            the dropout; None draws a fresh seed per call.
         return_weights: also return the attention weights (before dropout).
         implementation: "full" materializes the [B, H, Tq, Tk] scores;
             "chunked" runs an online softmax over key blocks; "auto" (default)
@@ -95,7 +100,7 @@ def dot_product_attention(
         mask = combine_masks(mask, causal_mask(tf.shape(query)[2], tf.shape(key)[2]))
     scores = scaled_dot_scores(query, key, scale)  # [B, H, Tq, Tk]
     weights = masked_softmax(scores, mask, bias)  # [B, H, Tq, Tk]
-    dropped = weights_dropout(weights, dropout_rate, seed) if training else weights
+    dropped = positional_dropout(weights, dropout_rate, seed) if training else weights
     output = weighted_sum(dropped, value)  # [B, H, Tq, Dv]
     if return_weights:
         return output, weights
