@@ -54,10 +54,29 @@ class MultiHeadAttention(keras.layers.Layer):
         use_causal_mask: apply a causal mask. attnflow aligns it to the
             bottom-right (query i sees keys 0 .. Tk - Tq + i); Keras aligns it
             to the top-left. The two agree when Tq == Tk.
+        cache: a (key_cache [B, H, L, key_dim], value_cache [B, H, L,
+            value_dim]) pair of projected keys and values, from
+            `init_cache(batch_size, max_length)` (decoding) or
+            `compute_cache(memory)` (a fixed cross-attention memory).
+            Default None: no cache.
+        cache_index: with a cache from `init_cache`, how many tokens it
+            already holds (int or scalar int tensor). The Tn new tokens in
+            `value`/`key` are projected, written at positions
+            cache_index .. cache_index + Tn - 1, and the query attends to
+            the first cache_index + Tn positions (with `use_causal_mask`,
+            query i sees positions 0 .. cache_index + i, which is the full
+            pass's causal mask for those rows). A step therefore costs O(t),
+            not O(t^2). None (default): the cache is a fixed memory from
+            `compute_cache`; it is attended to whole and `value`/`key` are
+            not used. With a cache, `value_mask`/`key_mask` cover only the
+            new tokens (earlier positions count as valid) and
+            `attention_mask` is [B, Tq, T] over the T attended positions.
 
     Returns:
         output [B, Tq, output_shape], and with `return_attention_scores`
-        the weights [B, H, Tq, Tk] (float32 under mixed precision).
+        the weights [B, H, Tq, Tk] (float32 under mixed precision). With a
+        cache, the updated cache (a new pair; the old one is unchanged)
+        comes last: `(output, cache)` or `(output, weights, cache)`.
 
     Example:
         >>> layer = MultiHeadAttention(num_heads=2, key_dim=8)
@@ -65,6 +84,15 @@ class MultiHeadAttention(keras.layers.Layer):
         >>> out, weights = layer(x, x, return_attention_scores=True)
         >>> out.shape, weights.shape
         (TensorShape([2, 5, 16]), TensorShape([2, 2, 5, 5]))
+
+        Decoding one token at a time:
+
+        >>> cache = layer.init_cache(batch_size=2, max_length=5)
+        >>> for t in range(5):
+        ...     step, cache = layer(x[:, t:t + 1], x[:, t:t + 1], cache=cache,
+        ...                         cache_index=t, use_causal_mask=True)
+        >>> step.shape  # equals layer(x, x, use_causal_mask=True)[:, 4:]
+        TensorShape([2, 1, 16])
     """
 
     def __init__(
@@ -169,26 +197,103 @@ class MultiHeadAttention(keras.layers.Layer):
 
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
              attention_mask=None, return_attention_scores=False, training=None,
-             use_causal_mask=False):
+             use_causal_mask=False, cache=None, cache_index=None):
         key = value if key is None else key
-        mask = merge_attention_masks(query=query, key=key, num_heads=self.num_heads,
-                                     query_mask=query_mask, value_mask=value_mask,
-                                     key_mask=key_mask, attention_mask=attention_mask)
+        if cache is None:
+            keys, values = self._project_memory(value, key)  # [B, H, Tk, Dk], [B, H, Tk, Dv]
+        else:
+            keys, values, cache = self._read_cache(cache, cache_index, value, key)
+            value_mask, key_mask = (_prefix_with_true(m, tf.shape(keys)[2]) for m in (value_mask, key_mask))
+        mask = merge_attention_masks(query=query, key=key if cache is None else None,
+                                     num_heads=self.num_heads, query_mask=query_mask,
+                                     value_mask=value_mask, key_mask=key_mask,
+                                     attention_mask=attention_mask)
         # tf.identity drops the Keras masks, which the projections do not take.
-        query = self._split_heads(self.query_dense(tf.identity(query)))  # [B, H, Tq, Dk]
-        key = self._split_heads(self.key_dense(tf.identity(key)))  # [B, H, Tk, Dk]
-        value = self._split_heads(self.value_dense(tf.identity(value)))  # [B, H, Tk, Dv]
+        queries = self._split_heads(self.query_dense(tf.identity(query)))  # [B, H, Tq, Dk]
         result = dot_product_attention(
-            query, key, value, mask=mask, scale=self._inverse_sqrt_key_dim,
+            queries, keys, values, mask=mask, scale=self._inverse_sqrt_key_dim,
             is_causal=use_causal_mask, dropout_rate=self.dropout, training=bool(training),
             seed=self.seed_generator, return_weights=return_attention_scores,
             implementation=self.implementation)
         attended, weights = result if return_attention_scores else (result, None)
         attended = tf.transpose(attended, [0, 2, 1, 3])  # [B, Tq, H, Dv]
         output = self.output_dense(attended)  # [B, Tq, *output_shape]
-        if return_attention_scores:
-            return output, weights  # weights: [B, H, Tq, Tk]
-        return output
+        outputs = (output,) + ((weights,) if return_attention_scores else ())  # weights: [B, H, Tq, Tk]
+        if cache is not None:
+            outputs += (cache,)
+        return outputs if len(outputs) > 1 else output
+
+    def init_cache(self, batch_size: int, max_length: int):
+        """An empty key/value cache for incremental decoding.
+
+        Args:
+            batch_size: B.
+            max_length: L, the most tokens the cache can hold.
+
+        Returns:
+            (key_cache [B, H, L, key_dim], value_cache [B, H, L, value_dim]),
+            zeros in the layer's compute dtype.
+        """
+        check_positive_int("batch_size", batch_size)
+        check_positive_int("max_length", max_length)
+        return (tf.zeros((batch_size, self.num_heads, max_length, self.key_dim), self.compute_dtype),
+                tf.zeros((batch_size, self.num_heads, max_length, self.value_dim), self.compute_dtype))
+
+    def compute_cache(self, value, key=None):
+        """Projects a memory once, for cross-attention calls with `cache_index=None`.
+
+        Args:
+            value: [B, Tk, dim_v]; key: [B, Tk, dim_k] (default: value).
+
+        Returns:
+            (key_cache [B, H, Tk, key_dim], value_cache [B, H, Tk, value_dim]).
+        """
+        value = tf.convert_to_tensor(value)
+        key = value if key is None else tf.convert_to_tensor(key)
+        if not self.built:
+            self.build(value.shape, value.shape, key.shape)
+        return self._project_memory(value, key)
+
+    def _project_memory(self, value, key):
+        keys = self._split_heads(self.key_dense(tf.identity(key)))  # [B, H, Tk, Dk]
+        values = self._split_heads(self.value_dense(tf.identity(value)))  # [B, H, Tk, Dv]
+        return keys, values
+
+    def _read_cache(self, cache, cache_index, value, key):
+        """Writes the new tokens into the cache; returns the keys and values to attend to.
+
+        Returns:
+            keys [B, H, T, Dk] and values [B, H, T, Dv] with T = cache_index + Tn
+            (or the whole cache when cache_index is None), and the new cache.
+        """
+        key_cache, value_cache = self._check_cache(cache)
+        if cache_index is None:  # a memory from compute_cache: nothing to write
+            return key_cache, value_cache, (key_cache, value_cache)
+        if isinstance(cache_index, int) and (isinstance(cache_index, bool) or cache_index < 0):
+            fail("cache_index to be None or a non-negative integer", cache_index=cache_index)
+        new_keys, new_values = self._project_memory(value, key)  # [B, H, Tn, Dk], [B, H, Tn, Dv]
+        length, max_length = new_keys.shape[2], key_cache.shape[2]
+        if isinstance(cache_index, int) and None not in (length, max_length):
+            if cache_index + length > max_length:
+                fail(f"cache_index + new tokens <= the cache length {max_length}",
+                     cache_index=cache_index, new_tokens=length)
+        start = (0, 0, cache_index, 0)
+        key_cache = keras.ops.slice_update(key_cache, start, tf.cast(new_keys, key_cache.dtype))
+        value_cache = keras.ops.slice_update(value_cache, start, tf.cast(new_values, value_cache.dtype))
+        end = cache_index + (length if length is not None else tf.shape(new_keys)[2])
+        return key_cache[:, :, :end], value_cache[:, :, :end], (key_cache, value_cache)  # [B, H, T, D]
+
+    def _check_cache(self, cache):
+        if not isinstance(cache, (tuple, list)) or len(cache) != 2:
+            fail("cache to be a (key_cache, value_cache) pair from init_cache or compute_cache",
+                 cache=type(cache).__name__)
+        key_cache, value_cache = (tf.convert_to_tensor(c) for c in cache)
+        for name, tensor, depth in (("key_cache", key_cache, self.key_dim),
+                                    ("value_cache", value_cache, self.value_dim)):
+            shape = tuple(tensor.shape)
+            if len(shape) != 4 or shape[1] not in (None, self.num_heads) or shape[3] not in (None, depth):
+                fail(f"{name} of shape [B, H={self.num_heads}, L, {depth}]", **{f"{name}.shape": shape})
+        return key_cache, value_cache
 
     @staticmethod
     def _split_heads(tensor):
@@ -198,15 +303,18 @@ class MultiHeadAttention(keras.layers.Layer):
         out_dims = self.output_shape_ or (query_shape[-1],)
         return (*query_shape[:-1], *out_dims)
 
-    def compute_output_spec(self, query, value, key=None, return_attention_scores=False, **kwargs):
-        output = keras.KerasTensor(
-            self.compute_output_shape(query.shape, value.shape), dtype=self.compute_dtype)
-        if not return_attention_scores:
-            return output
-        weights_dtype = "float32" if self.compute_dtype in ("float16", "bfloat16") else self.compute_dtype
-        weights = keras.KerasTensor(
-            (query.shape[0], self.num_heads, query.shape[1], value.shape[1]), dtype=weights_dtype)
-        return output, weights
+    def compute_output_spec(self, query, value, key=None, return_attention_scores=False,
+                            cache=None, cache_index=None, **kwargs):
+        outputs = (keras.KerasTensor(
+            self.compute_output_shape(query.shape, value.shape), dtype=self.compute_dtype),)
+        if return_attention_scores:
+            weights_dtype = "float32" if self.compute_dtype in ("float16", "bfloat16") else self.compute_dtype
+            keys = value.shape[1] if cache is None else None
+            outputs += (keras.KerasTensor(
+                (query.shape[0], self.num_heads, query.shape[1], keys), dtype=weights_dtype),)
+        if cache is not None:
+            outputs += (tuple(keras.KerasTensor(c.shape, dtype=c.dtype) for c in cache),)
+        return outputs if len(outputs) > 1 else outputs[0]
 
     def get_config(self):
         return {
@@ -228,3 +336,12 @@ class MultiHeadAttention(keras.layers.Layer):
             "seed": self.seed,
             "implementation": self.implementation,
         }
+
+
+def _prefix_with_true(mask, total_length):
+    """A [B, Tn] mask of new tokens -> [B, T]: earlier cache positions are valid."""
+    if mask is None:
+        return None
+    mask = tf.cast(mask, tf.bool)
+    earlier = total_length - tf.shape(mask)[1]
+    return tf.concat([tf.ones(tf.stack([tf.shape(mask)[0], earlier]), tf.bool), mask], axis=1)  # [B, T]
