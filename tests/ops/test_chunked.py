@@ -180,9 +180,15 @@ def test_causal_tiles_above_the_diagonal_are_skipped():
     assert [[int(x) for x in tiling.key_ranges(i)] for i in range(3)] == [[1, 2], [2, 3], [3, 4]]
 
 
-def test_auto_picks_chunked_for_long_sequences_unless_weights_are_asked():
-    short, long = tf.zeros((1, 1, 64, 8)), tf.zeros((1, 1, 8192, 8))
-    assert _resolve_implementation("auto", short, short, False) == "full"
-    assert _resolve_implementation("auto", long, long, False) == "chunked"
-    assert _resolve_implementation("auto", long, long, True) == "full"
-    assert _resolve_implementation("full", long, long, False) == "full"
+def test_auto_picks_chunked_once_all_scores_pass_512_mib_unless_weights_are_asked():
+    def pick(batch, heads, q_len, k_len, weights=False, implementation="auto"):
+        query, key = tf.TensorSpec((batch, heads, q_len, 8)), tf.TensorSpec((batch, heads, k_len, 8))
+        return _resolve_implementation(implementation, query, key, weights)
+
+    assert pick(1, 8, 4096, 4096) == "full"  # 2^27 entries: still full
+    assert pick(1, 8, 4096, 4097) == "chunked"
+    assert pick(8, 8, 2048, 2048) == "chunked"  # the batch counts
+    assert pick(None, 8, 8192, 8192) == "chunked"
+    assert pick(1, 8, 1, None) == "full"  # unknown lengths (decoding)
+    assert pick(1, 8, 8192, 8192, weights=True) == "full"
+    assert pick(1, 8, 8192, 8192, implementation="full") == "full"

@@ -20,10 +20,14 @@ from attnflow.ops.weights import masked_softmax, weighted_sum
 
 IMPLEMENTATIONS = ("auto", "full", "chunked")
 
-# "auto" switches to the chunked kernel once the score matrix of one batch
-# element and head would exceed this many entries (4096 x 4096), unless the
-# weights are asked for.
-AUTO_CHUNK_THRESHOLD = 4096 * 4096
+# "auto" switches to the chunked kernel once the scores of all batch elements
+# and heads, B * H * Tq * Tk, would pass this many entries (2^27 float32 =
+# 512 MiB; a forward+backward pass holds three or four such tensors), unless
+# the weights are asked for. Measured on a 2-core CPU (docs/performance.md),
+# the materialized path is the faster one wherever it fits: the chunked
+# kernel costs 20-40% more time and saves memory that grows with N^2.
+AUTO_CHUNK_THRESHOLD = 2**27
+# 512 x 512 tiles were the fastest of 256..2048 at N = 4096 and 16384.
 DEFAULT_CHUNK_SIZE = 512
 
 
@@ -65,11 +69,16 @@ def dot_product_attention(
         seed: int or `keras.random.SeedGenerator` (one draw per call) for
             the dropout; None draws a fresh seed per call.
         return_weights: also return the attention weights (before dropout).
-        implementation: "full" materializes the [B, H, Tq, Tk] scores;
-            "chunked" runs an online softmax over key blocks; "auto" (default)
-            picks "chunked" for large score matrices unless weights are asked
-            for. Asking "chunked" for weights raises ValueError.
-        chunk_size: key block size of the chunked kernel (default 512).
+        implementation: "full" materializes the [B, H, Tq, Tk] scores (the
+            fastest while they fit); "chunked" runs an online softmax over
+            [chunk_size, chunk_size] tiles with a recomputing gradient, so
+            memory grows linearly with Tq and Tk; "auto" (default) picks
+            "chunked" once B * H * Tq * Tk passes 2^27 (512 MiB of float32
+            scores; an unknown B counts as 1) and "full" otherwise, or when
+            the weights are asked for. Asking "chunked" for weights raises
+            ValueError: it never materializes them.
+        chunk_size: query and key block size of the chunked kernel
+            (default 512).
 
     Returns:
         output [B, H, Tq, Dv] in the query's dtype, and with
@@ -86,6 +95,10 @@ def dot_product_attention(
         bias = tf.convert_to_tensor(bias)
         _check_broadcastable("bias", bias, query, key)
 
+    if is_causal and query.shape[2] == 1:
+        # One query sits at the last position and sees every key (decoding
+        # one token against a cache): the causal mask would hide nothing.
+        is_causal = False
     implementation = _resolve_implementation(implementation, query, key, return_weights)
     if implementation == "chunked":
         if return_weights:
@@ -112,10 +125,12 @@ def _resolve_implementation(implementation, query, key, return_weights) -> str:
         return implementation
     if return_weights:
         return "full"
-    q_len, k_len = query.shape[2], key.shape[2]
+    batch, heads, q_len = query.shape[:3]
+    k_len = key.shape[2]
     if q_len is None or k_len is None:
         return "full"
-    return "chunked" if q_len * k_len > AUTO_CHUNK_THRESHOLD else "full"
+    entries = (batch or 1) * (heads or 1) * q_len * k_len  # unknown B counts as 1
+    return "chunked" if entries > AUTO_CHUNK_THRESHOLD else "full"
 
 
 def _check_arguments(query, key, value, dropout_rate, implementation, chunk_size) -> None:
