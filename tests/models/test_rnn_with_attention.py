@@ -94,7 +94,7 @@ def test_keras_save_and_load_token_and_numeric(rng, tmp_path):
 
 def test_config_holds_every_argument():
     model = make_model(rnn_type="lstm", bidirectional=True, attention="multihead", attention_units=7,
-                       dropout=0.3, l2=0.01, activation=None, seed=9)
+                       concat_state=False, dropout=0.3, l2=0.01, activation=None, seed=9)
     config = model.get_config()
     init_args = set(inspect.signature(RNNWithAttention.__init__).parameters) - {"self", "kwargs"}
     assert init_args <= set(config)
@@ -163,3 +163,12 @@ def test_wrong_inputs_are_errors(rng):
         make_model()(rng.normal(size=(2, 3, 4)).astype("float32"))
     with pytest.raises(ValueError, match="inputs with 2 features"):
         RNNWithAttention(C, feature_mean=[0, 0], feature_std=[1, 1])(rng.normal(size=(2, 3, 4)).astype("float32"))
+
+
+
+def test_head_reads_context_and_final_state():
+    for kwargs, inputs in (({}, 12), ({"concat_state": False}, 6), ({"attention": "none"}, 6),
+                           ({"bidirectional": True}, 24)):
+        model = make_model(**kwargs)
+        model(IDS)
+        assert model.head.kernel.shape == (inputs, C), kwargs

@@ -27,10 +27,10 @@ def test_shapes_weights_and_padding_invariance(pooling, norm_first, positional):
     probabilities, attention = model(IDS, return_attention_scores=True)
     assert probabilities.shape == (2, C)
     np.testing.assert_allclose(probabilities.numpy().sum(-1), 1.0, rtol=1e-6)
-    assert len(attention["blocks"]) == 2
-    for weights in attention["blocks"]:
-        assert weights.shape == (2, H, 6, 6)
-        assert np.all(weights.numpy()[0, :, :, 4:] == 0.0)
+    blocks = attention["blocks"].numpy()
+    assert blocks.shape == (2, 2, H, 6, 6)  # [B, num_layers, H, T, T]
+    assert np.all(blocks[0, ..., 4:] == 0.0)
+    np.testing.assert_allclose(blocks[0, ..., :4, :].sum(-1), 1.0, rtol=1e-5)
     pooling_weights = attention["pooling"].numpy()
     assert pooling_weights.shape == (2, 6) and np.all(pooling_weights[0, 4:] == 0.0)
     np.testing.assert_allclose(pooling_weights.sum(-1), 1.0, rtol=1e-5)
@@ -47,7 +47,7 @@ def test_numeric_features_nan_steps_masked(rng):
     model = TransformerClassifier(C, feature_mean=[0.0, 1.0, -1.0], feature_std=[1.0, 2.0, 0.5], **SMALL)
     probabilities, attention = model(x, return_attention_scores=True)
     assert np.all(np.isfinite(probabilities.numpy()))
-    assert np.all(attention["blocks"][0].numpy()[0, :, :, 3:] == 0.0)
+    assert np.all(attention["blocks"].numpy()[0, ..., 3:] == 0.0)
     np.testing.assert_allclose(model(x[:1, :3]).numpy()[0], probabilities.numpy()[0], atol=1e-5)
     x[0, 1, 2] = np.nan  # a missing value inside the series masks its step
     assert np.all(model(x, return_attention_scores=True)[1]["pooling"].numpy()[0, [1, 3, 4]] == 0.0)
@@ -67,7 +67,7 @@ def test_keras_save_and_load(rng, tmp_path):
         got, got_attention = loaded(inputs, return_attention_scores=True)
         np.testing.assert_allclose(got.numpy(), expected.numpy(), atol=1e-6)
         np.testing.assert_allclose(got_attention["pooling"].numpy(), attention["pooling"].numpy(), atol=1e-6)
-        np.testing.assert_allclose(got_attention["blocks"][1].numpy(), attention["blocks"][1].numpy(), atol=1e-6)
+        np.testing.assert_allclose(got_attention["blocks"].numpy(), attention["blocks"].numpy(), atol=1e-6)
 
 
 def test_config_holds_every_argument():
@@ -122,3 +122,19 @@ def test_tiny_model_overfits_tiny_problem(rng):
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         make_model(**kwargs)
+
+
+def test_saved_model_endpoint_with_attention(rng, tmp_path):
+    x = rng.normal(size=(2, 5, 3)).astype("float32")
+    x[0, 4] = np.nan
+    model = TransformerClassifier(C, **SMALL)
+    expected, attention = model(x, return_attention_scores=True)
+    archive = keras.export.ExportArchive()
+    archive.track(model)
+    archive.add_endpoint("serve", lambda t: {"probabilities": model(t), **model(t, return_attention_scores=True)[1]},
+                         input_signature=[tf.TensorSpec([None, None, 3], tf.float32)])
+    archive.write_out(str(tmp_path / "saved"), verbose=False)
+    loaded = tf.saved_model.load(str(tmp_path / "saved"))  # held: its variables live with it
+    got = loaded.serve(tf.constant(x))
+    np.testing.assert_allclose(got["probabilities"].numpy(), expected.numpy(), atol=1e-6)
+    np.testing.assert_allclose(got["pooling"].numpy(), attention["pooling"].numpy(), atol=1e-6)

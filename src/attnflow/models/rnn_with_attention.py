@@ -26,10 +26,10 @@ class RNNWithAttention(keras.Model):
     token ids [B, T] -> Embedding(mask_zero=True), or numeric features
     [B, T, F] (NaN marks padded or missing steps) -> SimpleRNN/GRU/LSTM
     returning its outputs [B, T, U] and final state [B, U] -> attention with
-    the final state as query over the outputs -> dropout -> dense head.
-    With attention="none" the head reads the final state alone: the same
-    network without attention, for comparison. Padded steps never enter the
-    RNN state nor the attention.
+    the final state as query over the outputs -> [context; final state]
+    -> dropout -> dense head. With attention="none" the head reads the
+    final state alone: the same network without attention, for comparison.
+    Padded steps never enter the RNN state nor the attention.
 
     Args:
         num_classes: number of classes C (>= 2).
@@ -45,6 +45,9 @@ class RNNWithAttention(keras.Model):
         attention_units: hidden size of the Bahdanau score network
             (default: the RNN output size).
         num_heads: heads of "multihead" (default 4).
+        concat_state: feed the head the final state next to the attention
+            context, as Luong et al. do (default True); False gives the
+            context-only head of the TensorFlow tutorials.
         dropout: dropout before the head (default 0.0).
         l2: L2 factor on the head's kernel (default 0.0, none).
         activation: of the head, "softmax" (default) or None for logits.
@@ -73,7 +76,8 @@ class RNNWithAttention(keras.Model):
     def __init__(self, num_classes: int, vocabulary_size: int | None = None,
                  embedding_dim: int = 64, rnn_type: str = "gru", units: int = 64,
                  bidirectional: bool = False, attention: str = "bahdanau",
-                 attention_units: int | None = None, num_heads: int = 4, dropout: float = 0.0,
+                 attention_units: int | None = None, num_heads: int = 4,
+                 concat_state: bool = True, dropout: float = 0.0,
                  l2: float = 0.0, activation: str | None = "softmax",
                  feature_mean=None, feature_std=None, seed: int | None = None, **kwargs):
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
@@ -103,6 +107,7 @@ class RNNWithAttention(keras.Model):
         self.attention = attention
         self.attention_units = attention_units
         self.num_heads = num_heads
+        self.concat_state = concat_state
         self.dropout = dropout
         self.l2 = l2
         self.activation = activation
@@ -132,6 +137,8 @@ class RNNWithAttention(keras.Model):
         sequence, mask = self._embed(inputs)  # [B, T, E], [B, T]
         outputs, state = self._encode(sequence, mask)  # [B, T, U], [B, U]
         features, weights = self._attend(outputs, state, mask)  # [B, U], weights
+        if self.concat_state and self.attention != "none":
+            features = tf.concat([features, state], axis=-1)  # [B, 2U]
         probabilities = self.head(self.dropout_layer(features, training=training))  # [B, C]
         if return_attention_scores:
             return probabilities, weights
@@ -178,6 +185,7 @@ class RNNWithAttention(keras.Model):
             "attention": self.attention,
             "attention_units": self.attention_units,
             "num_heads": self.num_heads,
+            "concat_state": self.concat_state,
             "dropout": self.dropout,
             "l2": self.l2,
             "activation": self.activation,

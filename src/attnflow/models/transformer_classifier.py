@@ -57,15 +57,16 @@ class TransformerClassifier(keras.Model):
 
     Returns:
         class probabilities [B, C] (logits with activation=None), and with
-        `return_attention_scores` a dict: "blocks", a list of `num_layers`
-        self-attention weights [B, H, T, T], and "pooling", the weight of
-        each position in the pooled vector [B, T].
+        `return_attention_scores` a dict of two tensors (so it can be a
+        SavedModel signature's output as it is): "blocks", the
+        self-attention weights of every block [B, num_layers, H, T, T], and
+        "pooling", the weight of each position in the pooled vector [B, T].
 
     Example:
         >>> model = TransformerClassifier(num_classes=2, vocabulary_size=100, model_dim=16)
         >>> probs, attention = model(tf.constant([[5, 9, 2, 0]]), return_attention_scores=True)
-        >>> probs.shape, attention["blocks"][0].shape, attention["pooling"].shape
-        (TensorShape([1, 2]), TensorShape([1, 4, 4, 4]), TensorShape([1, 4]))
+        >>> probs.shape, attention["blocks"].shape, attention["pooling"].shape
+        (TensorShape([1, 2]), TensorShape([1, 2, 4, 4, 4]), TensorShape([1, 4]))
     """
 
     def __init__(self, num_classes: int, vocabulary_size: int | None = None,
@@ -152,7 +153,8 @@ class TransformerClassifier(keras.Model):
             x, mask=mask, return_attention_scores=True)  # [B, D], [B, T]
         probabilities = self.head(self.head_dropout(pooled, training=training))  # [B, C]
         if return_attention_scores:
-            return probabilities, {"blocks": block_weights, "pooling": pooling_weights}
+            blocks = tf.stack(block_weights, axis=1)  # [B, num_layers, H, T, T]
+            return probabilities, {"blocks": blocks, "pooling": pooling_weights}
         return probabilities
 
     def _embed(self, inputs):
