@@ -1,0 +1,270 @@
+"""Time series for forecasting: read a table, check it, put it on a regular grid.
+
+A `TimeSeries` holds one or more targets and optional covariates on a regular
+time grid. Timestamps missing from the file are added to the grid, and every
+value that is missing (an absent timestamp or a NaN in the file) stays NaN
+with `observed=False`: nothing is interpolated. Models see the mask;
+losses and metrics skip what was not observed.
+
+Frequencies: half-hourly ("30min"), hourly ("h"), daily ("D"), weekly
+("W-MON" .. "W-SUN"), monthly ("MS" or "ME"), quarterly ("QS-JAN" .. or
+"QE-DEC" ..) and yearly ("YS-JAN" .. or "YE-DEC" ..), pandas offset aliases.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from attnflow._validation import fail
+
+# The seasonal period a frequency suggests (for seasonal naive and MASE).
+SEASON_LENGTHS = {"30min": 48, "h": 24, "D": 7, "W": 52, "M": 12, "Q": 4, "Y": 1}
+_FIXED_STEPS = {pd.Timedelta(minutes=30): "30min", pd.Timedelta(hours=1): "h",
+                pd.Timedelta(days=1): "D", pd.Timedelta(days=7): "W"}
+_WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+@dataclasses.dataclass(frozen=True)
+class TimeSeries:
+    """Targets and covariates on a regular time grid, missing values masked.
+
+    Attributes:
+        times: the regular grid, a `pd.DatetimeIndex` of length T.
+        values: targets, float64 [T, n_targets]; NaN where not observed.
+        observed: bool [T, n_targets]; False where `values` is NaN.
+        covariates: float64 [T, n_covariates] (n_covariates may be 0); NaN
+            where not observed.
+        covariates_observed: bool [T, n_covariates].
+        freq: the pandas offset alias of the grid ("MS", "W-SAT", "30min", ...).
+        target_names: names of the target columns.
+        covariate_names: names of the covariate columns.
+        time_col: name of the time column (used when writing forecasts).
+    """
+
+    times: pd.DatetimeIndex
+    values: np.ndarray
+    observed: np.ndarray
+    covariates: np.ndarray
+    covariates_observed: np.ndarray
+    freq: str
+    target_names: tuple[str, ...]
+    covariate_names: tuple[str, ...] = ()
+    time_col: str = "time"
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    @property
+    def season_length(self) -> int:
+        """The seasonal period the frequency suggests (12 for monthly, 48 half-hourly...)."""
+        return season_length_of(self.freq)
+
+    def future_times(self, horizon: int) -> pd.DatetimeIndex:
+        """The `horizon` timestamps after the end of the series."""
+        return pd.date_range(self.times[-1], periods=horizon + 1, freq=self.freq)[1:]
+
+    def slice(self, start: int | None = None, stop: int | None = None) -> "TimeSeries":
+        """The steps start..stop-1 as a new series (positions, like a list slice)."""
+        part = slice(start, stop)
+        return dataclasses.replace(
+            self, times=self.times[part], values=self.values[part], observed=self.observed[part],
+            covariates=self.covariates[part], covariates_observed=self.covariates_observed[part])
+
+    def with_values(self, values: np.ndarray) -> "TimeSeries":
+        """The same grid with other target values (NaN = not observed)."""
+        values = np.asarray(values, dtype=np.float64).reshape(self.values.shape)
+        return dataclasses.replace(self, values=values, observed=~np.isnan(values))
+
+    def to_frame(self) -> pd.DataFrame:
+        """The series as a DataFrame: time column, targets, covariates (NaN kept)."""
+        frame = pd.DataFrame(self.values, columns=list(self.target_names))
+        for j, name in enumerate(self.covariate_names):
+            frame[name] = self.covariates[:, j]
+        frame.insert(0, self.time_col, self.times)
+        return frame
+
+
+def season_length_of(freq: str) -> int:
+    """The seasonal period suggested by a pandas offset alias ("MS" -> 12)."""
+    for prefix in ("30min", "h", "D", "W", "M", "Q", "Y"):
+        if freq.startswith(prefix):
+            return SEASON_LENGTHS[prefix]
+    fail("a frequency alias among 30min, h, D, W-*, MS/ME, QS-*/QE-*, YS-*/YE-*", freq=freq)
+
+
+def read_series(path: str | Path, time_col: str, targets: str | list[str],
+                covariates: list[str] | None = None, freq: str | None = None) -> TimeSeries:
+    """Reads a CSV or Parquet file into a checked `TimeSeries`.
+
+    Args:
+        path: a `.csv` or `.parquet` file.
+        time_col: the column holding timestamps.
+        targets: the target column name, or a list of them.
+        covariates: optional covariate columns, known for past and future steps.
+        freq: the expected frequency (a pandas alias); inferred when None.
+
+    Returns:
+        A `TimeSeries`; see `from_frame` for the checks.
+    """
+    path = Path(path)
+    if not path.is_file():
+        fail("an existing CSV or Parquet file", path=str(path))
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        frame = pd.read_csv(path)
+    elif suffix in (".parquet", ".pq"):
+        frame = pd.read_parquet(path)
+    else:
+        fail("a file ending in .csv or .parquet", path=str(path))
+    return from_frame(frame, time_col, targets, covariates, freq)
+
+
+def from_frame(frame: pd.DataFrame, time_col: str, targets: str | list[str],
+               covariates: list[str] | None = None, freq: str | None = None) -> TimeSeries:
+    """Checks a DataFrame and puts it on its regular time grid.
+
+    Raises ValueError ("expected ... Received: ...") for a missing column, an
+    unparsable or duplicated timestamp, a non-numeric target or covariate,
+    and an index with no supported regular frequency.
+    """
+    targets = [targets] if isinstance(targets, str) else list(targets)
+    covariates = list(covariates or [])
+    if not targets:
+        fail("at least one target column", targets=targets)
+    for argument, names in (("time_col", [time_col]), ("target", targets), ("covariate", covariates)):
+        for name in names:
+            if name not in frame.columns:
+                fail(f"a {argument} among the columns {list(map(str, frame.columns))}",
+                     **{argument: name})
+    times = _parse_times(frame[time_col], time_col)
+    duplicated = times[times.duplicated()]
+    if len(duplicated):
+        fail(f"unique timestamps in {time_col!r}", duplicated=[str(t) for t in duplicated[:3]])
+    order = np.argsort(times.values, kind="stable")
+    times = times[order]
+    target_values = _numeric(frame, targets, "target")[order]
+    covariate_values = _numeric(frame, covariates, "covariate")[order]
+    freq = _check_freq(times, freq)
+    grid = pd.date_range(times[0], times[-1], freq=freq)
+    if len(grid) > 2 * len(times):
+        fail(f"a regular time index: on the {freq!r} grid most steps would be missing",
+             timestamps=len(times), grid_steps=len(grid))
+    position = grid.get_indexer(times)
+    if (position < 0).any():
+        fail(f"timestamps on the {freq!r} grid", timestamp=str(times[np.argmax(position < 0)]))
+    values = np.full((len(grid), len(targets)), np.nan)
+    values[position] = target_values
+    covs = np.full((len(grid), len(covariates)), np.nan)
+    covs[position] = covariate_values
+    return TimeSeries(times=grid, values=values, observed=~np.isnan(values), covariates=covs,
+                      covariates_observed=~np.isnan(covs), freq=freq,
+                      target_names=tuple(map(str, targets)),
+                      covariate_names=tuple(map(str, covariates)), time_col=str(time_col))
+
+
+def check_window_fits(series: TimeSeries, context: int, horizon: int) -> None:
+    """Raises ValueError unless the series can give one window of context + horizon.
+
+    The test part is the last `horizon` steps and its window needs `context`
+    steps before it, with at least one more window before that to train on;
+    every test step and the last context step must have something observed.
+    """
+    for name, value in (("context", context), ("horizon", horizon)):
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            fail(f"{name} to be a positive integer", **{name: value})
+    if len(series) < context + horizon:
+        fail(f"a series of at least context + horizon = {context + horizon} steps", length=len(series))
+    if len(series) < context + 2 * horizon:
+        fail(f"a horizon the data can support: with context={context} and {len(series)} steps, "
+             f"at most {(len(series) - context) // 2} (one training window before the test window)",
+             horizon=horizon)
+    if not series.observed[-horizon:].any():
+        fail("at least one observed value in the test part (the last horizon steps)", horizon=horizon)
+
+
+def _parse_times(column: pd.Series, time_col: str) -> pd.DatetimeIndex:
+    if column.isna().any():
+        fail(f"a timestamp in every row of {time_col!r}", row=int(np.argmax(column.isna().values)))
+    if pd.api.types.is_datetime64_any_dtype(column):
+        times = pd.DatetimeIndex(column)
+    elif pd.api.types.is_numeric_dtype(column):
+        # Whole numbers in a plausible range are years (sunspots: 1700.0, ...).
+        numbers = column.to_numpy(dtype=np.float64)
+        if not (np.all(numbers == np.round(numbers)) and np.all((numbers >= 1) & (numbers <= 9999))):
+            fail(f"timestamps or whole years in {time_col!r}", value=numbers[0])
+        times = pd.DatetimeIndex([pd.Timestamp(year=int(y), month=1, day=1) for y in numbers])
+    else:
+        text = column.astype(str)
+        parsed = pd.to_datetime(text, errors="coerce", format="mixed")
+        if parsed.isna().any():
+            bad = int(np.argmax(parsed.isna().values))
+            fail(f"parsable timestamps in {time_col!r}", row=bad, value=text.iloc[bad])
+        times = pd.DatetimeIndex(parsed)
+    if times.tz is not None:
+        times = times.tz_convert(None)
+    return times
+
+
+def _numeric(frame: pd.DataFrame, names: list[str], role: str) -> np.ndarray:
+    out = np.empty((len(frame), len(names)))
+    for j, name in enumerate(names):
+        column = frame[name]
+        if pd.api.types.is_bool_dtype(column) or not pd.api.types.is_numeric_dtype(column):
+            converted = pd.to_numeric(column, errors="coerce")
+            bad = converted.isna() & column.notna()
+            if bad.any() or pd.api.types.is_bool_dtype(column):
+                row = int(np.argmax(bad.values))
+                fail(f"a numeric {role} column {name!r}", row=row, value=column.iloc[row])
+            column = converted
+        out[:, j] = column.to_numpy(dtype=np.float64)
+    if not np.isfinite(out[~np.isnan(out)]).all():
+        fail(f"finite {role} values", value="inf")
+    return out
+
+
+def _check_freq(times: pd.DatetimeIndex, freq: str | None) -> str:
+    if len(times) < 3:
+        fail("at least 3 timestamps to infer a frequency", length=len(times))
+    inferred = infer_frequency(times)
+    if freq is not None and pd.tseries.frequencies.to_offset(freq) != pd.tseries.frequencies.to_offset(inferred):
+        fail(f"the timestamps to follow freq={freq!r}", inferred=inferred)
+    return inferred
+
+
+def infer_frequency(times: pd.DatetimeIndex) -> str:
+    """The pandas alias of the regular grid that holds every timestamp (gaps allowed).
+
+    Raises ValueError when the timestamps fit none of the supported frequencies.
+    """
+    steps = np.diff(times.values).astype("timedelta64[ns]")
+    smallest = pd.Timedelta(steps.min())
+    if smallest in _FIXED_STEPS:
+        alias = _FIXED_STEPS[smallest]
+        if alias == "W":
+            alias = f"W-{_WEEKDAYS[times[0].dayofweek]}"
+        if all((steps.astype(np.int64) % smallest.value) == 0) and _on_grid(times, alias):
+            return alias
+    else:
+        days = smallest.days
+        months = 1 if 28 <= days <= 31 else 3 if 89 <= days <= 92 else 12 if 365 <= days <= 366 else 0
+        start_month = _month_name(times[0].month)
+        start_end_aliases = {1: ("MS", "ME"), 3: (f"QS-{start_month}", f"QE-{start_month}"),
+                             12: (f"YS-{start_month}", f"YE-{start_month}")}.get(months, ())
+        for alias in start_end_aliases:
+            if _on_grid(times, alias):
+                return alias
+    fail("a regular time index (30min, h, D, W, MS/ME, QS/QE, YS/YE; gaps allowed) "
+         "to infer a frequency", first_steps=[str(pd.Timedelta(s)) for s in steps[:3]])
+
+
+def _on_grid(times: pd.DatetimeIndex, alias: str) -> bool:
+    grid = pd.date_range(times[0], times[-1], freq=alias)
+    return len(grid) > 0 and grid[0] == times[0] and bool(grid.get_indexer(times).min() >= 0)
+
+
+def _month_name(month: int) -> str:
+    return ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")[month - 1]
