@@ -10,3 +10,8 @@ __all__ = [*globals().get("__all__", []), "RNNWithAttention", "TransformerClassi
 from attnflow.models.seq2seq_attention import Seq2SeqAttention, Seq2SeqConfig  # noqa: E402
 
 __all__ = [*__all__, "Seq2SeqAttention", "Seq2SeqConfig"]
+
+# Forecasting (issue 5).
+from attnflow.models.attention_forecaster import AttentionForecaster, ForecasterConfig  # noqa: E402
+
+__all__ = [*__all__, "AttentionForecaster", "ForecasterConfig"]

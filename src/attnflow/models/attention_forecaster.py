@@ -1,0 +1,259 @@
+"""AttentionForecaster: every forecast step attends to the encoded past."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import keras
+import tensorflow as tf
+
+from attnflow._validation import check_choice, check_positive_int, check_rate, check_seed, fail
+from attnflow.layers import BahdanauAttention, MultiHeadAttention
+from attnflow.models.forecast_blocks import (ForecastEncoderBlock, anchor_and_level, context_scale,
+                                             seasonal_difference_features)
+
+ENCODERS = ("lstm", "gru", "transformer", "none")
+ATTENTIONS = ("multi_head", "bahdanau", "none")
+QUERIES = ("learned", "state")
+RESIDUALS = ("none", "level", "seasonal_naive", "seasonal_mean")
+
+
+@dataclasses.dataclass
+class ForecasterConfig:
+    """The settings of an `AttentionForecaster`, with their defaults."""
+
+    context: int = 36  # L: past steps the model reads
+    horizon: int = 12  # H: steps forecast at once (direct, not recursive)
+    num_targets: int = 1  # T: target columns
+    num_covariates: int = 0  # C: width of the covariate inputs (values and their masks)
+    encoder: str = "lstm"  # "lstm" | "gru" | "transformer" | "none" (attend to the projected inputs)
+    attention: str = "multi_head"  # "multi_head" | "bahdanau" | "none" (the twin without attention)
+    query: str = "learned"  # "learned" horizon queries | "state": step embedding + encoder state
+    units: int = 32  # width of the encoder, the queries and the head
+    num_heads: int = 2  # heads of multi-head attention (and of transformer blocks)
+    num_layers: int = 1  # encoder layers
+    dropout: float = 0.1
+    quantiles: tuple[float, ...] = ()  # e.g. (0.1, 0.5, 0.9); empty: point forecasts
+    residual: str = "none"  # forecast = anchor + network: "none" | "level" | "seasonal_naive" | "seasonal_mean"
+    season_length: int = 1  # m for residual="seasonal_naive" and the level window
+    future_covariates: bool = False  # whether queries see the covariates of the forecast steps
+    seasonal_differences: bool = False  # also read x[t] - x[t - season_length] of the context
+    highway: bool = False  # add a linear map of the context to the forecast (LSTNet's autoregressive highway)
+    scale_by_context: bool = False  # divide the centred context by its std, multiply the output back (RevIN)
+    seed: int | None = None
+
+
+@keras.saving.register_keras_serializable(package="attnflow")
+class AttentionForecaster(keras.Model):
+    """A direct multi-horizon forecaster whose forecast steps attend to the past.
+
+    The context window (targets with the observation mask, and covariates)
+    is projected, given position embeddings and encoded by an LSTM, a GRU,
+    transformer encoder blocks or nothing (`encoder="none"`). Each of the H
+    forecast steps has a query (a learned step embedding, plus the encoder's
+    last state with `query="state"`) that attends to the encoded past through
+    `attnflow.layers.MultiHeadAttention` or `BahdanauAttention`; a small head
+    turns the attended context and the query into that step's forecast.
+    With `attention="none"` the head gets the encoder's last state instead:
+    the same network without attention.
+
+    With `residual="level"` the network forecasts the difference from the
+    mean of the last `season_length` observed context steps; with
+    `residual="seasonal_naive"` the difference from the value one season
+    before each forecast step. In both, the context it reads is centred on
+    that level. Unobserved steps are 0 in `context`, flagged by `observed`,
+    and never attended to.
+
+    Args: the fields of `ForecasterConfig` (see there for defaults).
+
+    Call arguments:
+        inputs: dict with "context" [B, L, T] (scaled targets, 0 where not
+            observed), "observed" [B, L, T] (1.0 = observed) and, when
+            num_covariates > 0, "covariates" [B, L, C] and
+            "future_covariates" [B, H, C].
+        training: whether dropout is applied.
+        return_attention: also return the attention weights.
+
+    Returns:
+        forecasts [B, H, T] (or [B, H, T, Q] with quantiles), and with
+        `return_attention` the weights [B, heads, H, L] (multi_head) or
+        [B, H, L] (bahdanau).
+
+    Example:
+        >>> model = AttentionForecaster(context=24, horizon=6)
+        >>> inputs = {"context": keras.random.normal((2, 24, 1)), "observed": keras.ops.ones((2, 24, 1))}
+        >>> forecast, weights = model(inputs, return_attention=True)
+        >>> forecast.shape, weights.shape
+        (TensorShape([2, 6, 1]), TensorShape([2, 2, 6, 24]))
+    """
+
+    def __init__(self, context: int = 36, horizon: int = 12, num_targets: int = 1,
+                 num_covariates: int = 0, encoder: str = "lstm", attention: str = "multi_head",
+                 query: str = "learned", units: int = 32, num_heads: int = 2, num_layers: int = 1,
+                 dropout: float = 0.1, quantiles=(), residual: str = "none", season_length: int = 1,
+                 future_covariates: bool = False, seasonal_differences: bool = False,
+                 highway: bool = False, scale_by_context: bool = False, seed: int | None = None,
+                 **kwargs):
+        for name, value in (("context", context), ("horizon", horizon), ("num_targets", num_targets),
+                            ("units", units), ("num_heads", num_heads), ("num_layers", num_layers),
+                            ("season_length", season_length)):
+            check_positive_int(name, value)
+        if isinstance(num_covariates, bool) or not isinstance(num_covariates, int) or num_covariates < 0:
+            fail("num_covariates to be a non-negative integer", num_covariates=num_covariates)
+        check_choice("encoder", encoder, ENCODERS)
+        check_choice("attention", attention, ATTENTIONS)
+        check_choice("query", query, QUERIES)
+        check_choice("residual", residual, RESIDUALS)
+        check_rate("dropout", dropout)
+        check_seed(seed)
+        quantiles = tuple(float(q) for q in quantiles)
+        if any(not 0.0 < q < 1.0 for q in quantiles) or list(quantiles) != sorted(set(quantiles)):
+            fail("increasing quantiles in (0, 1)", quantiles=quantiles)
+        if season_length > context and (residual.startswith("seasonal") or seasonal_differences):
+            fail(f"season_length <= context={context} for residual={residual!r} and "
+                 f"seasonal_differences={seasonal_differences}", season_length=season_length)
+        if attention == "multi_head" and units % num_heads:
+            fail(f"units divisible by num_heads={num_heads}", units=units)
+        if future_covariates and num_covariates == 0:
+            fail("num_covariates > 0 when future_covariates=True", num_covariates=num_covariates)
+        super().__init__(**kwargs)
+        self.context, self.horizon, self.num_targets = context, horizon, num_targets
+        self.num_covariates, self.encoder, self.attention, self.query = num_covariates, encoder, attention, query
+        self.units, self.num_heads, self.num_layers, self.dropout = units, num_heads, num_layers, dropout
+        self.quantiles, self.residual, self.season_length = quantiles, residual, season_length
+        self.future_covariates, self.seasonal_differences = future_covariates, seasonal_differences
+        self.highway, self.scale_by_context, self.seed = highway, scale_by_context, seed
+        self._create_layers()
+
+    @classmethod
+    def from_forecaster_config(cls, config: ForecasterConfig) -> "AttentionForecaster":
+        """Builds the model a `ForecasterConfig` describes."""
+        return cls(**dataclasses.asdict(config))
+
+    def _create_layers(self):
+        seeds = iter(range(1000)) if self.seed is None else iter(range(self.seed * 1000, self.seed * 1000 + 1000))
+        init = lambda: keras.initializers.GlorotUniform(seed=next(seeds))  # noqa: E731
+        dense = lambda units, name, activation=None: keras.layers.Dense(  # noqa: E731
+            units, activation=activation, kernel_initializer=init(), name=name)
+        self.input_projection = dense(self.units, "input_projection")
+        self.position_embedding = keras.layers.Embedding(
+            self.context, self.units, embeddings_initializer=keras.initializers.RandomNormal(0, 0.1, next(seeds)),
+            name="position_embedding")
+        # Keys carry their position, so a forecast step can find a fixed lag.
+        self.key_position_embedding = None if self.attention == "none" else keras.layers.Embedding(
+            self.context, self.units, embeddings_initializer=keras.initializers.RandomNormal(0, 0.1, next(seeds)),
+            name="key_position_embedding")
+        self.step_embedding = keras.layers.Embedding(
+            self.horizon, self.units, embeddings_initializer=keras.initializers.RandomNormal(0, 0.1, next(seeds)),
+            name="step_embedding")
+        if self.encoder in ("lstm", "gru"):
+            rnn = keras.layers.LSTM if self.encoder == "lstm" else keras.layers.GRU
+            self.encoder_layers = [rnn(self.units, return_sequences=True, kernel_initializer=init(),
+                                       seed=next(seeds), name=f"{self.encoder}_{i}") for i in range(self.num_layers)]
+        elif self.encoder == "transformer":
+            self.encoder_layers = [ForecastEncoderBlock(self.units, self.num_heads, dropout=self.dropout,
+                                                        seed=next(seeds), name=f"encoder_block_{i}")
+                                   for i in range(self.num_layers)]
+        else:
+            self.encoder_layers = []  # attention reads the projected inputs themselves
+        self.state_projection = dense(self.units, "state_projection") if self.query == "state" else None
+        self.future_projection = dense(self.units, "future_projection") if self.future_covariates else None
+        if self.attention == "multi_head":
+            self.attention_layer = MultiHeadAttention(self.num_heads, self.units // self.num_heads,
+                                                      seed=next(seeds), name="attention")
+        elif self.attention == "bahdanau":
+            self.attention_layer = BahdanauAttention(self.units, seed=next(seeds), name="attention")
+        else:
+            self.attention_layer = None
+        self.dropout_layer = keras.layers.Dropout(self.dropout, seed=next(seeds))
+        self.head_hidden = dense(self.units, "head_hidden", "gelu")
+        self.head_output = dense(self.num_targets * max(1, len(self.quantiles)), "head_output")
+        self.highway_layer = keras.layers.Dense(
+            self.horizon * self.num_targets, kernel_initializer="zeros", name="highway") if self.highway else None
+
+    def call(self, inputs, training=None, return_attention=False):
+        if return_attention and self.attention_layer is None:
+            fail("return_attention=False for a model with attention='none'", return_attention=True)
+        context = tf.convert_to_tensor(inputs["context"])  # [B, L, T]
+        observed = tf.cast(inputs["observed"], context.dtype)  # [B, L, T]
+        anchor, level = anchor_and_level(context, observed, self.horizon, self.residual,
+                                         self.season_length)  # [B, H, T], [B, 1, T]
+        scale = context_scale(context, observed, level) if self.scale_by_context else 1.0  # [B, 1, T]
+        features = [(context - level) * observed / scale, observed]
+        if self.seasonal_differences:
+            features.append(seasonal_difference_features(context, observed, self.season_length))  # [B, L, T]
+        if self.num_covariates:
+            features.append(tf.cast(inputs["covariates"], context.dtype))  # [B, L, C]
+        positions = self.position_embedding(tf.range(self.context))  # [L, units]
+        x = self.input_projection(tf.concat(features, axis=-1)) + positions  # [B, L, units]
+        step_observed = tf.reduce_any(observed > 0, axis=-1)  # [B, L]
+        encoded = self._encode(x, step_observed, training)  # [B, L, units]
+        state = encoded[:, -1]  # [B, units]
+        queries = self._queries(state, inputs)  # [B, H, units]
+        weights = None
+        if self.attention_layer is None:
+            attended = tf.repeat(state[:, None], self.horizon, axis=1)  # [B, H, units]
+        else:
+            keys = encoded + self.key_position_embedding(tf.range(self.context))  # [B, L, units]
+            attended, weights = self.attention_layer(
+                queries, encoded, key=keys, value_mask=step_observed, return_attention_scores=True,
+                training=training)  # [B, H, units], [B, heads, H, L] or [B, H, L]
+        hidden = self.head_hidden(tf.concat([attended, queries], axis=-1))  # [B, H, units]
+        outputs = self.head_output(self.dropout_layer(hidden, training=training))  # [B, H, T * Q]
+        outputs = self._to_forecast(outputs, features[0], scale, anchor)  # [B, H, T] or [B, H, T, Q]
+        return (outputs, weights) if return_attention else outputs
+
+    def _encode(self, x, step_observed, training):
+        for layer in self.encoder_layers:
+            if self.encoder == "transformer":
+                x = layer(x, step_observed=step_observed, training=training)  # [B, L, units]
+            else:
+                x = layer(x, training=training)  # [B, L, units]
+        return self.dropout_layer(x, training=training)
+
+    def _highway(self, centered):
+        flat = tf.reshape(tf.transpose(centered, [0, 2, 1]), [-1, self.num_targets * self.context])  # [B, T * L]
+        linear = tf.reshape(self.highway_layer(flat), [-1, self.num_targets, self.horizon])  # [B, T, H]
+        return tf.transpose(linear, [0, 2, 1])  # [B, H, T]
+
+    def _queries(self, state, inputs):
+        queries = self.step_embedding(tf.range(self.horizon))[None]  # [1, H, units]
+        if self.state_projection is not None:
+            queries = queries + self.state_projection(state)[:, None]  # [B, H, units]
+        if self.future_projection is not None:
+            queries = queries + self.future_projection(inputs["future_covariates"])  # [B, H, units]
+        batch = tf.shape(state)[0]
+        return tf.broadcast_to(queries, [batch, self.horizon, self.units])  # [B, H, units]
+
+    def _to_forecast(self, outputs, centered, scale, anchor):
+        outputs = tf.reshape(outputs, [-1, self.horizon, self.num_targets, max(1, len(self.quantiles))])
+        if self.highway_layer is not None:
+            outputs = outputs + self._highway(centered)[..., None]  # [B, H, T, Q]
+        # Sorting keeps quantile forecasts from crossing.
+        outputs = tf.sort(outputs, axis=-1) * (scale[..., None] if self.scale_by_context else 1.0)
+        outputs = outputs + anchor[..., None]  # [B, H, T, Q]
+        return outputs if self.quantiles else outputs[..., 0]  # [B, H, T(, Q)]
+
+    def attention_weights(self, inputs) -> tf.Tensor:
+        """The attention weights for `inputs`: [B, heads, H, L] or [B, H, L]."""
+        return self(inputs, training=False, return_attention=True)[1]
+
+    def dummy_inputs(self, batch: int = 1) -> dict[str, tf.Tensor]:
+        """Zeros of the input shapes (builds the model)."""
+        inputs = {"context": tf.zeros([batch, self.context, self.num_targets]),
+                  "observed": tf.ones([batch, self.context, self.num_targets])}
+        if self.num_covariates:
+            inputs["covariates"] = tf.zeros([batch, self.context, self.num_covariates])
+            inputs["future_covariates"] = tf.zeros([batch, self.horizon, self.num_covariates])
+        return inputs
+
+    def get_build_config(self):
+        return {"context": self.context}
+
+    def build_from_config(self, config):
+        # Every weight's shape follows from the constructor arguments.
+        self(self.dummy_inputs())
+
+    def get_config(self):
+        return {**super().get_config(), **{field.name: getattr(self, field.name)
+                                           for field in dataclasses.fields(ForecasterConfig)}}

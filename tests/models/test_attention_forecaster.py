@@ -1,0 +1,158 @@
+"""AttentionForecaster: shapes, masks, anchors, losses, config and the .keras round trip."""
+
+import dataclasses
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from attnflow.models import AttentionForecaster, ForecasterConfig
+from attnflow.models.forecast_blocks import (ForecastEncoderBlock, PinballLoss, PointLoss, anchor_and_level,
+                                             context_scale, seasonal_difference_features)
+
+L, H = 7, 3  # distinct sizes so swapped axes cannot pass
+
+
+def inputs(batch=2, targets=1, covariates=0, seed=0, unobserved=()):
+    rng = np.random.default_rng(seed)
+    observed = np.ones((batch, L, targets), np.float32)
+    for step in unobserved:
+        observed[:, step] = 0.0
+    data = {"context": (rng.normal(size=(batch, L, targets)) * observed).astype(np.float32), "observed": observed}
+    if covariates:
+        data["covariates"] = rng.normal(size=(batch, L, covariates)).astype(np.float32)
+        data["future_covariates"] = rng.normal(size=(batch, H, covariates)).astype(np.float32)
+    return data
+
+
+VARIANTS = [
+    dict(encoder="lstm", attention="multi_head"),
+    dict(encoder="gru", attention="bahdanau", query="state"),
+    dict(encoder="transformer", num_layers=2, attention="multi_head", query="state"),
+    dict(encoder="none", attention="multi_head", num_heads=1, highway=True, scale_by_context=True,
+         residual="level", season_length=2),
+    dict(encoder="lstm", attention="none"),
+]
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: f"{v['encoder']}-{v['attention']}")
+def test_shapes_and_weights(variant):
+    model = AttentionForecaster(context=L, horizon=H, num_targets=2, num_covariates=4, future_covariates=True,
+                                units=8, seed=1, **variant)
+    data = inputs(targets=2, covariates=4, unobserved=(1, 4))
+    forecast = model(data)
+    assert tuple(forecast.shape) == (2, H, 2) and np.isfinite(forecast).all()
+    if variant["attention"] == "none":
+        with pytest.raises(ValueError, match="expected return_attention=False for a model with attention='none'"):
+            model(data, return_attention=True)
+        return
+    weights = np.asarray(model.attention_weights(data))
+    expected = (2, variant.get("num_heads", 2), H, L) if variant["attention"] == "multi_head" else (2, H, L)
+    assert weights.shape == expected
+    np.testing.assert_allclose(weights.sum(-1), 1.0, rtol=1e-5)
+    assert np.all(weights[..., [1, 4]] == 0.0)  # unobserved steps are never attended to
+
+
+def test_quantiles_are_sorted_and_anchor_adds_to_all():
+    model = AttentionForecaster(context=L, horizon=H, units=8, quantiles=(0.1, 0.5, 0.9), seed=0,
+                                residual="seasonal_naive", season_length=2)
+    forecast = np.asarray(model(inputs()))
+    assert forecast.shape == (2, H, 1, 3) and np.all(np.diff(forecast, axis=-1) >= 0)
+
+
+def test_anchors_by_hand():
+    context = np.array([[[1.0], [2.0], [3.0], [4.0], [5.0], [6.0], [8.0]]], np.float32)  # [1, 7, 1]
+    observed = np.ones_like(context)
+    observed[0, 5] = 0.0  # 6.0 is not observed
+    context[0, 5] = 0.0
+    anchor, level = anchor_and_level(context, observed, 4, "seasonal_naive", 3)
+    # last season: positions 4, 5, 6 = 5, (missing), 8 -> level 6.5; phase 1 missing -> level
+    np.testing.assert_allclose(np.asarray(level).ravel(), [6.5])
+    np.testing.assert_allclose(np.asarray(anchor).ravel(), [5.0, 6.5, 8.0, 5.0])
+    anchor, _ = anchor_and_level(context, observed, 2, "level", 3)
+    np.testing.assert_allclose(np.asarray(anchor).ravel(), [6.5, 6.5])
+    anchor, _ = anchor_and_level(context, observed, 2, "none", 3)
+    np.testing.assert_allclose(np.asarray(anchor).ravel(), [0.0, 0.0])
+    # seasonal_mean: seasons [2, 3, 4] (mean 3: -1, 0, 1) and [5, -, 8] (mean 6.5: -1.5, -, 1.5)
+    anchor, _ = anchor_and_level(context, observed, 4, "seasonal_mean", 3)
+    np.testing.assert_allclose(np.asarray(anchor).ravel(), [6.5 - 1.25, 6.5 + 0.0, 6.5 + 1.25, 6.5 - 1.25])
+    differences = np.asarray(seasonal_difference_features(context, observed, 3)).ravel()
+    np.testing.assert_allclose(differences, [0, 0, 0, 3, 3, 0, 4])  # 4-1, 5-2, (6 missing), 8-4
+    scale = np.asarray(context_scale(context, observed, level)).ravel()
+    expected = np.sqrt(np.mean((np.array([1, 2, 3, 4, 5, 8.0]) - 6.5) ** 2))
+    np.testing.assert_allclose(scale, [expected], rtol=1e-6)
+
+
+def test_losses_by_hand_and_masked_targets_do_not_count():
+    y_true = np.array([[[1.0], [2.0]]], np.float32)  # [1, 2, 1]
+    y_pred = np.array([[[1.5], [0.0]]], np.float32)
+    weight = np.array([[[1.0], [0.0]]], np.float32)
+    assert float(PointLoss("mae")(y_true, y_pred)) == pytest.approx((0.5 + 2.0) / 2)
+    assert float(PointLoss("mse")(y_true, y_pred, sample_weight=weight)) == pytest.approx(0.25 / 2)
+    assert float(PointLoss("huber")(y_true, y_pred)) == pytest.approx((0.125 + 1.5) / 2)
+    quantile_pred = np.array([[[[0.0, 2.0]], [[2.0, 3.0]]]], np.float32)  # [1, 2, 1, 2]
+    # step 1: y=1, q=0.2 f=0 -> 0.2; q=0.8 f=2 -> 0.2. step 2: y=2, f=2 -> 0; f=3 -> 0.2
+    loss = PinballLoss((0.2, 0.8))
+    assert float(loss(y_true, quantile_pred)) == pytest.approx((0.2 + 0.0 + 0.2 + 0.2) / 2 / 2)
+    assert float(loss(y_true, quantile_pred, sample_weight=weight)) == pytest.approx(0.2 / 2)
+
+
+def test_a_nan_free_gradient_when_targets_and_context_are_missing():
+    model = AttentionForecaster(context=L, horizon=H, units=8, seed=0, encoder="transformer")
+    data = inputs(unobserved=range(L))  # nothing observed at all
+    with tf.GradientTape() as tape:
+        loss = PointLoss()(np.zeros((2, H, 1), np.float32), model(data, training=True),
+                           sample_weight=np.zeros((2, H, 1), np.float32))
+    gradients = tape.gradient(loss, model.trainable_variables)
+    assert all(np.isfinite(tf.convert_to_tensor(g)).all() for g in gradients if g is not None)
+
+
+def test_fit_reduces_the_loss_on_a_learnable_pattern():
+    rng = np.random.default_rng(0)
+    context = rng.normal(size=(64, L, 1)).astype(np.float32)
+    target = context[:, -H:] * 2.0  # a fixed map from the recent past
+    data = {"context": context, "observed": np.ones_like(context)}
+    model = AttentionForecaster(context=L, horizon=H, units=8, encoder="none", seed=0)
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss=PointLoss("mse"))
+    history = model.fit(data, target, epochs=30, batch_size=32, verbose=0).history["loss"]
+    assert history[-1] < 0.3 * history[0]
+
+
+def test_keras_round_trip(tmp_path):
+    model = AttentionForecaster(context=L, horizon=H, num_covariates=2, future_covariates=True, units=8,
+                                encoder="transformer", quantiles=(0.25, 0.75), residual="seasonal_mean",
+                                season_length=3, seasonal_differences=True, highway=True, seed=3)
+    data = inputs(covariates=2)
+    expected = np.asarray(model(data))
+    path = tmp_path / "m.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    np.testing.assert_allclose(np.asarray(loaded(data)), expected, rtol=1e-5, atol=1e-6)
+    config = loaded.get_config()
+    assert {f.name for f in dataclasses.fields(ForecasterConfig)} <= set(config)
+    assert tuple(config["quantiles"]) == (0.25, 0.75) and config["encoder"] == "transformer"
+    block = ForecastEncoderBlock(8, 2, dropout=0.1, seed=4)
+    assert ForecastEncoderBlock.from_config(block.get_config()).get_config() == block.get_config()
+
+
+def test_from_forecaster_config():
+    config = ForecasterConfig(context=L, horizon=H, units=8, attention="bahdanau")
+    model = AttentionForecaster.from_forecaster_config(config)
+    assert model.attention == "bahdanau" and model.context == L
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(context=0), "expected context to be a positive integer. Received: context=0"),
+    (dict(encoder="cnn"), r"expected encoder to be one of .* Received: encoder='cnn'"),
+    (dict(attention="luong"), r"expected attention to be one of .* Received: attention='luong'"),
+    (dict(residual="drift"), r"expected residual to be one of .* Received: residual='drift'"),
+    (dict(quantiles=(0.9, 0.1)), r"expected increasing quantiles in \(0, 1\). Received: quantiles=\(0.9, 0.1\)"),
+    (dict(units=9, num_heads=2), "expected units divisible by num_heads=2. Received: units=9"),
+    (dict(residual="seasonal_naive", season_length=8), r"expected season_length <= context=7 .* Received: season_length=8"),
+    (dict(future_covariates=True), "expected num_covariates > 0 when future_covariates=True"),
+    (dict(dropout=1.0), r"expected dropout in \[0, 1\). Received: dropout=1.0"),
+])
+def test_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        AttentionForecaster(**{"context": L, "horizon": H, **kwargs})
