@@ -42,18 +42,20 @@ class ChunkedContext:
     seed: tf.Tensor | None
     acc_dtype: tf.DType
 
-    def scores(self, q_i, i, j, masked: bool):
+    def scores(self, q_i, i, j, masked: bool, k_j=None):
         """Scaled scores (+ bias) of tile (i, j); masked entries are -inf.
 
         Args:
             q_i: query block i, [B, H, bq, D].
             i, j: query and key block indices.
             masked: whether the tile needs masking (it is not clean).
+            k_j: key block j (default: `k_blocks[j]`); the backward pass
+                passes queries and keys with one more column each.
 
         Returns:
             [B, H, block_q, block_k] in the accumulation dtype.
         """
-        k_j = self.k_blocks[j]  # [B, H, bk, D]
+        k_j = self.k_blocks[j] if k_j is None else k_j  # [B, H, bk, D]
         scores = tf.cast(tf.matmul(q_i, k_j, transpose_b=True), self.acc_dtype)  # [B, H, bq, bk]
         if self.bias is not None:
             scores += tf.cast(self.bias.tile(i, j), self.acc_dtype)

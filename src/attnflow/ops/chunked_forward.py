@@ -23,7 +23,7 @@ def chunked_forward(ctx: ChunkedContext):
     Returns:
         out_blocks [nq, B, H, block_q, Dv] and lse_blocks [nq, B, H, block_q, 1],
         both in the accumulation dtype. Rows that attend to no key have
-        output 0 and log-sum-exp +inf.
+        output 0 and a huge log-sum-exp (dtype max / 4).
     """
     tiling = ctx.tiling
     shape = tf.shape(ctx.q_blocks)  # [nq, B, H, bq, D]
@@ -40,8 +40,10 @@ def chunked_forward(ctx: ChunkedContext):
         state = block_loop(clean_end, end, lambda j, s: _tile(ctx, q_i, i, j, s, True), state)
         running_max, running_sum, acc = state
         out = tf.math.divide_no_nan(acc, running_sum)  # [B, H, bq, Dv]
+        # A row with no key gets a huge finite log-sum-exp (not +inf, which
+        # the backward pass's matmuls could turn into NaN): exp(s - lse) = 0.
         lse = tf.where(running_sum > 0, _finite(running_max) + tf.math.log(running_sum),
-                       tf.constant(float("inf"), ctx.acc_dtype))  # [B, H, bq, 1]
+                       tf.constant(ctx.acc_dtype.max / 4, ctx.acc_dtype))  # [B, H, bq, 1]
         return i + 1, out_array.write(i, out), lse_array.write(i, lse)
 
     batch, heads = ctx.q_blocks.shape[1:3]
