@@ -83,8 +83,9 @@ def chunked_backward(ctx: ChunkedContext, out_blocks, lse_blocks, grad_blocks):
             tf.TensorArray(ctx.acc_dtype, size=num_k, element_shape=ctx.k_blocks.shape[1:]),
             tf.TensorArray(ctx.acc_dtype, size=num_k, element_shape=ctx.v_blocks.shape[1:]),
             tf.TensorArray(ctx.acc_dtype, size=num_k if bias is not None else 0))
+    # Two key blocks in flight, as in the forward pass.
     _, dq_blocks, bias_acc, dk_array, dv_array, bias_array = tf.while_loop(
-        lambda j, *_: j < num_k, key_block, init, parallel_iterations=1)
+        lambda j, *_: j < num_k, key_block, init, parallel_iterations=2)
     bias_grid = None
     if bias is not None:
         bias_grid = bias_acc[None] if bias.broadcast_k else bias_array.stack()

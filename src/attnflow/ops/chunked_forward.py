@@ -52,9 +52,11 @@ def chunked_forward(ctx: ChunkedContext):
                              element_shape=rows.concatenate([ctx.v_blocks.shape[4]])),
               tf.TensorArray(ctx.acc_dtype, size=tiling.num_q_blocks,
                              element_shape=rows.concatenate([1])))
+    # Two query blocks in flight let the small per-row ops of one overlap the
+    # matmuls of the other: lower wall time on 2 cores, the same CPU time.
     _, out_array, lse_array = tf.while_loop(
         lambda i, *_: i < tiling.num_q_blocks, query_block, (tf.constant(0), *arrays),
-        parallel_iterations=1)
+        parallel_iterations=2)
     return out_array.stack(), lse_array.stack()  # [nq, B, H, bq, Dv], [nq, B, H, bq, 1]
 
 
