@@ -58,8 +58,8 @@ class Seq2SeqConfig:
 
 class Translation(NamedTuple):
     """One decoded input: the output text, its tokens, the source tokens, and
-    the attention weights [len(output_tokens) + 1, len(source_tokens)]
-    (the last row produced the end token)."""
+    the attention weights [len(output_tokens) + 1, len(source_tokens)], the
+    last row the end token's (without it when decoding hit max_output_length)."""
 
     text: str
     output_tokens: list
@@ -227,21 +227,23 @@ class Seq2SeqAttention(keras.Model):
 
     def greedy_decode(self, source_ids):
         """Greedy decoding in graph: source ids [B, S] -> (ids [B, T], weights [B, T, S])."""
-        if not hasattr(self, "_greedy_function"):
-            self._greedy_function = tf.function(self._greedy, reduce_retracing=True)
+        if not hasattr(self, "_greedy_function"):  # one trace for every batch shape
+            self._greedy_function = tf.function(
+                self._greedy, input_signature=[tf.TensorSpec([None, None], tf.int32)])
         return self._greedy_function(source_ids)
 
     def _greedy(self, source_ids):
         encoded, source_mask, states = self._encode(source_ids)
         batch = tf.shape(source_ids)[0]
-        blocked = self._blocked_logits()
+        blocked = self._blocked_tokens()  # [V]
 
         def unfinished(t, tokens, states, done, ids, weights):
             return (t < self.config.max_output_length) & ~tf.reduce_all(done)
 
         def step(t, tokens, states, done, ids, weights):
             logits, states, step_weights = self._step(tokens, states, encoded, source_mask)
-            tokens = tf.argmax(logits + blocked, axis=-1, output_type=tf.int32)  # [B]
+            logits = tf.where(blocked, tf.constant(logits.dtype.min, logits.dtype), logits)
+            tokens = tf.argmax(logits, axis=-1, output_type=tf.int32)  # [B]
             tokens = tf.where(done, codec.PAD_ID, tokens)
             ids = ids.write(t, tokens)
             weights = weights.write(t, tf.cast(step_weights, tf.float32))  # [B, S]
@@ -253,9 +255,10 @@ class Seq2SeqAttention(keras.Model):
         *_, ids, weights = tf.while_loop(unfinished, step, start)
         return tf.transpose(ids.stack()), tf.transpose(weights.stack(), [1, 0, 2])  # [B, T], [B, T, S]
 
-    def _blocked_logits(self):
-        blocked = np.zeros(self.target_vocab_size, np.float32)
-        blocked[[codec.PAD_ID, codec.UNKNOWN_ID, self.start_id]] = -1e9
+    def _blocked_tokens(self):
+        """[V] bool: the ids decoding never generates (padding, unknown, start)."""
+        blocked = np.zeros(self.target_vocab_size, bool)
+        blocked[[codec.PAD_ID, codec.UNKNOWN_ID, self.start_id]] = True
         return tf.constant(blocked)
 
     def serve(self, texts):
@@ -277,6 +280,10 @@ class Seq2SeqAttention(keras.Model):
         """
         check_positive_int("beam_width", beam_width)
         texts = list(texts)
+        if not texts:
+            return []
+        if not self.built:
+            self.build()
         source_ids = self.encode_source(texts)
         if beam_width == 1:
             ids, weights = (x.numpy() for x in self.greedy_decode(source_ids))
@@ -294,10 +301,14 @@ class Seq2SeqAttention(keras.Model):
 
     def _beam_decode(self, source_ids, beam_width, length_penalty):
         if not hasattr(self, "_encode_function"):
-            self._encode_function = tf.function(self._encode, reduce_retracing=True)
+            self._encode_function = tf.function(
+                self._encode, input_signature=[tf.TensorSpec([None, None], tf.int32)])
             self._step_function = tf.function(self._step, reduce_retracing=True)
         encoded, source_mask, states = self._encode_function(source_ids)
-        tile = lambda x: tf.repeat(x, beam_width, axis=0)  # beams of an element adjacent
+
+        def tile(x):  # [B, ...] -> [B * K, ...], the beams of an element adjacent
+            return tf.repeat(x, beam_width, axis=0)
+
         encoded, source_mask, states = tile(encoded), tile(source_mask), [tile(s) for s in states]
 
         def step(tokens, step_states):
