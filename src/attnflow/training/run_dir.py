@@ -107,7 +107,10 @@ class RunDirectory:
     # -- writing ----------------------------------------------------------------
 
     def create(self) -> None:
-        self.partial.mkdir(parents=True)
+        try:
+            self.partial.mkdir(parents=True)
+        except OSError as error:
+            fail("a run directory that can be created", out=f"{self.path} ({error.strerror})")
 
     def finalize(self) -> Path:
         """Drops the checkpoints and moves the run into place."""

@@ -1,0 +1,87 @@
+"""Trainer: a whole run directory, nothing left on failure, resume after an interruption."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from attnflow.training import RunDirectory, Trainer, resolve_config
+from tests.training.toy_task import ToyTask
+
+
+def config(**overrides):
+    return resolve_config(ToyTask().defaults(), overrides=[overrides])
+
+
+def history_epochs(path):
+    with open(path / "history.csv") as handle:
+        return [int(row["epoch"]) for row in csv.DictReader(handle)]
+
+
+def test_a_run_holds_everything_and_is_moved_into_place(tmp_path):
+    result = Trainer(ToyTask(), config(), verbose=0).train(str(tmp_path / "run"))
+    run = tmp_path / "run"
+    assert result.path == run and not (tmp_path / "run.partial").exists()
+    for name in ("config.yaml", "model_config.json", "model.keras", "saved_model", "metrics.json",
+                 "history.csv", "logs/train", "logs/validation"):
+        assert (run / name).exists(), name
+    assert not (run / "state").exists()  # checkpoints go once the run is whole
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert list(metrics)[:2] == ["task", "test"] and metrics["task"] == "toy"
+    assert metrics["baselines"] == {} and metrics["train_seconds"] > 0 and metrics["epochs"] == 3
+    assert history_epochs(run) == [0, 1, 2]
+    x = tf.constant([[1.0, 2.0, 3.0]])
+    loaded = tf.saved_model.load(str(run / "saved_model"))
+    served = loaded.serve(x)
+    np.testing.assert_allclose(served.numpy(), keras.models.load_model(run / "model.keras")(x), atol=1e-6)
+
+
+def test_a_failure_after_training_leaves_no_directory(tmp_path):
+    with pytest.raises(ValueError, match="expected a test split"):
+        Trainer(ToyTask(fail_in_evaluate=True), config(), verbose=0).train(str(tmp_path / "run"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_out_directory_is_refused_before_anything_runs(tmp_path):
+    (tmp_path / "run").mkdir()
+    with pytest.raises(ValueError, match="Received: out="):
+        Trainer(ToyTask(), config(), verbose=0).train(str(tmp_path / "run"))
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+def test_an_interrupted_run_resumes_without_losing_finished_epochs(tmp_path, monkeypatch):
+    finish_epoch = keras.callbacks.BackupAndRestore.on_epoch_end
+
+    def interrupt_after_second_epoch(self, epoch, logs=None):  # the checkpoint is the last step
+        finish_epoch(self, epoch, logs)
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(keras.callbacks.BackupAndRestore, "on_epoch_end", interrupt_after_second_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        Trainer(ToyTask(), config(epochs=4), verbose=0).train(str(tmp_path / "run"))
+    partial = tmp_path / "run.partial"
+    assert partial.is_dir() and history_epochs(partial) == [0, 1]
+    monkeypatch.setattr(keras.callbacks.BackupAndRestore, "on_epoch_end", finish_epoch)
+
+    run = RunDirectory.unfinished(partial)
+    result = Trainer(ToyTask(), config(epochs=4), verbose=0).resume(run)
+    assert history_epochs(result.path) == [0, 1, 2, 3]
+    assert result.metrics["epochs"] == 4
+    uninterrupted = Trainer(ToyTask(), config(epochs=4), verbose=0).train(str(tmp_path / "whole"))
+    assert result.metrics["test"]["mae"] == pytest.approx(uninterrupted.metrics["test"]["mae"],
+                                                          rel=0.05, abs=1e-3)
+
+
+def test_run_directories_are_found_only_when_whole(tmp_path):
+    with pytest.raises(ValueError, match="made by `attnflow train`"):
+        RunDirectory.finished(tmp_path)
+    with pytest.raises(ValueError, match="unfinished run directory"):
+        RunDirectory.unfinished(tmp_path / "nothing")
+    run = RunDirectory.new(None, "toy", root=str(tmp_path))
+    assert run.path.parent == tmp_path and run.path.name.startswith("toy-")
