@@ -30,12 +30,16 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def build_parser(task=None, command: str | None = None) -> argparse.ArgumentParser:
-    """The parser; with a task, its own flags for `command` are added."""
+def build_parser(task=None, command: str | None = None,
+                 list_tasks: bool = False) -> argparse.ArgumentParser:
+    """The parser; with a task, its own flags for `command` are added; with
+    `list_tasks`, `train --help` lists every task (importing them all)."""
     parser = _Parser(prog="attnflow", description="Attention for TensorFlow.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    train = commands.add_parser("train", help="train a task into a run directory")
+    train = commands.add_parser("train", help="train a task into a run directory",
+                                epilog=_task_list() if list_tasks else None,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
     train.add_argument("task", nargs="?", help="the task: dates, translate, ...")
     train.add_argument("--data", metavar="FILE", help="data file, for tasks that read one")
     train.add_argument("--config", metavar="FILE", help="settings from a YAML or TOML file")
@@ -73,6 +77,8 @@ def build_parser(task=None, command: str | None = None) -> argparse.ArgumentPars
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Runs `attnflow argv...` and returns its exit code (argparse's own exits,
+    --help and bad flags, raise SystemExit as usual)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["bench"]:
@@ -82,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"attnflow: error: benchmarks unavailable ({error})", file=sys.stderr)
             return 1
         return bench(argv[1:]) or 0
+    if argv[:1] == ["train"] and {"-h", "--help"} & set(argv):
+        named = argv[1] if len(argv) > 1 and not argv[1].startswith("-") else None
+        task = _task_or_none(named)
+        build_parser(task, "train", list_tasks=True).parse_args(argv[:1] + ["--help"])
     args, _ = build_parser().parse_known_args(argv)
     if args.command == "example":
         from attnflow.explain.worked_example import main as worked_example
@@ -232,6 +242,22 @@ def _fail(expected, **received):
     from attnflow._validation import fail
 
     fail(expected, **received)
+
+
+def _task_or_none(name):
+    from attnflow.tasks import get_task
+
+    try:
+        return get_task(name) if name else None
+    except ValueError:
+        return None
+
+
+def _task_list() -> str:
+    from attnflow.tasks import available_tasks, get_task
+
+    lines = [f"  {name:<12} {get_task(name).summary}" for name in available_tasks()]
+    return "tasks:\n" + "\n".join(lines)
 
 
 def _console():

@@ -24,6 +24,8 @@ def write_heatmaps(model, sources: list[str], directory: Path) -> list[Path]:
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
     for number, (source, translation) in enumerate(zip(sources, translations), 1):
+        if not translation.text:
+            continue  # nothing generated: no rows to draw
         paths.append(plot_attention(translation.attention, translation.source_tokens,
                                     list(translation.text), directory / f"sample_{number}.png",
                                     title=f"{source} -> {translation.text}"))
@@ -60,8 +62,22 @@ def check_inputs(inputs: list[str]) -> None:
             fail("non-empty texts to translate", text=text)
 
 
+def read_inputs(path) -> list[str]:
+    """`predict --data FILE`: one input per non-empty line of a UTF-8 text file."""
+    path = Path(path)
+    if not path.is_file():
+        fail("an existing file of inputs, one per line", data=str(path))
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        fail("a UTF-8 text file", data=f"{path} (byte at offset {error.start} is not UTF-8)")
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def predict(load_model, inputs: list[str], args: dict, options) -> None:
-    """`attnflow predict RUN text...`: one translation per line on stdout."""
+    """`attnflow predict RUN text...`: one translation per line on stdout (or --output)."""
+    if args.get("data"):
+        inputs = list(inputs) + read_inputs(args["data"])
     check_inputs(inputs)
     beam = args.get("beam", 1)
     check_positive_int("beam", beam)
@@ -70,13 +86,18 @@ def predict(load_model, inputs: list[str], args: dict, options) -> None:
     if args.get("saved_model"):
         if beam != 1:
             fail("--beam 1 with --saved-model (the SavedModel decodes greedily)", beam=beam)
-        for text in serve_saved_model(Path(args["run"]) / "saved_model", inputs):
+        texts = serve_saved_model(Path(args["run"]) / "saved_model", inputs)
+        translations = None
+    else:
+        translations = load_model().translate(inputs, beam_width=beam, length_penalty=alpha)
+        texts = [t.text for t in translations]
+    if args.get("output"):
+        Path(args["output"]).write_text("".join(f"{t}\n" for t in texts), encoding="utf-8")
+    for number, text in enumerate(texts):
+        if not args.get("output"):
             print(text)
-        return
-    translations = load_model().translate(inputs, beam_width=beam, length_penalty=alpha)
-    for source, translation in zip(inputs, translations):
-        print(translation.text)
-        if args.get("show_attention") and _has_attention(translation):
+        translation = translations[number] if translations else None
+        if args.get("show_attention") and translation is not None and _has_attention(translation):
             print(terminal_heatmap(translation.attention, translation.source_tokens,
                                    list(translation.text)))
             print()
