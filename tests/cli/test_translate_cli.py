@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import keras
-import pytest
 
 from attnflow import cli
 from tests.cli.conftest import TINY_DATES, TINY_MODEL, run_cli

@@ -85,7 +85,10 @@ class RunConfig:
         return cls(**{k: v for k, v in values.items() if v is not None or k in ("data", "clipnorm")})
 
     def save(self, path) -> None:
-        Path(path).write_text(yaml.safe_dump(self.to_dict(), sort_keys=False), encoding="utf-8")
+        """Writes the settings as YAML (atomically: a kill never leaves half a file)."""
+        temporary = Path(path).with_suffix(".tmp")
+        temporary.write_text(yaml.safe_dump(self.to_dict(), sort_keys=False), encoding="utf-8")
+        temporary.replace(path)
 
 
 def load_config_file(path) -> dict:

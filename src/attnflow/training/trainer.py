@@ -70,9 +70,9 @@ class Trainer:
         model = self.task.build_model(self.config, data)
         run.create()
         try:
-            self.config.save(run.file(run.CONFIG))
             model_config = keras.saving.serialize_keras_object(model)
             run.file(run.MODEL_CONFIG).write_text(json.dumps(model_config), encoding="utf-8")
+            self.config.save(run.file(run.CONFIG))  # last: its presence marks a resumable run
             self._say(f"training in {run.partial} (if interrupted: attnflow train --resume {run.partial})")
             return self._fit_and_finish(run, model, data)
         except KeyboardInterrupt:
