@@ -32,7 +32,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="N in {256, 1024}, 3 repeats, 2 memory runs, 64 decoded tokens (< 2 min)")
     parser.add_argument("--sizes", type=int, nargs="+", help="sequence lengths N (default 256 1024 4096 16384)")
     parser.add_argument("--passes", nargs="+", choices=("fwd", "fwd+bwd"), default=["fwd", "fwd+bwd"])
-    parser.add_argument("--repeats", type=int, help="timed rounds (default 5; --quick 3)")
+    parser.add_argument("--repeats", type=int,
+                        help="timed rounds, at least (default 5; --quick 3); cheap sizes get "
+                             "more, up to 6x, see --min-seconds")
+    parser.add_argument("--min-seconds", type=float,
+                        help="per size, add rounds until they took this long (default 30; --quick 5)")
     parser.add_argument("--warmup", type=int, default=1, help="untimed calls per step first (default 1)")
     parser.add_argument("--cap-gib", type=float, default=8.0,
                         help="RSS cap of every measured process, in GiB (default 8)")
@@ -67,7 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         memory_cases += [Case(impl, n, mode) for n, mode in EXTRA_MEMORY for impl in IMPLEMENTATIONS]
     memory = {case: _memory_record(case, cap) for case in memory_cases}
 
-    times, matmul = _time_all(timed, memory, cap, repeats, args.warmup)
+    min_seconds = args.min_seconds if args.min_seconds is not None else (5.0 if args.quick else 30.0)
+    times, matmul = _time_all(timed, memory, cap, repeats, args.warmup, min_seconds)
     matmul_gflops = max((rate for rate in matmul.values() if rate), default=None)
     from attnflow.bench.report import result_row
     from attnflow.bench.timing import median
@@ -86,9 +91,10 @@ def main(argv: list[str] | None = None) -> int:
 
         _say(f"decoding {tokens} tokens")
         decoding = run_decoding(tokens, repeats=3 if not args.quick else 2)
-    command = "attnflow bench " + " ".join(sys.argv[1:] if argv is None else argv)
-    return _report(args, command, rows, extra_rows, decoding, matmul, matmul_gflops, cap, started,
-                   load_start, repeats)
+    info = {"command": "attnflow bench " + " ".join(sys.argv[1:] if argv is None else argv),
+            "matmul": matmul, "matmul_gflops": matmul_gflops, "cap": cap, "started": started,
+            "load_start": load_start, "repeats": repeats, "min_seconds": min_seconds}
+    return _report(args, rows, extra_rows, decoding, info)
 
 
 def _memory_record(case, cap: int) -> dict:
@@ -103,7 +109,7 @@ def _memory_record(case, cap: int) -> dict:
     return record
 
 
-def _time_all(timed, memory, cap, repeats, warmup):
+def _time_all(timed, memory, cap, repeats, warmup, min_seconds):
     """Times every case that fits, one group of interleaved rounds per N."""
     from attnflow.bench.cases import build, matmul_step
     from attnflow.bench.timing import median, time_interleaved
@@ -116,7 +122,8 @@ def _time_all(timed, memory, cap, repeats, warmup):
         for name, batched in (("matmul 2048", False), ("batched matmul 2048", True)):
             steps[name], flops = matmul_step(batched=batched)
         _say(f"timing N={length}: {len(group)} configurations, {repeats} rounds")
-        results = time_interleaved(steps, repeats, warmup, progress=lambda line: _say(f"  {line}"))
+        results = time_interleaved(steps, repeats, warmup, progress=lambda line: _say(f"  {line}"),
+                                   min_seconds=min_seconds)
         for key, values in results.items():
             if isinstance(key, str):
                 matmul_times[key].extend(values)
@@ -135,25 +142,26 @@ def _fits(case, memory, cap) -> bool:
     return case.materialized_bytes() * 1.5 < cap
 
 
-def _report(args, command, rows, extra_rows, decoding, matmul, matmul_gflops, cap, started, load_start,
-            repeats) -> int:
+def _report(args, rows, extra_rows, decoding, info: dict) -> int:
     import keras
     import tensorflow as tf
 
     from attnflow.bench import report
 
     targets = report.evaluate_targets(rows + extra_rows, decoding)
-    load_end = os.getloadavg()
+    load_start, load_end, started = info["load_start"], os.getloadavg(), info["started"]
+    repeats, matmul_gflops = info["repeats"], info["matmul_gflops"]
     payload = {
         "created": started.isoformat(timespec="seconds"),
-        "command": command.strip(),
+        "command": info["command"].strip(),
         "quick": bool(args.quick),
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(),
                     "python": platform.python_version(), "tensorflow": tf.__version__,
                     "keras": keras.__version__, "loadavg_start": load_start, "loadavg_end": load_end},
-        "settings": {"batch": 1, "heads": 8, "head_dim": 64, "dtype": "float32", "repeats": repeats,
-                     "warmup": args.warmup, "cap_bytes": cap, "statistic": "median"},
-        "matmul_gflops": matmul, "reference_gflops": matmul_gflops,
+        "settings": {"batch": 1, "heads": 8, "head_dim": 64, "dtype": "float32", "min_repeats": repeats,
+                     "min_seconds": info["min_seconds"],
+                     "warmup": args.warmup, "cap_bytes": info["cap"], "statistic": "median"},
+        "matmul_gflops": info["matmul"], "reference_gflops": matmul_gflops,
         "results": rows, "memory_only": extra_rows, "decoding": decoding, "targets": targets,
     }
     stamp = started.strftime("%Y%m%d-%H%M%S")
@@ -161,15 +169,18 @@ def _report(args, command, rows, extra_rows, decoding, matmul, matmul_gflops, ca
     report.write_json(out, payload)
     load = ", ".join(f"{x:.2f}" for x in load_start) + " -> " + ", ".join(f"{x:.2f}" for x in load_end)
     reference = f"{matmul_gflops:.0f} GFLOP/s" if matmul_gflops else "not measured"
-    print(f"attnflow bench: B=1, H=8, D=64, float32, median of {repeats} interleaved rounds; "
+    print(f"attnflow bench: B=1, H=8, D=64, float32, median of >= {repeats} interleaved rounds; "
           f"{os.cpu_count()} CPUs, load average {load}; square 2048 matmul {reference}\n")
     print(report.markdown_table(rows))
     if extra_rows:
         print("\n" + report.memory_table(extra_rows))
     if decoding:
-        print(f"\nDecoding {decoding['tokens']} tokens: cached {decoding['cached_s']:.3f} s "
-              f"({decoding['cached_ms_per_token']:.2f} ms/token), recomputing the prefix "
-              f"{decoding['recompute_s']:.3f} s: {decoding['speedup']:.1f}x")
+        python = decoding["python_loop"]
+        print(f"\nDecoding {decoding['tokens']} tokens in a tf.while_loop: cached "
+              f"{decoding['cached_s']:.3f} s ({decoding['cached_ms_per_token']:.2f} ms/token), "
+              f"recomputing the prefix {decoding['recompute_s']:.3f} s: {decoding['speedup']:.1f}x. "
+              f"From a Python loop: {python['cached_s']:.3f} s vs {python['recompute_s']:.3f} s: "
+              f"{python['speedup']:.1f}x")
     print("\n" + report.targets_table(targets))
     print(f"\nwrote {out}")
     return 0

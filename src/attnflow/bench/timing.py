@@ -13,14 +13,18 @@ from typing import Callable
 
 
 def time_interleaved(steps: dict[str, Callable], repeats: int, warmup: int,
-                     progress: Callable[[str], None] | None = None) -> dict[str, list[float]]:
-    """Times each step `repeats` times, interleaved, after `warmup` untimed calls.
+                     progress: Callable[[str], None] | None = None,
+                     min_seconds: float = 0.0) -> dict[str, list[float]]:
+    """Times each step at least `repeats` times, interleaved, after `warmup` untimed calls.
 
     Args:
         steps: name -> step (a callable returning a tensor).
-        repeats: timed calls per step.
+        repeats: timed calls per step, at least.
         warmup: untimed calls per step first (tracing, first-touch memory).
         progress: optional callback given one line per finished round.
+        min_seconds: keep adding rounds (up to 6 x `repeats`) until the
+            timed rounds took this long, so that cheap steps, which a busy
+            spell of a shared machine distorts most, get more samples.
 
     Returns:
         name -> list of seconds, one per round.
@@ -30,12 +34,15 @@ def time_interleaved(steps: dict[str, Callable], repeats: int, warmup: int,
         for _ in range(warmup):
             _run(steps[name])
     times: dict[str, list[float]] = {name: [] for name in names}
-    for round_index in range(repeats):
+    started, round_index = time.perf_counter(), 0
+    while round_index < repeats or (time.perf_counter() - started < min_seconds
+                                    and round_index < 6 * repeats):
         shift = round_index % len(names)
         for name in names[shift:] + names[:shift]:
             times[name].append(_run(steps[name]))
+        round_index += 1
         if progress:
-            progress(f"round {round_index + 1}/{repeats}")
+            progress(f"round {round_index} ({time.perf_counter() - started:.0f} s)")
     return times
 
 
