@@ -24,6 +24,9 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q $(PYTEST_ARGS) -m "not slow"
 
+bench: $(STAMP)
+	$(VENV)/bin/attnflow bench --quick
+
 test-slow: $(STAMP)
 	$(PY) -m pytest -q $(PYTEST_ARGS) -m slow
 
