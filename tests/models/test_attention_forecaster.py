@@ -156,3 +156,36 @@ def test_from_forecaster_config():
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         AttentionForecaster(**{"context": L, "horizon": H, **kwargs})
+
+
+def test_global_seed_repeats_a_model_and_none_draws_fresh_weights():
+    def weights(seed, global_seed):
+        if global_seed is not None:
+            keras.utils.set_random_seed(global_seed)
+        model = AttentionForecaster(context=L, horizon=H, units=8, seed=seed, encoder="transformer")
+        model(model.dummy_inputs())
+        return [w.numpy() for w in model.weights]
+
+    assert all(np.array_equal(a, b) for a, b in zip(weights(5, 1), weights(5, 1)))
+    assert not all(np.array_equal(a, b) for a, b in zip(weights(None, None), weights(None, None)))
+
+
+def test_attention_finds_a_planted_lag():
+    """y[t] = 0.9 y[t - 5] + noise: forecast step h should attend to context step L' - 5 + h."""
+    lag, context, horizon = 5, 12, 3
+    rng = np.random.default_rng(0)
+    series = rng.normal(size=900)
+    for t in range(lag, 900):
+        series[t] = 0.9 * series[t - lag] + 0.3 * rng.normal()
+    origins = np.arange(context, 900 - horizon + 1)
+    past = series[origins[:, None] + np.arange(-context, 0)][..., None].astype(np.float32)
+    future = series[origins[:, None] + np.arange(horizon)][..., None].astype(np.float32)
+    data = {"context": past, "observed": np.ones_like(past)}
+    keras.utils.set_random_seed(0)
+    model = AttentionForecaster(context=context, horizon=horizon, encoder="none", num_heads=1, units=16,
+                                dropout=0.0, seed=0)
+    model.compile(optimizer=keras.optimizers.Adam(3e-3), loss=PointLoss("mse"))
+    model.fit(data, future, epochs=12, batch_size=64, verbose=0)
+    weights = np.asarray(model.attention_weights({k: v[-200:] for k, v in data.items()}))  # [200, 1, H, L]
+    on_lag = weights[:, 0, np.arange(horizon), context - lag + np.arange(horizon)]
+    assert on_lag.mean() > 0.8

@@ -16,6 +16,7 @@ ENCODERS = ("lstm", "gru", "transformer", "none")
 ATTENTIONS = ("multi_head", "bahdanau", "none")
 QUERIES = ("learned", "state")
 RESIDUALS = ("none", "level", "seasonal_naive", "seasonal_mean")
+HEAD_ACTIVATIONS = ("gelu", "relu", "tanh", "linear")
 
 
 @dataclasses.dataclass
@@ -38,9 +39,11 @@ class ForecasterConfig:
     season_length: int = 1  # m for residual="seasonal_naive" and the level window
     future_covariates: bool = False  # whether queries see the covariates of the forecast steps
     seasonal_differences: bool = False  # also read x[t] - x[t - season_length] of the context
-    highway: bool = False  # add a linear map of the context to the forecast (LSTNet's autoregressive highway)
+    highway: bool = False  # add a linear map of the (uncentred) context: LSTNet's autoregressive highway
     scale_by_context: bool = False  # divide the centred context by its std, multiply the output back (RevIN)
-    seed: int | None = None
+    head_activation: str = "gelu"  # of the head's hidden layer: "gelu" | "relu" | "tanh" | "linear"
+    seed: int | None = None  # dropout and the forecaster's own initializers (attention sub-layers draw
+    # from Keras' global generator: keras.utils.set_random_seed makes a whole run repeatable)
 
 
 @keras.saving.register_keras_serializable(package="attnflow")
@@ -57,12 +60,20 @@ class AttentionForecaster(keras.Model):
     With `attention="none"` the head gets the encoder's last state instead:
     the same network without attention.
 
-    With `residual="level"` the network forecasts the difference from the
-    mean of the last `season_length` observed context steps; with
-    `residual="seasonal_naive"` the difference from the value one season
-    before each forecast step. In both, the context it reads is centred on
-    that level. Unobserved steps are 0 in `context`, flagged by `observed`,
-    and never attended to.
+    Small series need an input/output design that does part of the work,
+    and these options are that design, inside the network:
+    `residual` makes the network forecast the difference from an anchor
+    computed from its own context: the level (mean of the last
+    `season_length` observed steps), the seasonal naive value, or the level
+    plus the mean seasonal profile of the context ("seasonal_mean"); the
+    context it reads is then centred on the level. `seasonal_differences`
+    adds x[t] - x[t - m] as an input, `scale_by_context` divides the centred
+    context by its own spread and multiplies the output back (RevIN),
+    `highway` adds a linear map of the context to the forecast (LSTNet's
+    autoregressive component) and `head_activation="linear"` makes the
+    head linear in the attended values. Unobserved steps are 0 in
+    `context`, flagged by `observed`, left out of every anchor and never
+    attended to.
 
     Args: the fields of `ForecasterConfig` (see there for defaults).
 
@@ -92,8 +103,8 @@ class AttentionForecaster(keras.Model):
                  query: str = "learned", units: int = 32, num_heads: int = 2, num_layers: int = 1,
                  dropout: float = 0.1, quantiles=(), residual: str = "none", season_length: int = 1,
                  future_covariates: bool = False, seasonal_differences: bool = False,
-                 highway: bool = False, scale_by_context: bool = False, seed: int | None = None,
-                 **kwargs):
+                 highway: bool = False, scale_by_context: bool = False, head_activation: str = "gelu",
+                 seed: int | None = None, **kwargs):
         for name, value in (("context", context), ("horizon", horizon), ("num_targets", num_targets),
                             ("units", units), ("num_heads", num_heads), ("num_layers", num_layers),
                             ("season_length", season_length)):
@@ -104,6 +115,7 @@ class AttentionForecaster(keras.Model):
         check_choice("attention", attention, ATTENTIONS)
         check_choice("query", query, QUERIES)
         check_choice("residual", residual, RESIDUALS)
+        check_choice("head_activation", head_activation, HEAD_ACTIVATIONS)
         check_rate("dropout", dropout)
         check_seed(seed)
         quantiles = tuple(float(q) for q in quantiles)
@@ -122,7 +134,8 @@ class AttentionForecaster(keras.Model):
         self.units, self.num_heads, self.num_layers, self.dropout = units, num_heads, num_layers, dropout
         self.quantiles, self.residual, self.season_length = quantiles, residual, season_length
         self.future_covariates, self.seasonal_differences = future_covariates, seasonal_differences
-        self.highway, self.scale_by_context, self.seed = highway, scale_by_context, seed
+        self.highway, self.scale_by_context, self.head_activation = highway, scale_by_context, head_activation
+        self.seed = seed
         self._create_layers()
 
     @classmethod
@@ -131,7 +144,8 @@ class AttentionForecaster(keras.Model):
         return cls(**dataclasses.asdict(config))
 
     def _create_layers(self):
-        seeds = iter(range(1000)) if self.seed is None else iter(range(self.seed * 1000, self.seed * 1000 + 1000))
+        # One derived seed per initializer and dropout; all None (random) when seed is None.
+        seeds = iter([None] * 1000 if self.seed is None else range(self.seed * 1000, self.seed * 1000 + 1000))
         init = lambda: keras.initializers.GlorotUniform(seed=next(seeds))  # noqa: E731
         dense = lambda units, name, activation=None: keras.layers.Dense(  # noqa: E731
             units, activation=activation, kernel_initializer=init(), name=name)
@@ -149,6 +163,7 @@ class AttentionForecaster(keras.Model):
         if self.encoder in ("lstm", "gru"):
             rnn = keras.layers.LSTM if self.encoder == "lstm" else keras.layers.GRU
             self.encoder_layers = [rnn(self.units, return_sequences=True, kernel_initializer=init(),
+                                       recurrent_initializer=keras.initializers.Orthogonal(seed=next(seeds)),
                                        seed=next(seeds), name=f"{self.encoder}_{i}") for i in range(self.num_layers)]
         elif self.encoder == "transformer":
             self.encoder_layers = [ForecastEncoderBlock(self.units, self.num_heads, dropout=self.dropout,
@@ -166,8 +181,10 @@ class AttentionForecaster(keras.Model):
         else:
             self.attention_layer = None
         self.dropout_layer = keras.layers.Dropout(self.dropout, seed=next(seeds))
-        self.head_hidden = dense(self.units, "head_hidden", "gelu")
-        self.head_output = dense(self.num_targets * max(1, len(self.quantiles)), "head_output")
+        self.head_hidden = dense(self.units, "head_hidden", self.head_activation)
+        # Zeros: training starts from the anchor (and highway) forecast and learns what to add.
+        self.head_output = keras.layers.Dense(self.num_targets * max(1, len(self.quantiles)),
+                                              kernel_initializer="zeros", name="head_output")
         self.highway_layer = keras.layers.Dense(
             self.horizon * self.num_targets, kernel_initializer="zeros", name="highway") if self.highway else None
 
@@ -200,7 +217,9 @@ class AttentionForecaster(keras.Model):
                 training=training)  # [B, H, units], [B, heads, H, L] or [B, H, L]
         hidden = self.head_hidden(tf.concat([attended, queries], axis=-1))  # [B, H, units]
         outputs = self.head_output(self.dropout_layer(hidden, training=training))  # [B, H, T * Q]
-        outputs = self._to_forecast(outputs, features[0], scale, anchor)  # [B, H, T] or [B, H, T, Q]
+        if self.highway_layer is not None:
+            anchor = anchor + self._highway(context * observed)  # [B, H, T]
+        outputs = self._to_forecast(outputs, scale, anchor)  # [B, H, T] or [B, H, T, Q]
         return (outputs, weights) if return_attention else outputs
 
     def _encode(self, x, step_observed, training):
@@ -211,8 +230,8 @@ class AttentionForecaster(keras.Model):
                 x = layer(x, training=training)  # [B, L, units]
         return self.dropout_layer(x, training=training)
 
-    def _highway(self, centered):
-        flat = tf.reshape(tf.transpose(centered, [0, 2, 1]), [-1, self.num_targets * self.context])  # [B, T * L]
+    def _highway(self, context):
+        flat = tf.reshape(tf.transpose(context, [0, 2, 1]), [-1, self.num_targets * self.context])  # [B, T * L]
         linear = tf.reshape(self.highway_layer(flat), [-1, self.num_targets, self.horizon])  # [B, T, H]
         return tf.transpose(linear, [0, 2, 1])  # [B, H, T]
 
@@ -225,10 +244,8 @@ class AttentionForecaster(keras.Model):
         batch = tf.shape(state)[0]
         return tf.broadcast_to(queries, [batch, self.horizon, self.units])  # [B, H, units]
 
-    def _to_forecast(self, outputs, centered, scale, anchor):
+    def _to_forecast(self, outputs, scale, anchor):
         outputs = tf.reshape(outputs, [-1, self.horizon, self.num_targets, max(1, len(self.quantiles))])
-        if self.highway_layer is not None:
-            outputs = outputs + self._highway(centered)[..., None]  # [B, H, T, Q]
         # Sorting keeps quantile forecasts from crossing.
         outputs = tf.sort(outputs, axis=-1) * (scale[..., None] if self.scale_by_context else 1.0)
         outputs = outputs + anchor[..., None]  # [B, H, T, Q]
