@@ -8,6 +8,7 @@ import keras
 import tensorflow as tf
 
 from attnflow._validation import check_choice, check_positive_int, check_rate, check_seed, fail
+from attnflow.layers._kv_cache import check_cache, check_cache_index, prefix_with_true, write_cache
 from attnflow.layers._masking import merge_attention_masks
 from attnflow.ops import dot_product_attention
 from attnflow.ops.attention import IMPLEMENTATIONS
@@ -203,7 +204,7 @@ class MultiHeadAttention(keras.layers.Layer):
             keys, values = self._project_memory(value, key)  # [B, H, Tk, Dk], [B, H, Tk, Dv]
         else:
             keys, values, cache = self._read_cache(cache, cache_index, value, key)
-            value_mask, key_mask = (_prefix_with_true(m, tf.shape(keys)[2]) for m in (value_mask, key_mask))
+            value_mask, key_mask = (prefix_with_true(m, tf.shape(keys)[2]) for m in (value_mask, key_mask))
         mask = merge_attention_masks(query=query, key=key if cache is None else None,
                                      num_heads=self.num_heads, query_mask=query_mask,
                                      value_mask=value_mask, key_mask=key_mask,
@@ -266,34 +267,12 @@ class MultiHeadAttention(keras.layers.Layer):
             keys [B, H, T, Dk] and values [B, H, T, Dv] with T = cache_index + Tn
             (or the whole cache when cache_index is None), and the new cache.
         """
-        key_cache, value_cache = self._check_cache(cache)
+        key_cache, value_cache = check_cache(cache, self.num_heads, self.key_dim, self.value_dim)
         if cache_index is None:  # a memory from compute_cache: nothing to write
             return key_cache, value_cache, (key_cache, value_cache)
-        if isinstance(cache_index, int) and (isinstance(cache_index, bool) or cache_index < 0):
-            fail("cache_index to be None or a non-negative integer", cache_index=cache_index)
+        check_cache_index(cache_index)
         new_keys, new_values = self._project_memory(value, key)  # [B, H, Tn, Dk], [B, H, Tn, Dv]
-        length, max_length = new_keys.shape[2], key_cache.shape[2]
-        if isinstance(cache_index, int) and None not in (length, max_length):
-            if cache_index + length > max_length:
-                fail(f"cache_index + new tokens <= the cache length {max_length}",
-                     cache_index=cache_index, new_tokens=length)
-        start = (0, 0, cache_index, 0)
-        key_cache = keras.ops.slice_update(key_cache, start, tf.cast(new_keys, key_cache.dtype))
-        value_cache = keras.ops.slice_update(value_cache, start, tf.cast(new_values, value_cache.dtype))
-        end = cache_index + (length if length is not None else tf.shape(new_keys)[2])
-        return key_cache[:, :, :end], value_cache[:, :, :end], (key_cache, value_cache)  # [B, H, T, D]
-
-    def _check_cache(self, cache):
-        if not isinstance(cache, (tuple, list)) or len(cache) != 2:
-            fail("cache to be a (key_cache, value_cache) pair from init_cache or compute_cache",
-                 cache=type(cache).__name__)
-        key_cache, value_cache = (tf.convert_to_tensor(c) for c in cache)
-        for name, tensor, depth in (("key_cache", key_cache, self.key_dim),
-                                    ("value_cache", value_cache, self.value_dim)):
-            shape = tuple(tensor.shape)
-            if len(shape) != 4 or shape[1] not in (None, self.num_heads) or shape[3] not in (None, depth):
-                fail(f"{name} of shape [B, H={self.num_heads}, L, {depth}]", **{f"{name}.shape": shape})
-        return key_cache, value_cache
+        return write_cache(key_cache, value_cache, new_keys, new_values, cache_index)
 
     @staticmethod
     def _split_heads(tensor):
@@ -337,11 +316,3 @@ class MultiHeadAttention(keras.layers.Layer):
             "implementation": self.implementation,
         }
 
-
-def _prefix_with_true(mask, total_length):
-    """A [B, Tn] mask of new tokens -> [B, T]: earlier cache positions are valid."""
-    if mask is None:
-        return None
-    mask = tf.cast(mask, tf.bool)
-    earlier = total_length - tf.shape(mask)[1]
-    return tf.concat([tf.ones(tf.stack([tf.shape(mask)[0], earlier]), tf.bool), mask], axis=1)  # [B, T]

@@ -6,13 +6,11 @@ import keras
 import tensorflow as tf
 
 from attnflow._validation import fail
-from attnflow.layers.multi_head_attention import MultiHeadAttention
-from attnflow.layers.transformer_encoder_block import (
-    check_block_args, derived_seed, fresh_initializers, head_size)
+from attnflow.layers._transformer_block import TransformerBlock
 
 
 @keras.saving.register_keras_serializable(package="attnflow")
-class TransformerDecoderBlock(keras.layers.Layer):
+class TransformerDecoderBlock(TransformerBlock):
     """One Transformer decoder layer (Vaswani et al., 2017).
 
     Three sub-layers, each with a residual and a LayerNormalization (after
@@ -48,11 +46,24 @@ class TransformerDecoderBlock(keras.layers.Layer):
             0 .. i in self-attention (default True).
         return_attention_scores: also return both weights (default False).
         training: whether dropout is applied.
+        self_attention_cache: for incremental decoding, the self-attention
+            key/value cache from `init_cache(batch_size, max_length)` (or
+            returned by the previous call); needs `cache_index`. Each call
+            then attends over the cached positions and the new ones, so
+            generating token t costs O(t), and the result equals the full
+            causal pass (`inputs_mask` and `self_attention_mask` then cover
+            the new tokens only: [B, Tn] and [B, Tn, cache_index + Tn]).
+        cross_attention_cache: the encoder outputs projected once by
+            `compute_cache(context)`; `context` is then not projected again.
+        cache_index: how many tokens `self_attention_cache` already holds.
 
     Returns:
         outputs [B, Tq, D] (carrying the Keras mask of `inputs`), and with
         `return_attention_scores` also the self-attention weights
-        [B, H, Tq, Tq] and the cross-attention weights [B, H, Tq, Tk].
+        [B, H, Tq, Tq] and the cross-attention weights [B, H, Tq, Tk]. When
+        a cache is given, the caches come last: (self_attention_cache,
+        cross_attention_cache), the first one updated (None where none was
+        given).
 
     Example:
         >>> block = TransformerDecoderBlock(num_heads=2, intermediate_dim=32)
@@ -60,120 +71,93 @@ class TransformerDecoderBlock(keras.layers.Layer):
         >>> outputs, self_w, cross_w = block(target, source, return_attention_scores=True)
         >>> outputs.shape, self_w.shape, cross_w.shape
         (TensorShape([2, 3, 16]), TensorShape([2, 2, 3, 3]), TensorShape([2, 2, 3, 4]))
-    """
 
-    def __init__(self, num_heads: int, intermediate_dim: int, key_dim: int | None = None,
-                 dropout: float = 0.0, attention_dropout: float = 0.0, activation="relu",
-                 norm_first: bool = False, layer_norm_epsilon: float = 1e-5,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 seed: int | None = None, implementation: str = "auto", **kwargs):
-        check_block_args(num_heads, intermediate_dim, key_dim, dropout, attention_dropout,
-                         layer_norm_epsilon, seed, implementation)
-        super().__init__(**kwargs)
-        self.supports_masking = True
-        self.num_heads = num_heads
-        self.intermediate_dim = intermediate_dim
-        self.key_dim = key_dim
-        self.dropout = dropout
-        self.attention_dropout = attention_dropout
-        self.activation = keras.activations.get(activation)
-        self.norm_first = norm_first
-        self.layer_norm_epsilon = layer_norm_epsilon
-        self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.bias_initializer = keras.initializers.get(bias_initializer)
-        self.seed = seed
-        self.implementation = implementation
+        Decoding one token at a time with the caches:
+
+        >>> self_cache, cross_cache = block.init_cache(2, max_length=3), block.compute_cache(source)
+        >>> for t in range(3):
+        ...     step, self_cache, _ = block(target[:, t:t + 1], source, self_attention_cache=self_cache,
+        ...                                 cross_attention_cache=cross_cache, cache_index=t)
+        >>> step.shape  # equals outputs[:, 2:3] within 1e-5
+        TensorShape([2, 1, 16])
+    """
 
     def build(self, inputs_shape, context_shape):
         for name, shape in (("inputs", inputs_shape), ("context", context_shape)):
             if len(shape) != 3:
                 fail(f"{name} of shape [B, T, D]", **{f"{name}_shape": tuple(shape)})
         model_dim = inputs_shape[-1]
-        heads = head_size(model_dim, self.num_heads, self.key_dim)
-        self.self_attention = self._attention(heads, 0, "self_attention")
-        self.self_attention.build(inputs_shape, inputs_shape)
-        self.cross_attention = self._attention(heads, 1, "cross_attention")
-        self.cross_attention.build(inputs_shape, context_shape)
+        self.self_attention = self._attention(model_dim, 0, "self_attention", inputs_shape, inputs_shape)
+        self.cross_attention = self._attention(model_dim, 1, "cross_attention", inputs_shape, context_shape)
         self.self_attention_norm = self._norm("self_attention_norm", inputs_shape)
         self.cross_attention_norm = self._norm("cross_attention_norm", inputs_shape)
         self.feedforward_norm = self._norm("feedforward_norm", inputs_shape)
-        self.intermediate_dense = keras.layers.Dense(
-            self.intermediate_dim, activation=self.activation, **self._initializers(),
-            dtype=self.dtype_policy, name="intermediate_dense")
-        self.intermediate_dense.build(inputs_shape)
-        self.output_dense = keras.layers.Dense(
-            model_dim, **self._initializers(), dtype=self.dtype_policy, name="output_dense")
-        self.output_dense.build((*inputs_shape[:-1], self.intermediate_dim))
-        self.dropout_layers = [keras.layers.Dropout(
-            self.dropout, seed=derived_seed(self.seed, 2 + i), dtype=self.dtype_policy)
-                               for i in range(3)]
+        self._build_feedforward(inputs_shape)
+        self.dropout_layers = [self._dropout(2 + i) for i in range(3)]
 
-    def _attention(self, key_dim, offset, name):
-        return MultiHeadAttention(
-            self.num_heads, key_dim, dropout=self.attention_dropout,
-            seed=derived_seed(self.seed, offset), implementation=self.implementation,
-            **self._initializers(), dtype=self.dtype_policy, name=name)
+    def init_cache(self, batch_size: int, max_length: int):
+        """An empty self-attention key/value cache for `self_attention_cache`.
 
-    def _initializers(self):
-        return fresh_initializers(self.kernel_initializer, self.bias_initializer)
+        Args:
+            batch_size: B.
+            max_length: L, the most tokens decoded.
 
-    def _norm(self, name, input_shape):
-        norm = keras.layers.LayerNormalization(epsilon=self.layer_norm_epsilon,
-                                               dtype=self.dtype_policy, name=name)
-        norm.build(input_shape)
-        return norm
+        Returns:
+            (key_cache [B, H, L, key_dim], value_cache [B, H, L, key_dim]).
+        """
+        self._check_built("init_cache")
+        return self.self_attention.init_cache(batch_size, max_length)
+
+    def compute_cache(self, context):
+        """The encoder outputs [B, Tk, Dc] projected once, for `cross_attention_cache`.
+
+        Returns:
+            (key_cache [B, H, Tk, key_dim], value_cache [B, H, Tk, key_dim]).
+        """
+        self._check_built("compute_cache")
+        return self.cross_attention.compute_cache(context)
+
+    def _check_built(self, method):
+        if not self.built:
+            fail(f"a built block before {method} (call it once, or build(inputs_shape, context_shape))",
+                 built=False)
 
     def call(self, inputs, context, inputs_mask=None, context_mask=None,
              self_attention_mask=None, cross_attention_mask=None, use_causal_mask=True,
-             return_attention_scores=False, training=None):
+             return_attention_scores=False, training=None, self_attention_cache=None,
+             cross_attention_cache=None, cache_index=None):
+        if self_attention_cache is not None and cache_index is None:
+            fail("cache_index (the tokens already in the cache) with self_attention_cache",
+                 cache_index=None)
+        self_cache_args = {} if self_attention_cache is None else {
+            "cache": self_attention_cache, "cache_index": cache_index}
+        cross_cache_args = {} if cross_attention_cache is None else {"cache": cross_attention_cache}
         x = tf.identity(inputs)  # [B, Tq, D], without the Keras mask
         context = tf.identity(context)  # [B, Tk, Dc]
-        x, self_weights = self._sublayer(
-            x, 0, self.self_attention_norm,
-            lambda h: self.self_attention(
+        x, self_result = self._sublayer(
+            x, lambda h: self._attend(self.self_attention(
                 h, h, query_mask=inputs_mask, value_mask=inputs_mask,
                 attention_mask=self_attention_mask, use_causal_mask=use_causal_mask,
-                return_attention_scores=True, training=training),  # [B, Tq, D], [B, H, Tq, Tq]
-            training)
-        x, cross_weights = self._sublayer(
-            x, 1, self.cross_attention_norm,
-            lambda h: self.cross_attention(
+                return_attention_scores=True, training=training,
+                **self_cache_args)),  # [B, Tq, D], ([B, H, Tq, Tq], cache)
+            self.self_attention_norm, self.dropout_layers[0], training)
+        x, cross_result = self._sublayer(
+            x, lambda h: self._attend(self.cross_attention(
                 h, context, query_mask=inputs_mask, value_mask=context_mask,
                 attention_mask=cross_attention_mask, return_attention_scores=True,
-                training=training),  # [B, Tq, D], [B, H, Tq, Tk]
-            training)
-        x, _ = self._sublayer(
-            x, 2, self.feedforward_norm,
-            lambda h: (self.output_dense(self.intermediate_dense(h)), None),  # [B, Tq, D]
-            training)
+                training=training, **cross_cache_args)),  # [B, Tq, D], ([B, H, Tq, Tk], cache)
+            self.cross_attention_norm, self.dropout_layers[1], training)
+        x, _ = self._sublayer(x, self._feedforward, self.feedforward_norm,
+                              self.dropout_layers[2], training)  # [B, Tq, D]
+        outputs = (x,)
         if return_attention_scores:
-            return x, self_weights, cross_weights
-        return x
+            outputs += (self_result[0], cross_result[0])
+        if self_attention_cache is not None or cross_attention_cache is not None:
+            outputs += (self_result[1], cross_result[1])
+        return outputs if len(outputs) > 1 else x
 
-    def _sublayer(self, x, index, norm, function, training):
-        """x + Dropout(function(x)), normalized before (pre-norm) or after (post-norm)."""
-        residual = x
-        if self.norm_first:
-            x = norm(x)
-        x, weights = function(x)
-        x = residual + self.dropout_layers[index](x, training=training)
-        if not self.norm_first:
-            x = norm(x)
-        return x, weights
+    @staticmethod
+    def _attend(result):
+        """(output, weights[, cache]) -> (output, (weights, cache or None))."""
+        return result[0], (result[1], result[2] if len(result) > 2 else None)
 
-    def get_config(self):
-        return {
-            **super().get_config(),
-            "num_heads": self.num_heads,
-            "intermediate_dim": self.intermediate_dim,
-            "key_dim": self.key_dim,
-            "dropout": self.dropout,
-            "attention_dropout": self.attention_dropout,
-            "activation": keras.activations.serialize(self.activation),
-            "norm_first": self.norm_first,
-            "layer_norm_epsilon": self.layer_norm_epsilon,
-            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-            "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-            "seed": self.seed,
-            "implementation": self.implementation,
-        }
