@@ -91,3 +91,15 @@ def test_text_vectorizer_pads_with_zero_and_cuts_long_texts():
     ids = vectorizer(["good tea", "good good good good unknown"]).numpy()
     assert ids.shape == (2, 3) and ids[0, 2] == 0 and np.all(ids[1] > 0)
     assert vectorizer.get_vocabulary()[:3] == ["", "[UNK]", "good"]
+
+
+def test_text_vectorizer_with_ngrams_appends_word_pairs_after_the_words():
+    vectorizer = text_vectorizer(["not good", "not good", "very good"], max_length=6, ngrams=2)
+    vocabulary = vectorizer.get_vocabulary()
+    assert "not good" in vocabulary and "good" in vocabulary
+    ids = vectorizer(["not good at"]).numpy()[0]
+    # 3 words then 2 pairs, "at" and "good at" unknown (1), then padding
+    assert [vocabulary[i] for i in ids[:5]] == ["not", "good", "[UNK]", "not good", "[UNK]"]
+    assert ids[5] == 0
+    with pytest.raises(ValueError, match="Received: ngrams=0"):
+        text_vectorizer(["a b"], ngrams=0)

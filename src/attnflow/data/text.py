@@ -115,18 +115,30 @@ def stratified_split(data: TextData, fraction: float, seed: int = 0) -> tuple[Te
     return data.subset(rest), data.subset(held)
 
 
-def text_vectorizer(texts, vocabulary_size: int = 20000, max_length: int = 256):
+def text_vectorizer(texts, vocabulary_size: int = 20000, max_length: int = 256, ngrams: int = 1):
     """A `keras.layers.TextVectorization` adapted to `texts`: strings -> ids [B, max_length].
 
     Lowercases, strips punctuation and splits on whitespace; id 0 is padding
     and id 1 the out-of-vocabulary token, so the ids suit
     `Embedding(mask_zero=True)`. Longer texts are cut at `max_length` tokens.
+
+    Args:
+        texts: the training texts the vocabulary is taken from.
+        vocabulary_size: most ids, padding and out-of-vocabulary included
+            (default 20000); the most frequent tokens are kept.
+        max_length: ids per text (default 256).
+        ngrams: longest word n-gram made a token (default 1, words only).
+            With 2, a text of n words becomes its n words followed by its
+            n - 1 word pairs ("not good"), so an attention over the ids can
+            weigh phrases; `max_length` counts both.
     """
     import keras
 
     check_positive_int("vocabulary_size", vocabulary_size)
     check_positive_int("max_length", max_length)
+    check_positive_int("ngrams", ngrams)
     vectorizer = keras.layers.TextVectorization(
-        max_tokens=vocabulary_size, output_mode="int", output_sequence_length=max_length)
+        max_tokens=vocabulary_size, output_mode="int", output_sequence_length=max_length,
+        ngrams=ngrams if ngrams > 1 else None)
     vectorizer.adapt(np.asarray(list(texts), dtype=object))
     return vectorizer
