@@ -1,0 +1,92 @@
+"""`attnflow predict RUN` for the forecast task, and the pictures of a run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from attnflow._validation import check_positive_int, fail
+from attnflow.explain.forecast_plot import plot_attention_over_past, plot_forecast
+from attnflow.tasks import _forecast_output as output
+from attnflow.tasks._forecast_data import ForecastData, load_series, raw_inputs
+from attnflow.tasks._forecast_model import attention_over_context, scaler_from_dict
+
+
+def predict(task, load_model, inputs: list[str], args: dict, config) -> None:
+    """Forecasts the `horizon` steps after the end of --data FILE (or the run's series).
+
+    Prints the forecast table, or writes it as CSV with --output; with
+    --show-attention also writes the attention over the past (PNG) and the
+    top-k past steps of each forecast step (JSON), and says where.
+    """
+    options = task.options(config)
+    if inputs:
+        fail("no INPUT arguments (a forecast follows the end of --data FILE or of the run's series)",
+             inputs=inputs)
+    check_positive_int("top_k", args.get("top_k", 5))
+    if args.get("show_attention") and config.model.get("attention") == "none":
+        fail("a run trained with attention for --show-attention", attention="none")
+    series, _ = load_series(options, args.get("data") or config.data)
+    context, horizon = options.context, options.horizon
+    if len(series) < context:
+        fail(f"a series of at least context={context} steps to forecast from", length=len(series))
+    if not series.observed[-context:].any():
+        fail(f"an observed value among the last context={context} steps", length=len(series))
+    data = ForecastData(series, context, horizon, options.season_length, options.transform,
+                        scaler=scaler_from_dict(options.scaler))
+    model = load_model()
+    origin = len(series)
+    forecast = output.network_forecast(model, data, origin)  # [H, T(, Q)]
+    frame = output.forecast_frame(series.future_times(horizon), forecast, series.target_names,
+                                  series.time_col, options.quantiles)
+    if args.get("output"):
+        Path(args["output"]).parent.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(args["output"], index=False)
+        print(f"forecast of {horizon} steps written to {args['output']}")
+    else:
+        print(frame.to_string(index=False))
+    if args.get("show_attention"):
+        directory = Path(args["output"]).parent if args.get("output") else Path(args["run"]) / "attention"
+        directory.mkdir(parents=True, exist_ok=True)
+        png, top = write_attention(model, data, origin, directory / "forecast_attention.png",
+                                   directory / "forecast_attention_top_k.json", k=args.get("top_k", 5))
+        print(f"attention over the past: {png}\ntop-{args.get('top_k', 5)} past steps: {top}")
+
+
+def write_attention(model, data: ForecastData, origin: int, png, json_path, k: int = 5) -> list[Path]:
+    """The attention of the forecast from `origin` over its context: a PNG and the top-k JSON."""
+    series, context, horizon = data.series, data.context, data.horizon
+    raw = raw_inputs(series, [origin], context, horizon)
+    weights = attention_over_context(model, data.scaler, raw)[0]  # [H, L]
+    context_times = series.times[origin - context:origin]
+    forecast_times = _times_from(series, origin, horizon)
+    name = series.target_names[0]
+    plot_attention_over_past(weights, context_times, series.values[origin - context:origin, 0],
+                             forecast_times, png, name=name,
+                             title=f"attention of the forecast of {name} from {forecast_times[0]}")
+    entries = output.top_k_attention(weights, context_times, forecast_times, k)
+    return [Path(png), output.write_top_k(json_path, entries, ", ".join(series.target_names))]
+
+
+def write_test_plot(model, data: ForecastData, quantiles, path) -> Path:
+    """forecast.png: the history before the test part, the forecast, its interval, the test values."""
+    forecast = output.network_forecast(model, data)  # [H, T(, Q)]
+    start = max(0, data.test_origin - max(4 * data.horizon, 3 * data.context))
+    series = data.series
+    lower = upper = None
+    if len(quantiles) > 1:
+        lower, upper = forecast[..., 0], forecast[..., -1]
+    return plot_forecast(series.times[start:data.test_origin], series.values[start:data.test_origin],
+                         _times_from(series, data.test_origin, data.horizon),
+                         output.point_forecast(forecast, quantiles), path, actual=data.test_values,
+                         lower=lower, upper=upper,
+                         interval=f"q{quantiles[0]:g}-q{quantiles[-1]:g}" if lower is not None else "",
+                         names=series.target_names, title=f"{data.name}: test forecast")
+
+
+def _times_from(series, origin: int, horizon: int):
+    """The timestamps of steps origin .. origin + horizon - 1 (past the end too)."""
+    if origin + horizon <= len(series):
+        return series.times[origin:origin + horizon]
+    return series.times[origin:].append(series.future_times(origin + horizon - len(series)))

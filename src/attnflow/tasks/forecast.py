@@ -1,0 +1,309 @@
+"""Task "forecast": a time series (built-in or a CSV/Parquet file) -> AttentionForecaster.
+
+    attnflow train forecast [--dataset airpassengers|sunspots|co2|co2_monthly|elecdemand]
+                            [--data FILE --time-col C --target T [T ...] --covariates C ...]
+                            [--horizon H] [--context L] [--quantiles 0.1 0.5 0.9] [--backtest K]
+    attnflow evaluate RUN [--data FILE]
+    attnflow predict RUN [--data FILE] [--output forecast.csv] [--show-attention] [--top-k K]
+
+The test part is the last `horizon` steps; the network (AttentionForecaster,
+a seed ensemble of `options.ensemble` members) is compared on it with
+seasonal naive, Holt-Winters, SARIMA and the same network without
+attention. Settings: the task's defaults, then the preset of the
+series (`attnflow.tasks._forecast_presets`; "default" for a user's file),
+then a config file, then flags.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from attnflow._validation import check_choice, check_positive_int, fail
+from attnflow.data.builtin_series import BUILTIN_SERIES, DEFAULT_SERIES
+from attnflow.data.windows import TRANSFORMS, make_dataset
+from attnflow.models.attention_forecaster import AttentionForecaster
+from attnflow.models.forecast_blocks import PinballLoss, PointLoss
+from attnflow.tasks import _forecast_output as output
+from attnflow.tasks import register_task
+from attnflow.tasks._forecast_data import ForecastData, scoring_data, training_data
+from attnflow.tasks._forecast_model import scaler_from_dict, scaler_to_dict, serving_function
+from attnflow.tasks._forecast_predict import predict as predict_command
+from attnflow.tasks._forecast_presets import preset
+from attnflow.tasks.base import Task, TrainingData
+from attnflow.tasks.forecast_baselines import REFERENCE_BASELINES, default_baselines
+from attnflow.training.config import RunConfig, merge
+
+LOSSES = ("mae", "mse", "huber")
+
+
+@dataclass
+class ForecastOptions:
+    """The forecast task's settings (RunConfig.options); None: from the series."""
+
+    dataset: str | None = None  # built-in series (default airpassengers unless --data)
+    time_col: str = "time"  # the file's time column
+    target: list = field(default_factory=list)  # the file's target column(s)
+    covariates: list = field(default_factory=list)  # the file's covariate columns (past values read)
+    context: int | None = None  # L, past steps read (None: the series' default)
+    horizon: int | None = None  # H, steps forecast = the test part (None: the series' default)
+    season_length: int | None = None  # m of seasonal naive, MASE and the model (None: the series')
+    transform: str | None = None  # of the targets before scaling: none, log, log1p, sqrt
+    loss: str = "mae"  # "mae", "mse" or "huber" (pinball when quantiles are set)
+    ensemble: int = 1  # networks trained with seeds seed .. seed + N - 1, forecasts averaged
+    quantiles: list = field(default_factory=list)  # e.g. [0.1, 0.5, 0.9]: intervals, pinball loss
+    backtest: int = 0  # K > 0: rolling-origin evaluation over the last K windows (refits)
+    validation_windows: int = 0  # last training windows held out for early stopping (0: none)
+    baselines: bool = True  # fit the classical baselines and the no-attention twin
+    scaler: dict | None = None  # written by training: the scaler fitted on the training part
+
+    def __post_init__(self):
+        if self.dataset is not None:
+            check_choice("dataset", self.dataset, BUILTIN_SERIES)
+        for name in ("context", "horizon", "season_length"):
+            check_positive_int(name, getattr(self, name), allow_none=True)
+        check_positive_int("ensemble", self.ensemble)
+        if self.transform is not None:
+            check_choice("transform", self.transform, TRANSFORMS)
+        check_choice("loss", self.loss, LOSSES)
+        for name in ("backtest", "validation_windows"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                fail(f"{name} to be an integer >= 0", **{name: value})
+        if self.scaler is not None and not isinstance(self.scaler, dict):
+            fail("scaler to be the mapping training writes", scaler=self.scaler)
+        for name in ("target", "covariates", "quantiles"):
+            if not isinstance(getattr(self, name), list):
+                fail(f"{name} to be a list", **{name: getattr(self, name)})
+        if any(isinstance(q, bool) or not isinstance(q, (int, float)) or not 0 < q < 1
+               for q in self.quantiles) or sorted(set(self.quantiles)) != list(self.quantiles):
+            fail("increasing quantiles in (0, 1), e.g. 0.1 0.5 0.9", quantiles=self.quantiles)
+
+
+class _PresetFlag(argparse.Action):
+    """Stores the flag's value and tells the task which preset its defaults use."""
+
+    def __init__(self, *args, task=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.task = task
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        self.task.preset_name = values if self.dest == "options.dataset" else "default"
+
+
+@register_task
+class ForecastTask(Task):
+    """A time series -> AttentionForecaster (a seed ensemble), beside the classical methods."""
+
+    name = "forecast"
+    summary = "a time series (AirPassengers, sunspots, co2, ... or your CSV) -> forecasts with attention"
+
+    def __init__(self):
+        self.preset_name = DEFAULT_SERIES  # --dataset NAME or --target (a file: "default") change it
+        self.preset_used = None
+        self.scaler = None  # the training data's, set by load_data
+
+    # -- settings ---------------------------------------------------------------
+
+    def defaults(self) -> dict:
+        self.preset_used = self.preset_name
+        base = {"task": self.name, "epochs": 60, "batch_size": 16, "learning_rate": 3e-3,
+                "schedule": "constant", "clipnorm": None, "early_stopping": 0,
+                "options": dataclasses.asdict(ForecastOptions()), "model": {}}
+        return merge(base, preset(self.preset_name))
+
+    def add_arguments(self, parser, command: str) -> None:
+        if command == "train":
+            parser.add_argument("--dataset", dest="options.dataset", choices=sorted(BUILTIN_SERIES),
+                                action=_PresetFlag, task=self, help=f"built-in series (default {DEFAULT_SERIES})")
+            parser.add_argument("--time-col", dest="options.time_col", metavar="C",
+                                help="the file's time column (default: time)")
+            parser.add_argument("--target", dest="options.target", nargs="+", metavar="T",
+                                action=_PresetFlag, task=self, help="the file's target column(s)")
+            parser.add_argument("--covariates", dest="options.covariates", nargs="+", metavar="C",
+                                help="the file's covariate columns")
+            parser.add_argument("--horizon", dest="options.horizon", type=int, metavar="H",
+                                help="steps to forecast (= the test part)")
+            parser.add_argument("--context", dest="options.context", type=int, metavar="L",
+                                help="past steps the model reads")
+            parser.add_argument("--quantiles", dest="options.quantiles", nargs="+", type=float,
+                                metavar="Q", help="quantile forecasts, e.g. 0.1 0.5 0.9")
+            parser.add_argument("--backtest", dest="options.backtest", type=int, metavar="K",
+                                help="rolling-origin evaluation over the last K windows")
+        if command == "predict":
+            parser.add_argument("--top-k", dest="top_k", type=int, default=5, metavar="K",
+                                help="past steps listed per forecast step with --show-attention")
+
+    def options(self, config: RunConfig) -> ForecastOptions:
+        names = {f.name for f in dataclasses.fields(ForecastOptions)}
+        unknown = sorted(set(config.options) - names)
+        if unknown:
+            fail(f"options among {sorted(names)}", unknown=unknown)
+        return ForecastOptions(**config.options)
+
+    def check_config(self, config: RunConfig) -> None:
+        options = self.options(config)
+        if config.data is not None and options.dataset is not None:
+            fail("either --data FILE or --dataset NAME", data=config.data, dataset=options.dataset)
+        if self.preset_used is not None and options.dataset not in (None, self.preset_used):
+            fail("--dataset NAME on the command line (it picks the series' preset settings)",
+                 dataset=options.dataset)
+        if not isinstance(config.model.get("attention", "multi_head"), str):
+            fail("model.attention to be a name", attention=config.model.get("attention"))
+
+    # -- data and model -----------------------------------------------------------
+
+    def load_data(self, config: RunConfig, data_path: str | None = None) -> ForecastData:
+        """The run's data (and split), or with `data_path` a file to score the run on.
+
+        Training fills the options left None (context, horizon, season_length,
+        transform) with the series' values and records the scaler fitted on the
+        training part (options.scaler), so that config.yaml holds all a
+        forecast from raw data needs.
+        """
+        options = self.options(config)
+        if data_path is not None:
+            return scoring_data(options, data_path, scaler_from_dict(options.scaler))
+        data = training_data(options, config.data)
+        data.season_length = options.season_length or data.season_length
+        config.options.update(context=data.context, horizon=data.horizon, season_length=data.season_length,
+                              transform=data.transform, scaler=scaler_to_dict(data.scaler))
+        self.scaler = data.scaler  # for serving_endpoint
+        return data
+
+    def build_model(self, config: RunConfig, data: ForecastData) -> AttentionForecaster:
+        """AttentionForecaster with config.model's settings; options.ensemble sets its members."""
+        options = self.options(config)
+        members = config.model.get("members", 1)
+        if options.ensemble > 1 and members not in (1, options.ensemble):
+            fail("options.ensemble or model.members, not both", ensemble=options.ensemble, members=members)
+        settings = {**config.model, "context": data.context, "horizon": data.horizon,
+                    "num_targets": len(data.series.target_names),
+                    "num_covariates": 2 * len(data.series.covariate_names),
+                    "season_length": data.season_length, "quantiles": list(options.quantiles),
+                    "seed": config.seed}
+        if options.ensemble > 1:
+            settings["members"] = options.ensemble
+        try:
+            return AttentionForecaster(**settings)
+        except TypeError as error:  # a setting this AttentionForecaster does not take
+            fail("model settings that AttentionForecaster takes", model=str(error).split(": ")[-1])
+
+    def training_data(self, model, data: ForecastData, config: RunConfig) -> TrainingData:
+        train = make_dataset(data.train, config.batch_size, shuffle=True, seed=config.seed)
+        validation = make_dataset(data.validation, 256) if data.validation is not None else None
+        return TrainingData(train, validation, math.ceil(len(data.train) / config.batch_size))
+
+    def compile_arguments(self, config: RunConfig) -> dict:
+        options = self.options(config)
+        loss = PinballLoss(options.quantiles) if options.quantiles else PointLoss(options.loss)
+        return {"loss": loss}
+
+    # -- scores -------------------------------------------------------------------
+
+    def evaluate(self, model, data: ForecastData, config: RunConfig) -> dict:
+        """The test part's scores; with a backtest, also their mean over the folds
+        (the network refitted on each earlier fold)."""
+        quantiles = self.options(config).quantiles
+        scores = {"test": output.score(data, output.network_forecast(model, data), quantiles)}
+        if data.backtest:
+            from attnflow.training.trainer import fit_model
+
+            folds = []
+            for split in data.backtest[:-1]:
+                fold = data.fold(split)
+                refitted = fit_model(self, _single_run(config), fold)
+                folds.append(output.score(fold, output.network_forecast(refitted, fold), quantiles))
+            scores["backtest"] = output.mean_scores(folds + [scores["test"]])
+        return scores
+
+    def baselines(self, data: ForecastData, config: RunConfig) -> dict:
+        if not self.options(config).baselines:
+            return {}
+        results = {}
+        for split in data.backtest or [data.split]:
+            fold = data.fold(split)
+            for name, forecast in output.classical_forecasts(fold, self.classical_specs(data)).items():
+                results.setdefault(name, []).append(output.score(fold, forecast))
+            twin = self.no_attention_model(fold, config)
+            if twin is not None:
+                results.setdefault("no_attention", []).append(
+                    output.score(fold, output.network_forecast(twin, fold), self.options(config).quantiles))
+        tested = {name: folds[-1] for name, folds in results.items()}
+        if data.backtest:
+            tested.update({f"{name} (backtest)": output.mean_scores(folds) for name, folds in results.items()})
+        return tested
+
+    def classical_specs(self, data: ForecastData) -> dict:
+        """The reference baselines of a built-in series, else seasonal naive, Holt-Winters, SARIMA."""
+        if data.name in REFERENCE_BASELINES and data.season_length == BUILTIN_SERIES[data.name].season_length:
+            return REFERENCE_BASELINES[data.name]
+        observed = data.train_values[~np.isnan(data.train_values)]
+        return default_baselines(data.season_length, positive=bool(observed.min() > 0))
+
+    def no_attention_model(self, data: ForecastData, config: RunConfig):
+        """The same network, attention "none", trained on the same split (None if already so)."""
+        from attnflow.training.trainer import fit_model
+
+        if config.model.get("attention") == "none":
+            return None
+        twin = merge(_single_run(config).to_dict(), {"model": {"attention": "none"}})
+        return fit_model(self, RunConfig.from_dict(twin), data)
+
+    def serving_endpoint(self, model: AttentionForecaster):
+        """Raw context [B, L, T] and observed mask [B, L, T] (and with covariates their raw
+        values and masks, past [B, L, C] and future [B, H, C]) -> raw forecasts."""
+        import tensorflow as tf
+
+        context, horizon, targets = model.context, model.horizon, model.num_targets
+        covariates = model.num_covariates // 2
+        specs = [tf.TensorSpec([None, context, targets], tf.float32, name="context"),
+                 tf.TensorSpec([None, context, targets], tf.float32, name="observed")]
+        if covariates:
+            specs += [tf.TensorSpec([None, steps, covariates], tf.float32, name=name)
+                      for steps, name in ((context, "covariates"), (context, "covariates_observed"),
+                                          (horizon, "future_covariates"),
+                                          (horizon, "future_covariates_observed"))]
+        return serving_function(model, self.scaler, bool(model.quantiles)), specs
+
+    # -- showing --------------------------------------------------------------------
+
+    def explain(self, model, data: ForecastData, config: RunConfig, directory: Path) -> list[Path]:
+        from attnflow.tasks._forecast_predict import write_attention, write_test_plot
+
+        directory.mkdir(parents=True, exist_ok=True)
+        quantiles = self.options(config).quantiles
+        paths = [write_test_plot(model, data, quantiles, directory / "forecast.png")]
+        if model.attention != "none":
+            paths += write_attention(model, data, data.test_origin, directory / "test_attention.png",
+                                     directory / "test_attention_top_k.json", k=5)
+        return paths
+
+    def summarize(self, model, data: ForecastData, config: RunConfig, console) -> None:
+        from rich.table import Table
+
+        quantiles = self.options(config).quantiles
+        forecast = output.point_forecast(output.network_forecast(model, data), quantiles)
+        name = data.series.target_names[0]
+        table = Table(title=f"test forecast of {name} ({data.name})")
+        for column in (data.series.time_col, "forecast", "actual"):
+            table.add_column(column, justify="right")
+        times = data.series.times[data.test_origin:data.test_origin + data.horizon]
+        for time, value, actual in zip(times, forecast[:, 0], data.test_values[:, 0]):
+            table.add_row(str(time.date()) if time == time.normalize() else str(time),
+                          f"{value:.4g}", "-" if np.isnan(actual) else f"{actual:.4g}")
+        console.print(table)
+
+    def predict(self, load_model, inputs: list[str], args: dict, config: RunConfig) -> None:
+        predict_command(self, load_model, inputs, args, config)
+
+
+def _single_run(config: RunConfig) -> RunConfig:
+    """The config of one more training inside a run: no backtest, no baselines."""
+    return RunConfig.from_dict(merge(config.to_dict(), {"options": {"backtest": 0, "baselines": False}}))
