@@ -1,0 +1,118 @@
+"""Scores of a classifier: accuracy, precision, recall, F1, the confusion matrix.
+
+`classification_scores` gives the "test" entry of metrics.json for the
+"text" and "sequence" tasks (and their baselines); `plot_confusion_matrix`
+draws the matrix as a PNG and `score_tables` prints it with the per-class
+scores.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from attnflow._validation import fail
+
+
+def classification_scores(labels, predicted, classes: Sequence[str]) -> dict:
+    """Scores of predicted class indices against the true ones.
+
+    Macro averages are taken over the classes found in `labels` or
+    `predicted` (as scikit-learn's `average="macro"` does); a class never
+    predicted has precision 0.
+
+    Args:
+        labels: true class indices [N].
+        predicted: predicted class indices [N].
+        classes: the C class names (index i names class i).
+
+    Returns:
+        {"accuracy", "precision_macro", "recall_macro", "f1_macro": floats,
+         "per_class": {name: {"precision", "recall", "f1", "support"}},
+         "confusion_matrix": C lists of C counts, rows true, columns predicted}.
+    """
+    labels = np.asarray(labels, dtype=np.int64)
+    predicted = np.asarray(predicted, dtype=np.int64)
+    count = len(classes)
+    if labels.shape != predicted.shape or labels.ndim != 1 or len(labels) == 0:
+        fail("labels and predictions of the same length N >= 1",
+             labels=labels.shape, predicted=predicted.shape)
+    for name, values in (("labels", labels), ("predicted", predicted)):
+        if values.min() < 0 or values.max() >= count:
+            fail(f"class indices in [0, {count})", **{name: sorted(set(values.tolist()))[:10]})
+    matrix = np.zeros((count, count), dtype=np.int64)
+    np.add.at(matrix, (labels, predicted), 1)  # [C true, C predicted]
+    hits = np.diag(matrix).astype(np.float64)
+    support, chosen = matrix.sum(axis=1), matrix.sum(axis=0)
+    precision = np.divide(hits, chosen, out=np.zeros(count), where=chosen > 0)
+    recall = np.divide(hits, support, out=np.zeros(count), where=support > 0)
+    total = precision + recall
+    f1 = np.divide(2 * precision * recall, total, out=np.zeros(count), where=total > 0)
+    present = (support > 0) | (chosen > 0)
+    return {
+        "accuracy": float(hits.sum() / len(labels)),
+        "precision_macro": float(precision[present].mean()),
+        "recall_macro": float(recall[present].mean()),
+        "f1_macro": float(f1[present].mean()),
+        "per_class": {str(name): {"precision": float(precision[i]), "recall": float(recall[i]),
+                                  "f1": float(f1[i]), "support": int(support[i])}
+                      for i, name in enumerate(classes)},
+        "confusion_matrix": matrix.tolist(),
+    }
+
+
+def plot_confusion_matrix(matrix, classes: Sequence[str], path, title: str | None = None) -> Path:
+    """Writes the confusion matrix (rows true, columns predicted) as a PNG, counts in the cells."""
+    matrix = np.asarray(matrix, dtype=np.int64)
+    if matrix.shape != (len(classes), len(classes)):
+        fail(f"a {len(classes)}x{len(classes)} matrix", matrix_shape=matrix.shape)
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    size = max(3.5, 0.5 * len(classes) + 2.0)
+    figure, ax = plt.subplots(figsize=(size + 1.0, size))
+    image = ax.imshow(matrix, cmap="Blues")
+    ticks = range(len(classes))
+    ax.set_xticks(ticks, [str(c) for c in classes], rotation=45, ha="right")
+    ax.set_yticks(ticks, [str(c) for c in classes])
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    middle = matrix.max() / 2 if matrix.size else 0
+    for (row, column), value in np.ndenumerate(matrix):
+        ax.text(column, row, str(value), ha="center", va="center", fontsize=8,
+                color="white" if value > middle else "black")
+    figure.colorbar(image, ax=ax, fraction=0.046)
+    ax.set_title(title or "confusion matrix", fontsize=10)
+    figure.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
+def score_tables(scores: dict, title: str = "test"):
+    """Two rich Tables: per-class precision, recall, F1 and support; the confusion matrix."""
+    from rich.table import Table
+
+    per_class = Table(title=f"{title}: per class")
+    for column in ("class", "precision", "recall", "f1", "support"):
+        per_class.add_column(column, justify="left" if column == "class" else "right")
+    for name, row in scores["per_class"].items():
+        per_class.add_row(name, f"{row['precision']:.3f}", f"{row['recall']:.3f}",
+                          f"{row['f1']:.3f}", str(row["support"]))
+    per_class.add_row("macro", f"{scores['precision_macro']:.3f}", f"{scores['recall_macro']:.3f}",
+                      f"{scores['f1_macro']:.3f}", str(sum(r["support"] for r in scores["per_class"].values())),
+                      style="bold")
+    names = list(scores["per_class"])
+    confusion = Table(title=f"{title}: confusion matrix", caption="rows true, columns predicted")
+    confusion.add_column("")
+    for name in names:
+        confusion.add_column(name[:12], justify="right")
+    for name, row in zip(names, scores["confusion_matrix"]):
+        confusion.add_row(name[:12], *(str(count) for count in row))
+    return per_class, confusion

@@ -1,0 +1,39 @@
+"""Default settings of `attnflow train sequence`, per built-in data set.
+
+`preset(name)` is merged into the sequence task's defaults when the run
+uses the built-in set `name` (`--dataset name`); a user's own file
+(`--data`) gets the JapaneseVowels settings. A config file, flags and
+`--set` still override every value. Keys:
+
+- top level: RunConfig fields (epochs, batch_size, learning_rate, ...);
+- "options": the sequence task's settings;
+- "model": "architecture" ("rnn" or "transformer") and keyword arguments
+  of `attnflow.models.RNNWithAttention` (or TransformerClassifier);
+  num_classes and the feature statistics come from the data.
+"""
+
+from __future__ import annotations
+
+import copy
+
+DEFAULT_DATASET = "JapaneseVowels"
+
+PRESETS: dict[str, dict] = {
+    # 270 training series (243 after validation), 12 features, 7-29 steps, 9 speakers.
+    "JapaneseVowels": {
+        "epochs": 40, "batch_size": 32, "learning_rate": 3e-3, "early_stopping": 8,
+        "model": {"architecture": "rnn", "rnn_type": "gru", "units": 64, "bidirectional": True,
+                  "attention": "bahdanau", "dropout": 0.2},
+    },
+    # 40 training series (36 after validation), 6 features, 100 steps, 4 activities.
+    "BasicMotions": {
+        "epochs": 60, "batch_size": 8, "learning_rate": 3e-3, "early_stopping": 0,
+        "model": {"architecture": "rnn", "rnn_type": "gru", "units": 64, "bidirectional": False,
+                  "attention": "bahdanau", "dropout": 0.2},
+    },
+}
+
+
+def preset(name: str | None) -> dict:
+    """A deep copy of the preset of built-in set `name` (None or unknown: JapaneseVowels's)."""
+    return copy.deepcopy(PRESETS.get(name or DEFAULT_DATASET, PRESETS[DEFAULT_DATASET]))

