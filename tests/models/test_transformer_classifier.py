@@ -14,6 +14,7 @@ from attnflow.models import TransformerClassifier
 VOCAB, C, D, H = 12, 3, 8, 2
 IDS = np.array([[3, 5, 7, 2, 0, 0], [4, 4, 9, 1, 6, 11]])  # lengths 4 and 6
 SMALL = {"model_dim": D, "num_heads": H, "intermediate_dim": 6, "num_layers": 2}
+BAG = {"num_layers": 0, "positional": "none", "pooling": "mean_attention"}  # bag of embeddings
 
 
 def make_model(**kwargs):
@@ -59,7 +60,8 @@ def test_keras_save_and_load(rng, tmp_path):
     for model, inputs in ((make_model(pooling="attention", positional="learned", max_length=8,
                                       dropout=0.2, l2=1e-3, seed=1), IDS),
                           (TransformerClassifier(C, norm_first=False, feature_mean=[0, 0, 0],
-                                                 feature_std=[1, 1, 2], **SMALL), x)):
+                                                 feature_std=[1, 1, 2], **SMALL), x),
+                          (make_model(token_dropout=0.2, embedding_dropout=0.0, seed=1, **BAG), IDS)):
         expected, attention = model(inputs, return_attention_scores=True)
         model.save(tmp_path / "m.keras")
         loaded = keras.models.load_model(tmp_path / "m.keras")  # no custom_objects
@@ -112,7 +114,9 @@ def test_tiny_model_overfits_tiny_problem(rng):
 @pytest.mark.parametrize("kwargs,message", [
     ({"num_classes": 0}, "Received: num_classes=0"),
     ({"model_dim": 10, "num_heads": 4}, "divisible by num_heads=4. Received: model_dim=10"),
-    ({"num_layers": 0}, "Received: num_layers=0"),
+    ({"num_layers": -1}, "Received: num_layers=-1"),
+    ({"token_dropout": 1.0}, "Received: token_dropout=1.0"),
+    ({"embedding_dropout": -0.1}, "Received: embedding_dropout=-0.1"),
     ({"positional": "rotary"}, "Received: positional='rotary'"),
     ({"positional": "learned"}, "Received: max_length=None"),
     ({"pooling": "cls"}, "Received: pooling='cls'"),
@@ -138,3 +142,61 @@ def test_saved_model_endpoint_with_attention(rng, tmp_path):
     got = loaded.serve(tf.constant(x))
     np.testing.assert_allclose(got["probabilities"].numpy(), expected.numpy(), atol=1e-6)
     np.testing.assert_allclose(got["pooling"].numpy(), attention["pooling"].numpy(), atol=1e-6)
+
+
+
+def test_bag_of_embeddings_pools_mean_and_attention_without_blocks():
+    model = make_model(**BAG)
+    probabilities, attention = model(IDS, return_attention_scores=True)
+    assert probabilities.shape == (2, C)
+    assert attention["blocks"].shape == (2, 0, H, 6, 6)  # no encoder block
+    weights = attention["pooling"].numpy()
+    assert np.all(weights[0, 4:] == 0.0)
+    np.testing.assert_allclose(weights.sum(-1), 1.0, rtol=1e-5)
+    assert not np.allclose(weights[1], 1 / 6)  # the attention's weights, not the mean's
+    assert model.head.kernel.shape == (2 * D, C)  # [mean; attention]
+    assert not hasattr(model, "final_norm") and not hasattr(model, "positional_embedding")
+    # no positions: the same tokens in another order and with padding give the same answer
+    shuffled = np.array([[2, 7, 0, 5, 3, 0], [11, 6, 1, 9, 4, 4]])
+    np.testing.assert_allclose(model(shuffled).numpy(), probabilities.numpy(), atol=1e-5)
+    np.testing.assert_allclose(model(IDS[:1, :4]).numpy()[0], probabilities.numpy()[0], atol=1e-5)
+
+
+def test_bag_of_embeddings_on_numeric_steps(rng):
+    x = rng.normal(size=(2, 5, 3)).astype("float32")
+    x[0, 3:] = np.nan
+    model = TransformerClassifier(C, num_layers=0, positional="none", pooling="attention",
+                                  model_dim=D, num_heads=H)
+    probabilities, attention = model(x, return_attention_scores=True)
+    assert np.all(attention["pooling"].numpy()[0, 3:] == 0.0)
+    np.testing.assert_allclose(model(x[:1, :3]).numpy()[0], probabilities.numpy()[0], atol=1e-5)
+
+
+def test_token_dropout_zeroes_whole_tokens_in_training_only():
+    model = make_model(token_dropout=0.5, dropout=0.0, seed=3, **BAG)
+    np.testing.assert_allclose(model(IDS).numpy(), model(IDS, training=False).numpy())
+    assert np.abs(model(IDS, training=True).numpy() - model(IDS).numpy()).max() > 1e-4
+    dropped = model.token_dropout_layer(tf.ones((4, 50, D)), training=True).numpy()  # [B, T, D]
+    per_token = dropped[..., 0]
+    assert np.all(dropped == per_token[..., None])  # a token is kept or dropped whole
+    assert set(np.unique(per_token)) == {0.0, 2.0} and 0.3 < (per_token == 0).mean() < 0.7
+    still = make_model(dropout=0.3, embedding_dropout=0.0, **BAG)
+    assert still.embedding_dropout.rate == 0.0 and still.head_dropout.rate == 0.3
+
+
+def test_bag_of_embeddings_learns_which_token_decides():
+    """The class is whether token 3 occurs; the attention learns to look at it."""
+    rng = np.random.default_rng(0)
+    ids = rng.integers(4, VOCAB, size=(64, 8))
+    ids[:, 6:] = 0
+    labels = np.arange(64) % 2
+    where = rng.integers(0, 6, size=64)
+    ids[labels == 1, where[labels == 1]] = 3
+    model = TransformerClassifier(2, vocabulary_size=VOCAB, model_dim=D, num_heads=H, dropout=0.0,
+                                  seed=0, **BAG)
+    model.compile(keras.optimizers.Adam(0.03), "sparse_categorical_crossentropy")
+    model.fit(ids, labels, epochs=30, batch_size=32, verbose=0)
+    probabilities, attention = model(ids, return_attention_scores=True)
+    assert (probabilities.numpy().argmax(-1) == labels).mean() == 1.0
+    weights = attention["pooling"].numpy()[labels == 1]  # [N, T]
+    assert np.mean(weights.argmax(-1) == where[labels == 1]) > 0.9
