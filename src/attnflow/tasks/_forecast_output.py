@@ -71,7 +71,7 @@ def top_k_attention(weights: np.ndarray, context_times, forecast_times, k: int) 
     Returns:
         One entry per forecast step: {"step": h + 1, "time": ..., "top": [{"time",
         "lag", "weight"}, ...]}, where lag counts steps back from the forecast step
-        (the last context step is lag h + 1).
+        (the last context step is lag h + 1 for the forecast step h + 1).
     """
     horizon, context = weights.shape
     entries = []

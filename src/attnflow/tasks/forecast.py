@@ -27,7 +27,7 @@ import numpy as np
 from attnflow._validation import check_choice, check_positive_int, fail
 from attnflow.data.builtin_series import BUILTIN_SERIES, DEFAULT_SERIES
 from attnflow.data.windows import TRANSFORMS, make_dataset
-from attnflow.models.attention_forecaster import AttentionForecaster
+from attnflow.models.attention_forecaster import AttentionForecaster, ForecasterConfig
 from attnflow.models.forecast_blocks import PinballLoss, PointLoss
 from attnflow.tasks import _forecast_output as output
 from attnflow.tasks import register_task
@@ -40,6 +40,8 @@ from attnflow.tasks.forecast_baselines import REFERENCE_BASELINES, default_basel
 from attnflow.training.config import RunConfig, merge
 
 LOSSES = ("mae", "mse", "huber")
+# AttentionForecaster arguments set from the data and the options, not from config.model.
+FROM_DATA = {"context", "horizon", "num_targets", "num_covariates", "season_length", "quantiles", "seed"}
 
 
 @dataclass
@@ -154,8 +156,11 @@ class ForecastTask(Task):
         if self.preset_used is not None and options.dataset not in (None, self.preset_used):
             fail("--dataset NAME on the command line (it picks the series' preset settings)",
                  dataset=options.dataset)
-        if not isinstance(config.model.get("attention", "multi_head"), str):
-            fail("model.attention to be a name", attention=config.model.get("attention"))
+        settable = sorted({f.name for f in dataclasses.fields(ForecasterConfig)} - FROM_DATA)
+        unknown = sorted(set(config.model) - set(settable))
+        if unknown:
+            fail(f"model settings among {settable} (the others come from the data and options)",
+                 unknown=unknown)
 
     # -- data and model -----------------------------------------------------------
 
@@ -190,10 +195,7 @@ class ForecastTask(Task):
                     "seed": config.seed}
         if options.ensemble > 1:
             settings["members"] = options.ensemble
-        try:
-            return AttentionForecaster(**settings)
-        except TypeError as error:  # a setting this AttentionForecaster does not take
-            fail("model settings that AttentionForecaster takes", model=str(error).split(": ")[-1])
+        return AttentionForecaster(**settings)
 
     def training_data(self, model, data: ForecastData, config: RunConfig) -> TrainingData:
         train = make_dataset(data.train, config.batch_size, shuffle=True, seed=config.seed)

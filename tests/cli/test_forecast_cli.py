@@ -1,0 +1,167 @@
+"""`attnflow train/evaluate/predict` for task forecast, end to end on a tiny monthly CSV."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from attnflow import cli
+from tests.cli.conftest import run_cli
+from tests.cli.test_bad_input import assert_one_line_error
+
+MONTHS = 60
+TINY = ["--horizon", "6", "--context", "12", "--epochs", "2", "--set", "model.units=8",
+        "--set", "options.ensemble=1"]
+
+
+def monthly_frame(rows: int = MONTHS) -> pd.DataFrame:
+    """Trend + yearly season + noise, one value missing (NaN) in the training part."""
+    rng = np.random.default_rng(0)
+    steps = np.arange(rows)
+    sales = 100 + 0.5 * steps + 10 * np.sin(2 * np.pi * steps / 12) + rng.normal(0, 1, rows)
+    sales[min(20, rows - 1)] = np.nan
+    times = pd.date_range("2015-01-01", periods=rows, freq="MS").strftime("%Y-%m-%d")
+    return pd.DataFrame({"month": times, "sales": sales})
+
+
+@pytest.fixture(scope="module")
+def csv_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("series") / "sales.csv"
+    monthly_frame().to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def forecast_run(tmp_path_factory, csv_file):
+    out = tmp_path_factory.mktemp("runs") / "forecast"
+    code = cli.main(["train", "forecast", "--data", str(csv_file), "--time-col", "month",
+                     "--target", "sales", "--quantiles", "0.1", "0.5", "0.9", "--backtest", "2",
+                     "--out", str(out), *TINY])
+    assert code == 0
+    return out
+
+
+def test_train_writes_metrics_with_every_baseline_and_the_pictures(forecast_run):
+    metrics = json.loads((forecast_run / "metrics.json").read_text())
+    assert metrics["task"] == "forecast"
+    for scores in (metrics["test"], metrics["backtest"]):
+        assert set(scores) == {"mae", "rmse", "mape", "mase", "pinball"}
+        assert all(np.isfinite(v) and v >= 0 for v in scores.values())
+    names = {"seasonal_naive", "holt_winters", "arima", "no_attention"}
+    assert names | {f"{name} (backtest)" for name in names} == set(metrics["baselines"])
+    for scores in metrics["baselines"].values():
+        assert {"mae", "rmse", "mape", "mase"} <= set(scores)
+    # Holt-Winters on a clean seasonal series is far better than seasonal naive.
+    assert metrics["baselines"]["holt_winters"]["mae"] < metrics["baselines"]["seasonal_naive"]["mae"]
+    assert (forecast_run / "attention" / "forecast.png").stat().st_size > 5000
+    assert (forecast_run / "attention" / "test_attention.png").is_file()
+    options = yaml.safe_load((forecast_run / "config.yaml").read_text())["options"]
+    assert options["context"] == 12 and options["horizon"] == 6 and options["season_length"] == 12
+    assert options["scaler"]["transform"] == "none" and len(options["scaler"]["mean"]) == 1
+
+
+def test_evaluate_scores_the_run_again(forecast_run, csv_file, capsys):
+    metrics = json.loads((forecast_run / "metrics.json").read_text())
+    code, out, _ = run_cli(capsys, "evaluate", forecast_run, "--data", csv_file)
+    assert code == 0
+    assert f"{metrics['test']['mae']:.4f}" in out  # the same test part, the same forecast
+
+
+def test_predict_writes_the_next_horizon_as_csv(forecast_run, csv_file, tmp_path, capsys):
+    target = tmp_path / "out" / "forecast.csv"
+    code, out, _ = run_cli(capsys, "predict", forecast_run, "--data", csv_file, "--output", target)
+    assert code == 0 and str(target) in out
+    frame = pd.read_csv(target)
+    assert list(frame.columns) == ["month", "sales", "sales_q0.1", "sales_q0.5", "sales_q0.9"]
+    assert list(frame["month"]) == [f"2020-{m:02d}-01" for m in range(1, 7)]
+    assert np.allclose(frame["sales"], frame["sales_q0.5"])
+    assert (frame["sales_q0.1"] <= frame["sales_q0.5"]).all() and (frame["sales_q0.5"] <= frame["sales_q0.9"]).all()
+    assert frame["sales"].between(50, 200).all()
+
+    # The SavedModel takes the raw window and its mask and gives the same forecast.
+    import tensorflow as tf
+
+    raw = monthly_frame()["sales"].to_numpy()[-12:]
+    loaded = tf.saved_model.load(str(forecast_run / "saved_model"))  # referenced while it serves
+    served = loaded.serve(
+        tf.constant(np.nan_to_num(raw)[None, :, None], tf.float32),
+        tf.constant((~np.isnan(raw))[None, :, None], tf.float32)).numpy()
+    assert served.shape == (1, 6, 1, 3)
+    assert np.allclose(served[0, :, 0, 1], frame["sales"], rtol=1e-4)
+
+    code, out, _ = run_cli(capsys, "predict", forecast_run)  # the run's own file, printed
+    assert code == 0 and "2020-06-01" in out and "sales_q0.9" in out
+
+
+def test_predict_show_attention_writes_a_heatmap_and_the_top_k_past_steps(forecast_run, tmp_path, capsys):
+    code, out, _ = run_cli(capsys, "predict", forecast_run, "--output", tmp_path / "f.csv",
+                           "--show-attention", "--top-k", "3")
+    assert code == 0
+    picture, top_k = tmp_path / "forecast_attention.png", tmp_path / "forecast_attention_top_k.json"
+    assert str(picture) in out and str(top_k) in out and picture.stat().st_size > 5000
+    document = json.loads(top_k.read_text())
+    assert document["target"] == "sales" and len(document["forecast_steps"]) == 6
+    for step, entry in enumerate(document["forecast_steps"], 1):
+        assert entry["step"] == step and entry["time"].startswith(f"2020-{step:02d}-01")
+        weights = [past["weight"] for past in entry["top"]]
+        assert len(weights) == 3 and weights == sorted(weights, reverse=True) and sum(weights) <= 1.0001
+        for past in entry["top"]:
+            lag_time = pd.Timestamp(entry["time"]) - pd.DateOffset(months=past["lag"])
+            assert step <= past["lag"] <= step + 11 and pd.Timestamp(past["time"]) == lag_time
+
+
+def write(tmp_path, frame, name="series.csv"):
+    path = tmp_path / name
+    frame.to_csv(path, index=False)
+    return path
+
+
+def bad_frame(kind):
+    frame = monthly_frame()
+    if kind == "unparsable":
+        frame.loc[7, "month"] = "not a date"
+    elif kind == "duplicated":
+        frame.loc[7, "month"] = frame.loc[6, "month"]
+    elif kind == "non_numeric":
+        frame["sales"] = frame["sales"].astype(object)
+        frame.loc[3, "sales"] = "lots"
+    elif kind == "irregular":
+        days = np.cumsum(np.random.default_rng(1).integers(1, 40, MONTHS))
+        frame["month"] = (pd.Timestamp("2015-01-01") + pd.to_timedelta(days, unit="D")).strftime("%Y-%m-%d")
+    return frame
+
+
+@pytest.mark.parametrize("kind, argv, expected", [
+    ("unparsable", [], "expected parsable timestamps in 'month'. Received: row=7, value='not a date'"),
+    ("duplicated", [], "expected unique timestamps in 'month'"),
+    ("non_numeric", [], "expected a numeric target column 'sales'"),
+    ("clean", ["--target", "revenue"], "expected a target among the columns ['month', 'sales']"),
+    ("clean", ["--horizon", "30"], "expected a horizon the data can support"),
+    ("clean", ["--context", "56"], "expected a series of at least context + horizon = 62 steps"),
+    ("irregular", [], "expected a regular time index"),
+    ("clean", ["--dataset", "sunspots"], "expected either --data FILE or --dataset NAME"),
+    ("clean", ["--set", "model.no_such_setting=1"], "Received: unknown=['no_such_setting']"),
+])
+def test_bad_input_is_one_line_and_leaves_nothing(tmp_path, capsys, kind, argv, expected):
+    path = write(tmp_path, bad_frame(kind))
+    flags = ["--horizon", "6", "--context", "12", "--target", "sales"]
+    code, _, err = run_cli(capsys, "train", "forecast", "--data", path, "--time-col", "month",
+                           *flags, *argv, "--epochs", "1", "--out", tmp_path / "run")
+    assert_one_line_error(code, err, expected)
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_a_file_without_target_and_bad_predict_inputs(forecast_run, tmp_path, capsys):
+    path = write(tmp_path, monthly_frame())
+    code, _, err = run_cli(capsys, "train", "forecast", "--data", path, "--out", tmp_path / "run")
+    assert_one_line_error(code, err, "expected --target COLUMN")
+    short = write(tmp_path, monthly_frame(8), "short.csv")
+    code, _, err = run_cli(capsys, "predict", forecast_run, "--data", short)
+    assert_one_line_error(code, err, "expected a series of at least context=12 steps")
+    code, _, err = run_cli(capsys, "predict", forecast_run, "some text")
+    assert_one_line_error(code, err, "expected no INPUT arguments")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["series.csv", "short.csv"]
