@@ -10,7 +10,8 @@ Model settings (config.model): "architecture" picks the network, "rnn"
 bahdanau, luong, multihead or none) or "transformer"
 (`attnflow.models.TransformerClassifier`, whose attention is always its
 multi-head self-attention: `--attention` may not be "none" there); every
-other key is a keyword argument of that class.
+other key is a keyword argument of that class, and keys that only the other
+architecture takes are ignored.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import dataclasses
 import inspect
 import math
 import sys
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,7 @@ from attnflow.training.progress import progress_bar
 ARCHITECTURES = {"rnn": RNNWithAttention, "transformer": TransformerClassifier}
 NO_ATTENTION = "no_attention"  # the baseline: the same RNN with attention "none"
 CONFUSION_PNG = "confusion_matrix.png"
+_ATTENDING_CALLS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # model -> tf.function
 
 
 @dataclass
@@ -96,13 +99,21 @@ def classifier_arguments(settings: dict, num_classes: int, **inputs) -> tuple[ty
     if architecture == "transformer" and settings.pop("attention", None) == "none":
         fail('an RNN (model.architecture=rnn) for attention "none"; the transformer '
              "always attends", attention="none")
-    names = set(inspect.signature(model_class.__init__).parameters) - {"self", "kwargs"}
-    unknown = sorted(set(settings) - names)
+    names = {name: _parameters(cls) for name, cls in ARCHITECTURES.items()}
+    others = set().union(*(v for k, v in names.items() if k != architecture)) - names[architecture]
+    unknown = sorted(set(settings) - names[architecture] - others)
     if unknown:
-        fail(f"model settings of {model_class.__name__} among {sorted(names - set(inputs))}",
-             unknown=unknown)
-    given = {name: value for name, value in inputs.items() if name in names}
-    return model_class, {**settings, **given, "num_classes": num_classes}
+        fail(f"model settings of {model_class.__name__} among "
+             f"{sorted(names[architecture] - set(inputs) - {'num_classes'})}", unknown=unknown)
+    # settings of the other architecture (a preset's) are left out, so that
+    # `--set model.architecture=...` is enough to switch
+    chosen = {name: value for name, value in settings.items() if name in names[architecture]}
+    given = {name: value for name, value in inputs.items() if name in names[architecture]}
+    return model_class, {**chosen, **given, "num_classes": num_classes}
+
+
+def _parameters(model_class) -> set[str]:
+    return set(inspect.signature(model_class.__init__).parameters) - {"self", "kwargs"}
 
 
 def build_classifier(settings: dict, num_classes: int, **inputs):
@@ -142,8 +153,12 @@ def predict_batches(model, inputs, batch_size: int, lengths=None, label: str = "
     """
     count = len(inputs)
     order = np.argsort(lengths, kind="stable") if lengths is not None else np.arange(count)
-    call = tf.function(lambda x: model(x, return_attention_scores=True, training=False),
-                       reduce_retracing=True)
+    call = _ATTENDING_CALLS.get(model)
+    if call is None:  # one traced function per model, however often it predicts
+        held = weakref.ref(model)  # the cache must not keep the model alive
+        call = tf.function(lambda x: held()(x, return_attention_scores=True, training=False),
+                           reduce_retracing=True)
+        _ATTENDING_CALLS[model] = call
     probabilities, weights = [None] * count, [None] * count
     with progress_bar(count, label) as advance:
         for start in range(0, count, batch_size):

@@ -199,7 +199,7 @@ def highlight(texts, probabilities, weights, classes, path, captions=None, show=
 
     from attnflow.explain.text_highlight import terminal_highlight, write_html
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)  # the terminal wraps, not rich
     entries = []
     for number, (text, row, steps) in enumerate(zip(texts, probabilities, weights)):
         words, per_word = word_weights(text, steps if steps is not None else [])
@@ -210,5 +210,5 @@ def highlight(texts, probabilities, weights, classes, path, captions=None, show=
             console.print(f"\n{caption}")
             console.print(terminal_highlight(words, per_word))
             ranked = sorted((w, word) for word, w in zip(words, per_word) if w is not None)[::-1]
-            console.print("most attended: " + ", ".join(f"{word} {w:.3f}" for w, word in ranked[:5]))
+            console.print("most attended: " + " | ".join(f"{word} {w:.3f}" for w, word in ranked[:5]))
     return write_html(path, entries, title="attention per word")

@@ -1,0 +1,195 @@
+"""`attnflow train sequence -> evaluate -> predict`, end to end on a tiny long-format CSV,
+and its bad inputs."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+import yaml
+
+from attnflow import cli
+from attnflow.tasks import get_task
+from tests.cli.conftest import run_cli
+from tests.cli.test_bad_input import assert_one_line_error
+
+TINY = ["--epochs", "8", "--batch-size", "8", "--set", "learning_rate=0.01", "--set", "model.units=8",
+        "--set", "model.bidirectional=false", "--set", "options.samples=2"]
+COLUMNS = ["--id-col", "id", "--time-col", "t", "--label-col", "activity"]
+NAN_SERIES = "s07"
+
+
+def series_rows(count=40, seed=0, nan_series=NAN_SERIES, features=("f1", "f2")):
+    """Long-format rows: "up" series drift upwards in f1, "down" ones downwards; f2 is noise.
+    Series `nan_series` has 3 missing values."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for number in range(count):
+        name, label = f"s{number:02d}", ("up", "down")[number % 2]
+        steps = int(rng.integers(6, 11))
+        slope = 0.5 if label == "up" else -0.5
+        for step in range(steps):
+            values = [slope * step + rng.normal(scale=0.3)] + \
+                     [rng.normal() for _ in features[1:]]
+            if name == nan_series and step in (1, 2):
+                values[0] = np.nan
+                if step == 1:
+                    values[1] = np.nan
+            rows.append({"id": name, "t": step, **dict(zip(features, values)), "activity": label})
+    return rows
+
+
+def write_rows(path, rows, drop=()):
+    columns = [c for c in rows[0] if c not in drop]
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, columns, extrasaction="ignore")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if isinstance(v, float) and np.isnan(v) else v)
+                             for k, v in row.items() if k in columns})
+    return path
+
+
+@pytest.fixture(scope="module")
+def sequence_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("sequence")
+    data = write_rows(folder / "motions.csv", series_rows())
+    out = folder / "run"
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr):
+        code = cli.main(["train", "sequence", "--data", str(data), *COLUMNS, "--out", str(out), *TINY])
+    assert code == 0, stderr.getvalue()[-2000:]
+    return out, stderr.getvalue()
+
+
+def test_train_writes_a_whole_run_with_the_no_attention_twin(sequence_run):
+    run, _ = sequence_run
+    for name in ("config.yaml", "model.keras", "saved_model/saved_model.pb", "metrics.json",
+                 "confusion_matrix.png"):
+        assert (run / name).exists(), name
+    assert len(list((run / "attention").glob("series_*.png"))) == 2
+    metrics = json.loads((run / "metrics.json").read_text())
+    matrix = np.array(metrics["test"]["confusion_matrix"])
+    assert matrix.shape == (2, 2) and matrix.sum() == 8  # 20% of 40 series
+    assert metrics["test"]["accuracy"] == pytest.approx(np.trace(matrix) / 8)
+    assert metrics["test"]["accuracy"] >= 0.75  # the drift of f1 gives the class away
+    twin = metrics["baselines"]["no_attention"]
+    assert set(twin) == set(metrics["test"]) and np.sum(twin["confusion_matrix"]) == 8
+    config = yaml.safe_load((run / "config.yaml").read_text())
+    assert config["options"]["classes"] == ["down", "up"]
+    assert config["model"]["attention"] == "bahdanau" and config["model"]["units"] == 8
+    model = keras.models.load_model(run / "model.keras", compile=False)
+    assert len(model.feature_mean) == 2 and model.attention == "bahdanau"
+
+
+def test_nan_values_are_masked_with_one_warning_line_that_counts_them(sequence_run):
+    _, stderr = sequence_run
+    warnings = [line for line in stderr.splitlines() if line.startswith("attnflow: warning: ")]
+    assert len(warnings) == 1, stderr[-2000:]
+    assert f"3 NaN values in 1 series ({NAN_SERIES}); the time steps holding them are masked" \
+        in warnings[0]
+
+
+def test_evaluate_on_its_test_split_and_on_a_file(sequence_run, tmp_path, capsys):
+    run, _ = sequence_run
+    code, out, _ = run_cli(capsys, "evaluate", run)
+    assert code == 0 and "accuracy" in out and "no_attention" not in out
+    other = write_rows(tmp_path / "more.csv", series_rows(count=6, seed=3, nan_series=None))
+    code, out, _ = run_cli(capsys, "evaluate", run, "--data", other)
+    assert code == 0 and "more.csv" in out
+
+
+def test_predict_without_labels_with_attention_plots(sequence_run, tmp_path, capsys):
+    run, _ = sequence_run
+    rows = series_rows(count=5, seed=4, nan_series=None)
+    data = write_rows(tmp_path / "new.csv", rows, drop=("activity",))
+    plots = tmp_path / "plots"
+    code, out, _ = run_cli(capsys, "predict", run, "--data", data, "--show-attention", "--plots", plots)
+    assert code == 0
+    lines = [line.split("\t") for line in out.splitlines() if line.startswith("s0")]
+    assert [line[0] for line in lines] == [f"s{n:02d}" for n in range(5)]
+    probabilities = np.array([[float(p.split("=")[1]) for p in line[2].split()] for line in lines])
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=2e-3)
+    assert f"attention plots written to {plots} (5 PNG)" in out
+    assert sorted(p.name for p in plots.iterdir()) == [f"series_s{n:02d}.png" for n in range(5)]
+    # the SavedModel gives the same probabilities for the NaN-padded series
+    model = keras.models.load_model(run / "model.keras", compile=False)
+    lengths = [sum(1 for r in rows if r["id"] == f"s{n:02d}") for n in range(5)]
+    x = np.full((5, max(lengths), 2), np.nan, "float32")
+    for row in rows:
+        x[int(row["id"][1:]), row["t"]] = [row["f1"], row["f2"]]
+    loaded = tf.saved_model.load(str(run / "saved_model"))
+    served = loaded.serve(tf.constant(x))
+    np.testing.assert_allclose(served["probabilities"].numpy(), model(x).numpy(), atol=1e-5)
+    np.testing.assert_allclose(served["probabilities"].numpy(), probabilities, atol=1e-3)
+    attention = served["attention"].numpy()
+    shortest = int(np.argmin(lengths))
+    assert lengths[shortest] < x.shape[1] and attention[shortest, lengths[shortest]:].sum() == 0.0
+    np.testing.assert_allclose(attention.sum(axis=1), 1.0, rtol=1e-5)
+    output = tmp_path / "predictions.csv"
+    code, out, _ = run_cli(capsys, "predict", run, "--data", data, "--output", output)
+    assert code == 0 and output.read_text().splitlines()[0] == "input,predicted,p_down,p_up"
+
+
+def test_predict_bad_inputs(sequence_run, tmp_path, capsys):
+    run, _ = sequence_run
+    three = write_rows(tmp_path / "three.csv", series_rows(count=4, nan_series=None,
+                                                           features=("f1", "f2", "f3")))
+    code, _, err = run_cli(capsys, "predict", run, "--data", three)
+    assert_one_line_error(code, err, "expected 2 feature columns, as in training")
+    code, _, err = run_cli(capsys, "predict", run)
+    assert_one_line_error(code, err, "expected the series in a long-format file")
+
+
+def _nan_everywhere(rows):
+    return [{**row, "f1": np.nan, "f2": np.nan} if row["id"] == "s03" else row for row in rows]
+
+
+def _feature_missing(rows):
+    return [{**row, "f2": np.nan} if row["id"] == "s05" else row for row in rows]
+
+
+def _one_class(rows):
+    return [{**row, "activity": "up"} for row in rows]
+
+
+@pytest.mark.parametrize("change, flags, expected", [
+    (None, ["--label-col", "label"], "expected a column 'label' in"),
+    (_one_class, [], "expected at least 2 classes in column 'activity'"),
+    (_nan_everywhere, [], "Received: series_id='s03 (all NaN)'"),
+    (_feature_missing, [], "to have values for all 2 features. Received: series_id=\"s05 (no values "
+                           "for ['f2'])\""),
+    ("header", [], "expected at least one data row under the header"),
+])
+def test_bad_data_files(tmp_path, capsys, change, flags, expected):
+    data = tmp_path / "motions.csv"
+    rows = series_rows(count=12, nan_series=None)
+    if change == "header":
+        data.write_text("id,t,f1,f2,activity\n", encoding="utf-8")
+    else:
+        write_rows(data, change(rows) if change else rows)
+    code, _, err = run_cli(capsys, "train", "sequence", "--data", data, *COLUMNS, *flags,
+                           "--out", tmp_path / "run", *TINY)
+    assert_one_line_error(code, err, expected)
+    assert [p.name for p in tmp_path.iterdir()] == ["motions.csv"]
+
+
+def test_bad_dataset_name(tmp_path, capsys):
+    code, _, err = run_cli(capsys, "train", "sequence", "--dataset", "Gestures", "--out", tmp_path / "r")
+    assert_one_line_error(code, err, "argument --dataset: invalid choice: 'Gestures'")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_dataset_flag_picks_its_preset():
+    task = get_task("sequence")
+    assert task.defaults()["model"]["bidirectional"] is True  # JapaneseVowels: BiGRU
+    cli.build_parser(task, "train").parse_args(["train", "sequence", "--dataset", "BasicMotions"])
+    defaults = task.defaults()
+    assert defaults["options"]["dataset"] == "JapaneseVowels"  # the flag itself sets the option
+    assert defaults["model"]["bidirectional"] is False and defaults["batch_size"] == 8

@@ -1,0 +1,175 @@
+"""`attnflow train text -> evaluate -> predict`, end to end on a tiny CSV, and its bad inputs."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+import yaml
+
+from attnflow import cli
+from tests.cli.conftest import run_cli
+from tests.cli.test_bad_input import assert_one_line_error
+
+GOOD = ["great", "tasty", "lovely", "delicious", "fresh"]
+BAD = ["awful", "bland", "stale", "soggy", "bitter"]
+FILLER = ["the", "coffee", "was", "really", "and", "snack", "box"]
+TINY = ["--epochs", "3", "--batch-size", "8", "--set", "model.units=8", "--set", "model.embedding_dim=8",
+        "--set", "options.vocabulary_size=50", "--set", "options.max_length=16",
+        "--set", "options.samples=2"]
+COLUMNS = ["--text-col", "review", "--label-col", "stars"]
+TEXTS = ["the coffee was great and fresh", "stale bitter snack, really awful"]
+
+
+def write_reviews(path, rows=40, seed=0, labels=("5", "1")):
+    """Reviews whose two sentiment words give their label away."""
+    rng = random.Random(seed)
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["review", "stars"])
+        for number in range(rows):
+            label = number % len(labels)
+            words = rng.sample(FILLER, 3) + rng.sample(GOOD if label == 0 else BAD, 2)
+            rng.shuffle(words)
+            writer.writerow([" ".join(words) + "!", labels[label]])
+    return path
+
+
+@pytest.fixture(scope="module")
+def text_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("text")
+    data = write_reviews(folder / "reviews.csv")
+    out = folder / "run"
+    assert cli.main(["train", "text", "--data", str(data), *COLUMNS, "--out", str(out), *TINY]) == 0
+    return out
+
+
+def test_train_writes_a_whole_run_with_scores_and_the_tfidf_baseline(text_run):
+    for name in ("config.yaml", "model.keras", "saved_model/saved_model.pb", "metrics.json",
+                 "confusion_matrix.png", "attention/samples.html"):
+        assert (text_run / name).exists(), name
+    assert not text_run.with_name("run.partial").exists()
+    metrics = json.loads((text_run / "metrics.json").read_text())
+    test = metrics["test"]
+    assert set(test) == {"accuracy", "precision_macro", "recall_macro", "f1_macro", "per_class",
+                         "confusion_matrix"}
+    matrix = np.array(test["confusion_matrix"])
+    assert matrix.shape == (2, 2) and matrix.sum() == 8  # 20% of 40 rows
+    assert test["accuracy"] == pytest.approx(np.trace(matrix) / 8)
+    assert [test["per_class"][c]["support"] for c in ("1", "5")] == matrix.sum(axis=1).tolist()
+    # the two sentiment words separate the classes: TF-IDF + logistic regression gets them all
+    assert metrics["baselines"]["tfidf_logreg"]["accuracy"] == 1.0
+    assert metrics["baselines"]["tfidf_logreg"]["confusion_matrix"] == [[4, 0], [0, 4]]
+    config = yaml.safe_load((text_run / "config.yaml").read_text())
+    assert config["options"]["classes"] == ["1", "5"] and config["model"]["architecture"] == "rnn"
+    samples = (text_run / "attention" / "samples.html").read_text()
+    assert samples.count('<div class="text">') == 2 and "true: " in samples and "<span" in samples
+
+
+def test_evaluate_on_its_test_split_and_on_a_file(text_run, tmp_path, capsys):
+    code, out, _ = run_cli(capsys, "evaluate", text_run)
+    assert code == 0 and "accuracy" in out and "f1_macro" in out
+    other = write_reviews(tmp_path / "more.csv", rows=6, seed=5)
+    code, out, _ = run_cli(capsys, "evaluate", text_run, "--data", other)
+    assert code == 0 and "more.csv" in out
+    unknown = write_reviews(tmp_path / "three.csv", rows=6, labels=("5", "1", "3"))
+    code, _, err = run_cli(capsys, "evaluate", text_run, "--data", unknown)
+    assert_one_line_error(code, err, "labels among the training classes ['1', '5']")
+
+
+def test_predict_prints_classes_and_probabilities(text_run, capsys):
+    code, out, _ = run_cli(capsys, "predict", text_run, *TEXTS)
+    lines = out.splitlines()
+    assert code == 0 and len(lines) == 2
+    for line, text in zip(lines, TEXTS):
+        shown, predicted, probabilities = line.split("\t")
+        assert shown == text and predicted in ("1", "5")
+        values = dict(part.split("=") for part in probabilities.split())
+        assert sum(float(v) for v in values.values()) == pytest.approx(1.0, abs=2e-3)
+        assert max(values, key=lambda c: float(values[c])) == predicted
+
+
+def test_predict_shows_attention_per_word_and_writes_html(text_run, tmp_path, capsys):
+    page = tmp_path / "attention.html"
+    code, out, _ = run_cli(capsys, "predict", text_run, *TEXTS, "--show-attention", "--html", page)
+    assert code == 0 and f"attention highlighting written to {page}" in out
+    assert out.count("most attended: ") == 2
+    top_line = [line for line in out.splitlines() if line.startswith("most attended: ")][1]
+    weights = [float(item.split()[1]) for item in top_line[len("most attended: "):].split(" | ")]
+    assert weights == sorted(weights, reverse=True) and 0 < weights[0] <= 1
+    html = page.read_text(encoding="utf-8")
+    # "snack," is one token; every word of both texts is shaded, none is left plain
+    assert html.count("<span") == len(TEXTS[0].split()) + len(TEXTS[1].split())
+    assert 'title="' in html and ">snack,</span>" in html
+
+
+def test_the_saved_model_takes_raw_strings(text_run):
+    model = keras.models.load_model(text_run / "model.keras", compile=False)
+    loaded = tf.saved_model.load(str(text_run / "saved_model"))  # kept alive while it serves
+    served = loaded.serve(tf.constant(TEXTS))
+    np.testing.assert_allclose(served["probabilities"].numpy(), model(tf.constant(TEXTS)).numpy(),
+                               atol=1e-5)
+    attention = served["attention"].numpy()
+    assert attention.shape == (2, 6)  # as long as the longer text: 6 tokens
+    assert attention[1, 5] == 0.0  # the 5 tokens of the other are all it attends to
+    np.testing.assert_allclose(attention.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_a_transformer_is_one_setting_away(tmp_path, capsys):
+    data = write_reviews(tmp_path / "reviews.csv")
+    transformer = ["--set", "model.architecture=transformer", "--set", "model.model_dim=8",
+                   "--set", "model.num_heads=2", "--set", "model.intermediate_dim=16",
+                   "--set", "model.num_layers=1"]
+    code, _, err = run_cli(capsys, "train", "text", "--data", data, *COLUMNS, *TINY, *transformer,
+                           "--epochs", "1", "--out", tmp_path / "run")
+    assert code == 0, err
+    model = keras.models.load_model(tmp_path / "run" / "model.keras", compile=False)
+    assert type(model.classifier).__name__ == "TransformerClassifier"
+    assert model.classifier.model_dim == 8
+    code, out, _ = run_cli(capsys, "predict", tmp_path / "run", TEXTS[0], "--show-attention",
+                           "--html", tmp_path / "t.html")
+    assert code == 0 and "most attended: " in out and (tmp_path / "t.html").exists()
+
+
+@pytest.mark.parametrize("content, flags, expected", [
+    ("review,stars\ngood,5\nbad,1\n", ["--label-col", "rating"],
+     "expected a column 'rating' in"),
+    ("review,stars\ngood,5\nfine,5\nnice,5\n", [], "expected at least 2 classes in column 'stars'"),
+    ('review,stars\ngood,5\n"  ",1\nbad,1\n', [], "expected a non-empty text in every row of column "
+                                                 "'review'"),
+    ("review,stars\n", [], "expected at least one data row under the header"),
+])
+def test_bad_data_files(tmp_path, capsys, content, flags, expected):
+    data = tmp_path / "reviews.csv"
+    data.write_text(content, encoding="utf-8")
+    code, _, err = run_cli(capsys, "train", "text", "--data", data, *COLUMNS, *flags,
+                           "--out", tmp_path / "run", *TINY)
+    assert_one_line_error(code, err, expected)
+    assert [p.name for p in tmp_path.iterdir()] == ["reviews.csv"]
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["--attention", "none", "--set", "model.architecture=transformer"],
+     'an RNN (model.architecture=rnn) for attention "none"'),
+    (["--set", "model.architecture=cnn"], "expected architecture to be one of ('rnn', 'transformer')"),
+    (["--set", "options.baselines=[svm]"], "baselines to be a list of names among"),
+    (["--set", "model.unit=8"], "Received: unknown=['unit']"),
+])
+def test_bad_settings(tmp_path, capsys, argv, expected):
+    data = write_reviews(tmp_path / "reviews.csv")
+    code, _, err = run_cli(capsys, "train", "text", "--data", data, *COLUMNS, *argv,
+                           "--out", tmp_path / "run")
+    assert_one_line_error(code, err, expected)
+    assert [p.name for p in tmp_path.iterdir()] == ["reviews.csv"]
+
+
+def test_predict_bad_inputs(text_run, capsys):
+    code, _, err = run_cli(capsys, "predict", text_run, "fine", "   ")
+    assert_one_line_error(code, err, "expected non-empty texts to classify")
+    code, _, err = run_cli(capsys, "predict", text_run)
+    assert_one_line_error(code, err, "expected at least one text to classify")
