@@ -168,17 +168,22 @@ class ForecastTask(Task):
         """The run's data (and split), or with `data_path` a file to score the run on.
 
         Training fills the options left None (context, horizon, season_length,
-        transform) with the series' values and records the scaler fitted on the
-        training part (options.scaler), so that config.yaml holds all a
-        forecast from raw data needs.
+        transform) with the series' values, records its columns (time_col,
+        target, covariates: a built-in series' too, so a run can read a file
+        of the same columns) and the scaler fitted on the training part
+        (options.scaler), so that config.yaml holds all a forecast from raw
+        data needs.
         """
         options = self.options(config)
         if data_path is not None:
             return scoring_data(options, data_path, scaler_from_dict(options.scaler))
         data = training_data(options, config.data)
         data.season_length = options.season_length or data.season_length
+        series = data.series
         config.options.update(context=data.context, horizon=data.horizon, season_length=data.season_length,
-                              transform=data.transform, scaler=scaler_to_dict(data.scaler))
+                              transform=data.transform, scaler=scaler_to_dict(data.scaler),
+                              time_col=series.time_col, target=list(series.target_names),
+                              covariates=list(series.covariate_names))
         self.scaler = data.scaler  # for serving_endpoint
         return data
 

@@ -1,0 +1,141 @@
+"""The forecast task without the CLI: presets, ensembles, masked targets, raw scaling, CSV, top-k."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+import tensorflow as tf
+
+from attnflow import cli
+from attnflow.data.timeseries import from_frame
+from attnflow.data.windows import Scaler, make_windows
+from attnflow.tasks import get_task
+from attnflow.tasks._forecast_data import raw_inputs
+from attnflow.tasks._forecast_model import (raw_forecast, scaled_inputs, scaler_from_dict, scaler_to_dict,
+                                            serving_function)
+from attnflow.tasks._forecast_output import forecast_frame, top_k_attention
+from attnflow.tasks._forecast_presets import preset
+from attnflow.training.config import RunConfig, merge, resolve_config
+from attnflow.training.trainer import fit_model
+
+
+def series_frame(rows=48, missing=(5, 17, 30)):
+    steps = np.arange(rows)
+    values = 50 + steps + 8 * np.sin(2 * np.pi * steps / 12)
+    values[list(missing)] = np.nan
+    return pd.DataFrame({"time": pd.date_range("2010-01-01", periods=rows, freq="MS"), "y": values})
+
+
+def tiny_config(tmp_path, **options):
+    path = tmp_path / "series.csv"
+    series_frame().to_csv(path, index=False)
+    task = get_task("forecast")
+    cli.build_parser(task, "train").parse_args(["train", "forecast", "--target", "y"])
+    values = merge(task.defaults(), {"data": str(path), "epochs": 1, "model": {"units": 8},
+                                     "options": {"target": ["y"], "context": 12, "horizon": 4, **options}})
+    return task, RunConfig.from_dict(values)
+
+
+def test_presets_follow_the_chosen_series_and_flags_override_them():
+    task = get_task("forecast")
+    assert task.defaults()["epochs"] == preset("airpassengers")["epochs"]
+    assert task.defaults()["options"]["ensemble"] == preset("airpassengers")["options"]["ensemble"]
+    for argv, name in ((["--dataset", "sunspots"], "sunspots"), (["--target", "y"], "default")):
+        task = get_task("forecast")
+        args = cli.build_parser(task, "train").parse_args(["train", "forecast", *argv, "--epochs", "2"])
+        config = resolve_config(task.defaults(), {}, [{"epochs": args.epochs}])
+        assert config.epochs == 2 and config.learning_rate == preset(name)["learning_rate"]
+        assert config.model == preset(name)["model"]
+        assert config.schedule == "constant" and config.clipnorm is None and config.early_stopping == 0
+
+
+def test_ensemble_members_train_apart_and_the_forecast_is_their_mean(tmp_path):
+    task, config = tiny_config(tmp_path, ensemble=3)
+    data = task.load_data(config)
+    model = fit_model(task, config, data)
+    assert model.members == 3
+    inputs = data.train.inputs()
+    members = np.stack([np.asarray(m(inputs, training=False)) for m in model.member_models])  # [N, B, H, T]
+    assert np.allclose(np.asarray(model(inputs, training=False)), members.mean(axis=0), atol=1e-5)
+    assert np.abs(members[0] - members[1]).max() > 1e-4  # other seeds, other networks
+
+
+def test_nan_targets_are_masked_out_of_the_loss(tmp_path):
+    task, config = tiny_config(tmp_path)
+    data = task.load_data(config)
+    fit = task.training_data(task.build_model(config, data), data, config)
+    batches = list(fit.train)
+    assert len(batches) == fit.steps_per_epoch
+    target = tf.concat([b[1] for b in batches], axis=0)  # [N, H, T]
+    weight = tf.concat([b[2] for b in batches], axis=0)  # [N, H, T]
+    context = np.concatenate([b[0]["context"].numpy() for b in batches])
+    assert np.isfinite(target.numpy()).all() and np.isfinite(context).all()
+    assert 0 < np.sum(weight.numpy() == 0) and set(np.unique(weight.numpy())) == {0.0, 1.0}
+    # Whatever sits under a 0 weight does not change the loss.
+    loss = task.compile_arguments(config)["loss"]
+    prediction = tf.zeros_like(target)
+    garbage = tf.where(weight > 0, target, 1e6)
+    assert np.isclose(float(loss(target, prediction, sample_weight=weight)),
+                      float(loss(garbage, prediction, sample_weight=weight)))
+    observed = weight.numpy() > 0
+    expected = np.abs(target.numpy()[observed]).sum() / target.numpy().size  # Keras: mean over all elements
+    assert np.isclose(float(loss(target, prediction, sample_weight=weight)), expected, rtol=1e-5)
+
+
+def test_raw_windows_scale_as_training_does_and_the_serving_function_agrees(tmp_path):
+    series = from_frame(series_frame(), "time", "y")
+    scaler = scaler_from_dict(scaler_to_dict(Scaler.fit(series, 36, "log")))
+    origins = [12, 20, 40]
+    windows = make_windows(series, scaler, 12, 4, origins)
+    scaled = scaled_inputs(scaler, raw_inputs(series, origins, 12, 4))
+    assert np.allclose(scaled["context"], windows.context, atol=1e-6)
+    assert np.array_equal(scaled["observed"], windows.observed)
+
+    task, config = tiny_config(tmp_path, transform="log")
+    data = task.load_data(config)
+    model = task.build_model(config, data)
+    raw = raw_inputs(data.series, origins, 12, 4)
+    raw["context"][raw["observed"] == 0] = np.nan  # the serving function ignores unobserved values
+    served = serving_function(model, data.scaler, quantiles=False)(
+        tf.constant(raw["context"]), tf.constant(raw["observed"]))
+    assert np.allclose(served.numpy(), raw_forecast(model, data.scaler, raw_inputs(data.series, origins, 12, 4)),
+                       rtol=1e-4)
+    # An untrained model forecasts its anchor: positive values in the data's units.
+    assert (served.numpy() > 0).all()
+
+
+def test_forecast_frame_columns_and_point_forecast():
+    times = pd.date_range("2021-01-01", periods=2, freq="MS")
+    forecast = np.arange(2 * 2 * 3, dtype=float).reshape(2, 2, 3)  # [H, T, Q]
+    frame = forecast_frame(times, forecast, ("a", "b"), "when", quantiles=[0.1, 0.5, 0.9])
+    assert list(frame.columns) == ["when", "a", "b", "a_q0.1", "a_q0.5", "a_q0.9", "b_q0.1", "b_q0.5", "b_q0.9"]
+    assert list(frame["a"]) == [1.0, 7.0] and list(frame["b_q0.9"]) == [5.0, 11.0]
+    point = forecast_frame(times, forecast[..., 0], ("a", "b"), "when")
+    assert list(point.columns) == ["when", "a", "b"] and list(point["b"]) == [3.0, 9.0]
+
+
+def test_top_k_lists_the_heaviest_past_steps_with_their_lags():
+    weights = np.array([[0.1, 0.6, 0.3], [0.5, 0.2, 0.3]])  # [H=2, L=3]
+    context_times = pd.date_range("2020-01-01", periods=3, freq="D")
+    forecast_times = pd.date_range("2020-01-04", periods=2, freq="D")
+    entries = top_k_attention(weights, context_times, forecast_times, k=2)
+    assert [e["step"] for e in entries] == [1, 2]
+    assert entries[0]["top"] == [{"time": "2020-01-02 00:00:00", "lag": 2, "weight": 0.6},
+                                 {"time": "2020-01-03 00:00:00", "lag": 1, "weight": 0.3}]
+    assert [(p["lag"], p["weight"]) for p in entries[1]["top"]] == [(4, 0.5), (2, 0.3)]
+
+
+def test_bad_settings_fail_before_any_data_is_read(tmp_path):
+    task, config = tiny_config(tmp_path)
+    for change, message in (({"options": {"loss": "mape"}}, "Received: loss='mape'"),
+                            ({"options": {"quantiles": [0.9, 0.1]}}, "expected increasing quantiles"),
+                            ({"model": {"context": 5}}, "Received: unknown=['context']"),
+                            ({"options": {"ensemble": 2}, "model": {"members": 3}}, "not both")):
+        bad = RunConfig.from_dict(merge(config.to_dict(), change))
+        with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("]", r"\]")):
+            task.check_config(bad)
+            task.build_model(bad, task.load_data(bad))
+    assert dataclasses.asdict(task.options(config))["target"] == ["y"]
