@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from attnflow._validation import check_positive_int, fail
 from attnflow.explain.forecast_plot import plot_attention_over_past, plot_forecast
 from attnflow.tasks import _forecast_output as output

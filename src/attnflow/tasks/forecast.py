@@ -16,88 +16,27 @@ then a config file, then flags.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import math
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from attnflow._validation import check_choice, check_positive_int, fail
+from attnflow._validation import fail
 from attnflow.data.builtin_series import BUILTIN_SERIES, DEFAULT_SERIES
-from attnflow.data.windows import TRANSFORMS, make_dataset
+from attnflow.data.windows import make_dataset
 from attnflow.models.attention_forecaster import AttentionForecaster, ForecasterConfig
 from attnflow.models.forecast_blocks import PinballLoss, PointLoss
 from attnflow.tasks import _forecast_output as output
 from attnflow.tasks import register_task
 from attnflow.tasks._forecast_data import ForecastData, scoring_data, training_data
 from attnflow.tasks._forecast_model import scaler_from_dict, scaler_to_dict, serving_function
+from attnflow.tasks._forecast_options import FROM_DATA, ForecastOptions, PresetFlag
 from attnflow.tasks._forecast_predict import predict as predict_command
 from attnflow.tasks._forecast_presets import preset
 from attnflow.tasks.base import Task, TrainingData
 from attnflow.tasks.forecast_baselines import REFERENCE_BASELINES, default_baselines
 from attnflow.training.config import RunConfig, merge
-
-LOSSES = ("mae", "mse", "huber")
-# AttentionForecaster arguments set from the data and the options, not from config.model.
-FROM_DATA = {"context", "horizon", "num_targets", "num_covariates", "season_length", "quantiles", "seed"}
-
-
-@dataclass
-class ForecastOptions:
-    """The forecast task's settings (RunConfig.options); None: from the series."""
-
-    dataset: str | None = None  # built-in series (default airpassengers unless --data)
-    time_col: str = "time"  # the file's time column
-    target: list = field(default_factory=list)  # the file's target column(s)
-    covariates: list = field(default_factory=list)  # the file's covariate columns (past values read)
-    context: int | None = None  # L, past steps read (None: the series' default)
-    horizon: int | None = None  # H, steps forecast = the test part (None: the series' default)
-    season_length: int | None = None  # m of seasonal naive, MASE and the model (None: the series')
-    transform: str | None = None  # of the targets before scaling: none, log, log1p, sqrt
-    loss: str = "mae"  # "mae", "mse" or "huber" (pinball when quantiles are set)
-    ensemble: int = 1  # networks trained with seeds seed .. seed + N - 1, forecasts averaged
-    quantiles: list = field(default_factory=list)  # e.g. [0.1, 0.5, 0.9]: intervals, pinball loss
-    backtest: int = 0  # K > 0: rolling-origin evaluation over the last K windows (refits)
-    validation_windows: int = 0  # last training windows held out for early stopping (0: none)
-    baselines: bool = True  # fit the classical baselines and the no-attention twin
-    scaler: dict | None = None  # written by training: the scaler fitted on the training part
-
-    def __post_init__(self):
-        if self.dataset is not None:
-            check_choice("dataset", self.dataset, BUILTIN_SERIES)
-        for name in ("context", "horizon", "season_length"):
-            check_positive_int(name, getattr(self, name), allow_none=True)
-        check_positive_int("ensemble", self.ensemble)
-        if self.transform is not None:
-            check_choice("transform", self.transform, TRANSFORMS)
-        check_choice("loss", self.loss, LOSSES)
-        for name in ("backtest", "validation_windows"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                fail(f"{name} to be an integer >= 0", **{name: value})
-        if self.scaler is not None and not isinstance(self.scaler, dict):
-            fail("scaler to be the mapping training writes", scaler=self.scaler)
-        for name in ("target", "covariates", "quantiles"):
-            if not isinstance(getattr(self, name), list):
-                fail(f"{name} to be a list", **{name: getattr(self, name)})
-        if any(isinstance(q, bool) or not isinstance(q, (int, float)) or not 0 < q < 1
-               for q in self.quantiles) or sorted(set(self.quantiles)) != list(self.quantiles):
-            fail("increasing quantiles in (0, 1), e.g. 0.1 0.5 0.9", quantiles=self.quantiles)
-
-
-class _PresetFlag(argparse.Action):
-    """Stores the flag's value and tells the task which preset its defaults use."""
-
-    def __init__(self, *args, task=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.task = task
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        setattr(namespace, self.dest, values)
-        self.task.preset_name = values if self.dest == "options.dataset" else "default"
-
 
 @register_task
 class ForecastTask(Task):
@@ -114,20 +53,25 @@ class ForecastTask(Task):
     # -- settings ---------------------------------------------------------------
 
     def defaults(self) -> dict:
-        self.preset_used = self.preset_name
+        return self.defaults_for(self.preset_name)
+
+    def defaults_for(self, series: str | None) -> dict:
+        """The task's defaults under the preset of built-in series `series` ("default":
+        a user's file); `defaults()` uses the one the flags picked."""
+        self.preset_used = series
         base = {"task": self.name, "epochs": 60, "batch_size": 16, "learning_rate": 3e-3,
                 "schedule": "constant", "clipnorm": None, "early_stopping": 0,
                 "options": dataclasses.asdict(ForecastOptions()), "model": {}}
-        return merge(base, preset(self.preset_name))
+        return merge(base, preset(series))
 
     def add_arguments(self, parser, command: str) -> None:
         if command == "train":
             parser.add_argument("--dataset", dest="options.dataset", choices=sorted(BUILTIN_SERIES),
-                                action=_PresetFlag, task=self, help=f"built-in series (default {DEFAULT_SERIES})")
+                                action=PresetFlag, task=self, help=f"built-in series (default {DEFAULT_SERIES})")
             parser.add_argument("--time-col", dest="options.time_col", metavar="C",
                                 help="the file's time column (default: time)")
             parser.add_argument("--target", dest="options.target", nargs="+", metavar="T",
-                                action=_PresetFlag, task=self, help="the file's target column(s)")
+                                action=PresetFlag, task=self, help="the file's target column(s)")
             parser.add_argument("--covariates", dest="options.covariates", nargs="+", metavar="C",
                                 help="the file's covariate columns")
             parser.add_argument("--horizon", dest="options.horizon", type=int, metavar="H",
@@ -199,6 +143,9 @@ class ForecastTask(Task):
                     "season_length": data.season_length, "quantiles": list(options.quantiles),
                     "seed": config.seed}
         if options.ensemble > 1:
+            if "members" not in {f.name for f in dataclasses.fields(ForecasterConfig)}:
+                fail("ensemble=1 (this AttentionForecaster has no `members` to train a seed ensemble)",
+                     ensemble=options.ensemble)
             settings["members"] = options.ensemble
         return AttentionForecaster(**settings)
 

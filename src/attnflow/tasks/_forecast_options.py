@@ -1,0 +1,74 @@
+"""The forecast task's settings (RunConfig.options) and the flags that pick a preset."""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass, field
+
+from attnflow._validation import check_choice, check_positive_int, fail
+from attnflow.data.builtin_series import BUILTIN_SERIES
+from attnflow.data.windows import TRANSFORMS
+
+LOSSES = ("mae", "mse", "huber")
+# AttentionForecaster arguments set from the data and the options, not from config.model.
+FROM_DATA = {"context", "horizon", "num_targets", "num_covariates", "season_length", "quantiles", "seed"}
+
+
+@dataclass
+class ForecastOptions:
+    """The forecast task's settings (RunConfig.options); None: from the series."""
+
+    dataset: str | None = None  # built-in series (default airpassengers unless --data)
+    time_col: str = "time"  # the file's time column
+    target: list = field(default_factory=list)  # the file's target column(s)
+    covariates: list = field(default_factory=list)  # the file's covariate columns (past values read)
+    context: int | None = None  # L, past steps read (None: the series' default)
+    horizon: int | None = None  # H, steps forecast = the test part (None: the series' default)
+    season_length: int | None = None  # m of seasonal naive, MASE and the model (None: the series')
+    transform: str | None = None  # of the targets before scaling: none, log, log1p, sqrt
+    loss: str = "mae"  # "mae", "mse" or "huber" (pinball when quantiles are set)
+    ensemble: int = 1  # networks trained with seeds seed .. seed + N - 1, forecasts averaged
+    quantiles: list = field(default_factory=list)  # e.g. [0.1, 0.5, 0.9]: intervals, pinball loss
+    backtest: int = 0  # K > 0: rolling-origin evaluation over the last K windows (refits)
+    validation_windows: int = 0  # last training windows held out for early stopping (0: none)
+    baselines: bool = True  # fit the classical baselines and the no-attention twin
+    scaler: dict | None = None  # written by training: the scaler fitted on the training part
+
+    def __post_init__(self):
+        if self.dataset is not None:
+            check_choice("dataset", self.dataset, BUILTIN_SERIES)
+        for name in ("context", "horizon", "season_length"):
+            check_positive_int(name, getattr(self, name), allow_none=True)
+        check_positive_int("ensemble", self.ensemble)
+        if self.transform is not None:
+            check_choice("transform", self.transform, TRANSFORMS)
+        check_choice("loss", self.loss, LOSSES)
+        for name in ("backtest", "validation_windows"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+                fail(f"{name} to be an integer >= 0", **{name: value})
+        if self.scaler is not None and not isinstance(self.scaler, dict):
+            fail("scaler to be the mapping training writes", scaler=self.scaler)
+        for name in ("target", "covariates", "quantiles"):
+            if not isinstance(getattr(self, name), list):
+                fail(f"{name} to be a list", **{name: getattr(self, name)})
+        if any(isinstance(q, bool) or not isinstance(q, (int, float)) or not 0 < q < 1
+               for q in self.quantiles) or sorted(set(self.quantiles)) != list(self.quantiles):
+            fail("increasing quantiles in (0, 1), e.g. 0.1 0.5 0.9", quantiles=self.quantiles)
+
+
+class PresetFlag(argparse.Action):
+    """Stores the flag's value and tells the task which preset its defaults use:
+    `--dataset NAME` that series' own, `--target` (a user's file) "default".
+
+    `attnflow train` asks the task for its defaults after parsing the flags,
+    so the preset a flag picks sits under the config file and the flags.
+    """
+
+    def __init__(self, *args, task=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.task = task
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+        self.task.preset_name = values if self.dest == "options.dataset" else "default"
