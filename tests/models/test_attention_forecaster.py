@@ -152,6 +152,7 @@ def test_from_forecaster_config():
     (dict(residual="seasonal_naive", season_length=8), r"expected season_length <= context=7 .* Received: season_length=8"),
     (dict(future_covariates=True), "expected num_covariates > 0 when future_covariates=True"),
     (dict(dropout=1.0), r"expected dropout in \[0, 1\). Received: dropout=1.0"),
+    (dict(members=0), "expected members to be a positive integer. Received: members=0"),
 ])
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -171,21 +172,59 @@ def test_global_seed_repeats_a_model_and_none_draws_fresh_weights():
 
 
 def test_attention_finds_a_planted_lag():
-    """y[t] = 0.9 y[t - 5] + noise: forecast step h should attend to context step L' - 5 + h."""
-    lag, context, horizon = 5, 12, 3
+    """y[t] = 0.9 y[t - 5] + noise: on held-out windows, step h attends to context step L' - 5 + h."""
+    lag, context, horizon, length, cut = 5, 12, 3, 1100, 900
     rng = np.random.default_rng(0)
-    series = rng.normal(size=900)
-    for t in range(lag, 900):
+    series = rng.normal(size=length)
+    for t in range(lag, length):
         series[t] = 0.9 * series[t - lag] + 0.3 * rng.normal()
-    origins = np.arange(context, 900 - horizon + 1)
-    past = series[origins[:, None] + np.arange(-context, 0)][..., None].astype(np.float32)
-    future = series[origins[:, None] + np.arange(horizon)][..., None].astype(np.float32)
-    data = {"context": past, "observed": np.ones_like(past)}
+
+    def windows(origins):
+        past = series[origins[:, None] + np.arange(-context, 0)][..., None].astype(np.float32)
+        future = series[origins[:, None] + np.arange(horizon)][..., None].astype(np.float32)
+        return {"context": past, "observed": np.ones_like(past)}, future
+
+    train, target = windows(np.arange(context, cut - horizon + 1))  # targets before the cut
+    test, _ = windows(np.arange(cut + context, length - horizon + 1))  # 186 windows after it
     keras.utils.set_random_seed(0)
     model = AttentionForecaster(context=context, horizon=horizon, encoder="none", num_heads=1, units=16,
                                 dropout=0.0, seed=0)
     model.compile(optimizer=keras.optimizers.Adam(3e-3), loss=PointLoss("mse"))
-    model.fit(data, future, epochs=12, batch_size=64, verbose=0)
-    weights = np.asarray(model.attention_weights({k: v[-200:] for k, v in data.items()}))  # [200, 1, H, L]
-    on_lag = weights[:, 0, np.arange(horizon), context - lag + np.arange(horizon)]
-    assert on_lag.mean() > 0.8
+    model.fit(train, target, epochs=12, batch_size=64, verbose=0)
+    weights = np.asarray(model.attention_weights(test))  # [186, 1, H, L]
+    on_lag = weights[:, 0, np.arange(horizon), context - lag + np.arange(horizon)]  # [186, H]
+    assert on_lag.mean() >= 0.8
+
+
+def test_members_average_and_each_trains_on_its_own_loss():
+    data, target = inputs(batch=48, seed=1), np.random.default_rng(2).normal(size=(48, H, 1)).astype(np.float32)
+    members = AttentionForecaster(context=L, horizon=H, units=8, encoder="none", dropout=0.0, members=3, seed=5)
+    assert [member.seed for member in members.member_models] == [5, 6, 7]
+    forecast, weights = members(data, return_attention=True)
+    each = [member(data, return_attention=True) for member in members.member_models]
+    np.testing.assert_allclose(forecast, np.mean([f for f, _ in each], axis=0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(weights, np.mean([w for _, w in each], axis=0), rtol=1e-5, atol=1e-6)
+    assert weights.shape == (48, 2, H, L)
+    # Member 1 of the ensemble and a lone model from the same weights, fitted on the same batches,
+    # end identical: no member's gradient depends on the other members' forecasts.
+    alone = AttentionForecaster(context=L, horizon=H, units=8, encoder="none", dropout=0.0, seed=6)
+    alone(data)
+    alone.set_weights(members.member_models[1].get_weights())
+    for model in (members, alone):
+        model.compile(optimizer=keras.optimizers.Adam(1e-2), loss=PointLoss("mse"))
+        model.fit(data, target, epochs=4, batch_size=16, shuffle=False, verbose=0)
+    trained = np.asarray(members.member_models[1](data))
+    np.testing.assert_allclose(trained, np.asarray(alone(data)), atol=1e-5)
+    assert np.abs(trained - np.asarray(members.member_models[0](data))).max() > 1e-2  # members differ
+    loss = members.evaluate(data, target, verbose=0)  # the mean forecast's loss
+    assert loss == pytest.approx(float(np.mean((np.asarray(members(data)) - target) ** 2)), rel=1e-4)
+
+
+def test_members_round_trip(tmp_path):
+    model = AttentionForecaster(context=L, horizon=H, units=8, members=2, quantiles=(0.1, 0.9), seed=0)
+    data = inputs()
+    expected = np.asarray(model(data))
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(np.asarray(loaded(data)), expected, rtol=1e-5, atol=1e-6)
+    assert loaded.get_config()["members"] == 2 and len(loaded.member_models) == 2

@@ -42,6 +42,8 @@ class ForecasterConfig:
     highway: bool = False  # add a linear map of the (uncentred) context: LSTNet's autoregressive highway
     scale_by_context: bool = False  # divide the centred context by its std, multiply the output back (RevIN)
     head_activation: str = "gelu"  # of the head's hidden layer: "gelu" | "relu" | "tanh" | "linear"
+    members: int = 1  # independent copies (seeds seed..seed+members-1), each trained on its own loss;
+    # forecasts and attention weights are their means
     seed: int | None = None  # dropout and the forecaster's own initializers (attention sub-layers draw
     # from Keras' global generator: keras.utils.set_random_seed makes a whole run repeatable)
 
@@ -75,6 +77,13 @@ class AttentionForecaster(keras.Model):
     `context`, flagged by `observed`, left out of every anchor and never
     attended to.
 
+    `members=N` makes the model a seed ensemble trained in one `fit`: N
+    copies of the network (seeds seed..seed+N-1), each getting exactly the
+    gradient of its own loss, as if trained alone on the same batches (the
+    training loss reported is the mean of the members' losses). The
+    forecast and the attention weights are the members' means; validation
+    losses are those of the mean forecast.
+
     Args: the fields of `ForecasterConfig` (see there for defaults).
 
     Call arguments:
@@ -104,10 +113,10 @@ class AttentionForecaster(keras.Model):
                  dropout: float = 0.1, quantiles=(), residual: str = "none", season_length: int = 1,
                  future_covariates: bool = False, seasonal_differences: bool = False,
                  highway: bool = False, scale_by_context: bool = False, head_activation: str = "gelu",
-                 seed: int | None = None, **kwargs):
+                 seed: int | None = None, members: int = 1, **kwargs):
         for name, value in (("context", context), ("horizon", horizon), ("num_targets", num_targets),
                             ("units", units), ("num_heads", num_heads), ("num_layers", num_layers),
-                            ("season_length", season_length)):
+                            ("season_length", season_length), ("members", members)):
             check_positive_int(name, value)
         if isinstance(num_covariates, bool) or not isinstance(num_covariates, int) or num_covariates < 0:
             fail("num_covariates to be a non-negative integer", num_covariates=num_covariates)
@@ -135,8 +144,16 @@ class AttentionForecaster(keras.Model):
         self.quantiles, self.residual, self.season_length = quantiles, residual, season_length
         self.future_covariates, self.seasonal_differences = future_covariates, seasonal_differences
         self.highway, self.scale_by_context, self.head_activation = highway, scale_by_context, head_activation
-        self.seed = seed
-        self._create_layers()
+        self.seed, self.members = seed, members
+        self._member_forecasts = None  # (mean, [B, H, T(, Q), N]) of the last training call
+        if members > 1:
+            config = {field.name: getattr(self, field.name) for field in dataclasses.fields(ForecasterConfig)}
+            self.member_models = [
+                AttentionForecaster(**{**config, "members": 1, "seed": None if seed is None else seed + i},
+                                    name=f"member_{i}") for i in range(members)]
+        else:
+            self.member_models = []
+            self._create_layers()
 
     @classmethod
     def from_forecaster_config(cls, config: ForecasterConfig) -> "AttentionForecaster":
@@ -189,8 +206,10 @@ class AttentionForecaster(keras.Model):
             self.horizon * self.num_targets, kernel_initializer="zeros", name="highway") if self.highway else None
 
     def call(self, inputs, training=None, return_attention=False):
-        if return_attention and self.attention_layer is None:
+        if return_attention and self.attention == "none":
             fail("return_attention=False for a model with attention='none'", return_attention=True)
+        if self.member_models:
+            return self._call_members(inputs, training, return_attention)
         context = tf.convert_to_tensor(inputs["context"])  # [B, L, T]
         observed = tf.cast(inputs["observed"], context.dtype)  # [B, L, T]
         anchor, level = anchor_and_level(context, observed, self.horizon, self.residual,
@@ -221,6 +240,28 @@ class AttentionForecaster(keras.Model):
             anchor = anchor + self._highway(context * observed)  # [B, H, T]
         outputs = self._to_forecast(outputs, scale, anchor)  # [B, H, T] or [B, H, T, Q]
         return (outputs, weights) if return_attention else outputs
+
+    def _call_members(self, inputs, training, return_attention):
+        results = [member(inputs, training=training, return_attention=return_attention)
+                   for member in self.member_models]
+        forecasts = tf.stack([r[0] if return_attention else r for r in results], axis=-1)  # [B, H, T(, Q), N]
+        mean = tf.reduce_mean(forecasts, axis=-1)  # [B, H, T(, Q)]
+        # compute_loss gives each member its own loss when it receives this very forecast.
+        self._member_forecasts = (mean, forecasts) if training else None
+        if not return_attention:
+            return mean
+        return mean, tf.reduce_mean(tf.stack([r[1] for r in results]), axis=0)  # [B, heads, H, L] or [B, H, L]
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The mean of the members' own losses in training; the loss of `y_pred` otherwise."""
+        stored, self._member_forecasts = self._member_forecasts, None
+        if not training or stored is None or stored[0] is not y_pred:
+            return super().compute_loss(x, y, y_pred, sample_weight, training)
+        total = tf.add_n([super(AttentionForecaster, self).compute_loss(x, y, stored[1][..., i], sample_weight,
+                                                                        training) for i in range(self.members)])
+        # The value is the members' mean loss; the gradient is that of their sum, so every member gets
+        # exactly the gradient of its own training (Adam's epsilon would otherwise see gradients / N).
+        return total - tf.stop_gradient(total * (1.0 - 1.0 / self.members))
 
     def _encode(self, x, step_observed, training):
         for layer in self.encoder_layers:
