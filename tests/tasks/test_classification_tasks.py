@@ -8,7 +8,7 @@ import tensorflow as tf
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_score, recall_score
 
 from attnflow.models import RNNWithAttention, TransformerClassifier
-from attnflow.tasks._classification import (
+from attnflow.tasks._classifier import (
     build_classifier, classifier_arguments, labelled_batches, predict_batches, serving_outputs,
     step_weights)
 from attnflow.tasks._classification_scores import classification_scores, plot_confusion_matrix

@@ -8,6 +8,7 @@ from typing import Sequence
 import numpy as np
 
 from attnflow._validation import fail
+from attnflow.explain._figure import pyplot, save_figure
 
 MAX_LEGEND = 8  # features named in the legend; more are drawn unnamed
 
@@ -47,12 +48,7 @@ def plot_sequence_attention(values, weights, path, feature_names: Sequence[str] 
     steps = np.flatnonzero(real)
     heads = weights.reshape(-1, weights.shape[-1])[:, real]  # [H, T_real]
 
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    figure, (top, bottom) = plt.subplots(
+    figure, (top, bottom) = pyplot().subplots(
         2, 1, sharex=True, figsize=(max(6.0, min(14.0, 0.08 * len(steps) + 5)), 5.0),
         gridspec_kw={"height_ratios": [1, 2]})
     if len(heads) > 1:
@@ -70,9 +66,4 @@ def plot_sequence_attention(values, weights, path, feature_names: Sequence[str] 
         bottom.legend(fontsize=7, ncol=min(4, len(names)), loc="upper right", framealpha=0.6)
     if title:
         top.set_title(title, fontsize=10)
-    figure.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)

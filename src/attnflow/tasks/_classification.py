@@ -1,46 +1,41 @@
-"""What the "text" and "sequence" tasks share: the classifier, its batches,
-its scores, its baselines and what it shows.
+"""What the "text" and "sequence" tasks share: the task around the classifier.
 
-A subclass says where the data come from (`load_data`), what the model
-reads (`model_inputs`, `input_arguments`, `serving_signature`) and how to
-show one prediction's attention (`explain_attention`, `predict`).
+Data splits (built-in train/test or a user's file, validation held out
+class by class), the classes recorded in the run's config, fit batches,
+scores and the confusion matrix, the no-attention twin, the SavedModel's
+outputs and `predict`. A subclass says where the data come from
+(`read_file`, `builtin_splits`), what the model reads (`input_arguments`,
+`model_inputs`, `serving_signature`) and how attention is shown
+(`explain_attention`; for predict `prediction_inputs`, `example_names`,
+`show_attention`).
 
-Model settings (config.model): "architecture" picks the network, "rnn"
-(`attnflow.models.RNNWithAttention`, attention from `--attention`:
-bahdanau, luong, multihead or none) or "transformer"
-(`attnflow.models.TransformerClassifier`, whose attention is always its
-multi-head self-attention: `--attention` may not be "none" there); every
-other key is a keyword argument of that class, and keys that only the other
-architecture takes are ignored.
+The model settings (config.model) are those of `_classifier`: an RNN or a
+Transformer encoder with attention.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import inspect
-import math
 import sys
-import weakref
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import keras
 import numpy as np
-import tensorflow as tf
 
-from attnflow._validation import check_choice, check_positive_int, fail
-from attnflow.models import RNNWithAttention, TransformerClassifier
+from attnflow._validation import check_positive_int, fail
+from attnflow.data._table_files import stratified_indices
+from attnflow.tasks._classifier import (
+    build_classifier, labelled_batches, predict_batches, serving_outputs)
 from attnflow.tasks._classification_scores import (
     classification_scores, plot_confusion_matrix, score_tables)
 from attnflow.tasks.base import Task, TrainingData
 from attnflow.training.config import RunConfig, merge
-from attnflow.training.progress import progress_bar
 
-ARCHITECTURES = {"rnn": RNNWithAttention, "transformer": TransformerClassifier}
 NO_ATTENTION = "no_attention"  # the baseline: the same RNN with attention "none"
 CONFUSION_PNG = "confusion_matrix.png"
-_ATTENDING_CALLS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()  # model -> tf.function
 
 
 @dataclass
@@ -80,135 +75,6 @@ class ClassificationOptions:
             fail("classes to be a list of at least 2 class names", classes=self.classes)
 
 
-# -- the model ------------------------------------------------------------------------
-
-
-def classifier_arguments(settings: dict, num_classes: int, **inputs) -> tuple[type, dict]:
-    """(class, keyword arguments) of the classifier that `settings` describe.
-
-    Args:
-        settings: config.model ("architecture" and the class's arguments).
-        num_classes: C.
-        **inputs: what the data decide (vocabulary_size or feature_mean and
-            feature_std, max_length).
-    """
-    settings = dict(settings)
-    architecture = settings.pop("architecture", "rnn")
-    check_choice("architecture", architecture, tuple(ARCHITECTURES))
-    model_class = ARCHITECTURES[architecture]
-    if architecture == "transformer" and settings.pop("attention", None) == "none":
-        fail('an RNN (model.architecture=rnn) for attention "none"; the transformer '
-             "always attends", attention="none")
-    names = {name: _parameters(cls) for name, cls in ARCHITECTURES.items()}
-    others = set().union(*(v for k, v in names.items() if k != architecture)) - names[architecture]
-    unknown = sorted(set(settings) - names[architecture] - others)
-    if unknown:
-        fail(f"model settings of {model_class.__name__} among "
-             f"{sorted(names[architecture] - set(inputs) - {'num_classes'})}", unknown=unknown)
-    # settings of the other architecture (a preset's) are left out, so that
-    # `--set model.architecture=...` is enough to switch
-    chosen = {name: value for name, value in settings.items() if name in names[architecture]}
-    given = {name: value for name, value in inputs.items() if name in names[architecture]}
-    return model_class, {**chosen, **given, "num_classes": num_classes}
-
-
-def _parameters(model_class) -> set[str]:
-    return set(inspect.signature(model_class.__init__).parameters) - {"self", "kwargs"}
-
-
-def build_classifier(settings: dict, num_classes: int, **inputs):
-    """A new RNNWithAttention or TransformerClassifier (see `classifier_arguments`)."""
-    model_class, arguments = classifier_arguments(settings, num_classes, **inputs)
-    return model_class(**arguments)
-
-
-def step_weights(weights):
-    """The attention each time step receives, [B, T], from what a classifier returns.
-
-    RNN: the weights themselves ([B, T]; multi-head [B, H, T] averaged over
-    the heads). Transformer: the weight of each position in the pooled
-    vector passed through the last block, sum_q pool[q] * mean_h A[h, q, k].
-    None (attention "none") stays None.
-    """
-    if weights is None:
-        return None
-    if isinstance(weights, dict):
-        last = tf.reduce_mean(weights["blocks"][:, -1], axis=1)  # [B, T, T]
-        return tf.einsum("bq,bqk->bk", weights["pooling"], last)  # [B, T]
-    if len(weights.shape) == 3:
-        return tf.reduce_mean(weights, axis=1)  # [B, T]
-    return weights  # [B, T]
-
-
-def predict_batches(model, inputs, batch_size: int, lengths=None, label: str = "predicting"):
-    """Probabilities [N, C] and each example's step weights (arrays [T_i], or None).
-
-    Args:
-        model: a classifier (token ids, features or raw texts in).
-        inputs: N examples (a list of strings or an array [N, ...]).
-        batch_size: examples per call.
-        lengths: the examples' lengths; given, examples of similar length
-            are batched together (less padding) and weights are cut to them.
-        label: the progress bar's label.
-    """
-    count = len(inputs)
-    order = np.argsort(lengths, kind="stable") if lengths is not None else np.arange(count)
-    call = _ATTENDING_CALLS.get(model)
-    if call is None:  # one traced function per model, however often it predicts
-        held = weakref.ref(model)  # the cache must not keep the model alive
-        call = tf.function(lambda x: held()(x, return_attention_scores=True, training=False),
-                           reduce_retracing=True)
-        _ATTENDING_CALLS[model] = call
-    probabilities, weights = [None] * count, [None] * count
-    with progress_bar(count, label) as advance:
-        for start in range(0, count, batch_size):
-            chosen = order[start:start + batch_size]
-            batch = [inputs[i] for i in chosen] if isinstance(inputs, list) else inputs[chosen]
-            batch_probabilities, batch_weights = call(tf.constant(batch))
-            batch_weights = step_weights(batch_weights)
-            for row, index in enumerate(chosen):
-                probabilities[index] = batch_probabilities[row].numpy()
-                if batch_weights is not None:
-                    steps = batch_weights[row].numpy()
-                    weights[index] = steps[:lengths[index]] if lengths is not None else steps
-            advance(len(chosen))
-    return np.stack(probabilities), weights
-
-
-def labelled_batches(inputs, labels, batch_size: int, seed: int | None = None, lengths=None):
-    """(inputs, labels) batches for `fit` and their number.
-
-    With a seed the examples are reshuffled every epoch; with lengths,
-    batches hold examples of similar length (five length buckets).
-    """
-    labels = np.asarray(labels, dtype=np.int64)
-    parts = (inputs, labels) if lengths is None else (inputs, labels, np.asarray(lengths, np.int32))
-    dataset = tf.data.Dataset.from_tensor_slices(parts)
-    if seed is not None:
-        dataset = dataset.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
-    if lengths is None:
-        return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE), math.ceil(len(labels) / batch_size)
-    boundaries = sorted({int(q) + 1 for q in np.quantile(lengths, [0.2, 0.4, 0.6, 0.8])})
-    per_bucket = np.bincount(np.searchsorted(boundaries, lengths, side="right"))
-    steps = int(sum(math.ceil(n / batch_size) for n in per_bucket))
-    dataset = dataset.bucket_by_sequence_length(
-        lambda x, y, length: length, boundaries, [batch_size] * (len(boundaries) + 1))
-    dataset = dataset.map(lambda x, y, length: (x, y))
-    dataset = dataset.apply(tf.data.experimental.assert_cardinality(steps))
-    return dataset.prefetch(tf.data.AUTOTUNE), steps
-
-
-def serving_outputs(model, inputs) -> dict:
-    """The SavedModel's outputs: "probabilities" [B, C] and, when the model
-    attends, "attention" [B, T] (see `step_weights`)."""
-    probabilities, weights = model(inputs, return_attention_scores=True, training=False)
-    weights = step_weights(weights)
-    outputs = {"probabilities": probabilities}
-    if weights is not None:
-        outputs["attention"] = weights
-    return outputs
-
-
 # -- the task -------------------------------------------------------------------------
 
 
@@ -229,11 +95,7 @@ class ClassificationTask(Task):
         return merge(generic, self.preset())
 
     def options(self, config: RunConfig):
-        names = {f.name for f in dataclasses.fields(self.options_class)}
-        unknown = sorted(set(config.options) - names)
-        if unknown:
-            fail(f"options among {sorted(names)}", unknown=unknown)
-        return self.options_class(**config.options)
+        return settings_dataclass(self.options_class, config.options, "options")
 
     def check_config(self, config: RunConfig) -> None:
         options = self.options(config)
@@ -254,6 +116,14 @@ class ClassificationTask(Task):
 
     # -- what subclasses say --------------------------------------------------------
 
+    def read_file(self, path, options):
+        """The labelled examples of a user's file, encoded with options.classes when set."""
+        raise NotImplementedError
+
+    def builtin_splits(self, options) -> tuple[Any, Any]:
+        """(train, test) of the built-in data set."""
+        raise NotImplementedError
+
     def input_arguments(self, config: RunConfig, data) -> dict:
         """Classifier arguments that come from the data (data None: placeholders for checks)."""
         raise NotImplementedError
@@ -268,7 +138,38 @@ class ClassificationTask(Task):
     def explain_attention(self, model, data, config, directory: Path) -> list[Path]:
         return []
 
+    def prediction_inputs(self, inputs: list[str], args: dict, options):
+        """The examples of `attnflow predict` (labels unused), checked before the model loads."""
+        raise NotImplementedError
+
+    def check_prediction_inputs(self, model, part, args: dict) -> None:
+        """Checks that need the model (e.g. its number of features)."""
+
+    def example_names(self, part) -> list[str]:
+        """How each predicted example is named on the output."""
+        raise NotImplementedError
+
+    def show_attention(self, part, probabilities, weights, args: dict) -> None:
+        """`predict --show-attention`: shows (and writes) the weights of each example."""
+        raise NotImplementedError
+
     # -- training -------------------------------------------------------------------
+
+    def load_data(self, config: RunConfig, data_path: str | None = None) -> ClassificationSplits:
+        """Built-in train/test (or a user's file split class by class into train
+        and test), validation split off train; with `data_path`, that file as test."""
+        options = self.options(config)
+        with reported_warnings():
+            if data_path is not None:
+                return ClassificationSplits(None, None, self.read_file(data_path, options))
+            if config.data is None:
+                train, test = self.builtin_splits(options)
+            else:
+                train, test = split_off(self.read_file(config.data, options), options.test_fraction,
+                                        config.seed)
+        train, validation = split_off(train, options.validation_fraction, config.seed)
+        self.record_classes(config, train.classes)
+        return ClassificationSplits(train, validation, test)
 
     def build_model(self, config: RunConfig, data: ClassificationSplits):
         return build_classifier(config.model, len(data.classes), **self.input_arguments(config, data))
@@ -333,6 +234,21 @@ class ClassificationTask(Task):
         for table in score_tables(self.test_scores(model, data, config)):
             console.print(table)
 
+    def predict(self, load_model, inputs: list[str], args: dict, config: RunConfig) -> None:
+        options = self.options(config)
+        part = self.prediction_inputs(inputs, args, options)
+        model = load_model()
+        self.check_prediction_inputs(model, part, args)
+        probabilities, weights = self.predict_part(model, part, config)
+        print_probabilities(self.example_names(part), probabilities, options.classes,
+                            args.get("output"))
+        if not args.get("show_attention"):
+            return
+        if all(w is None for w in weights):
+            print("attnflow: note: this model has no attention (attention 'none')", file=sys.stderr)
+            return
+        self.show_attention(part, probabilities, weights, args)
+
 
 def print_probabilities(names: list[str], probabilities, classes: list[str], output=None) -> None:
     """One line per example: its name, the predicted class and every class's probability;
@@ -354,3 +270,34 @@ def print_probabilities(names: list[str], probabilities, classes: list[str], out
     for name, predicted, row in rows:
         shown = "  ".join(f"{c}={p:.3f}" for c, p in zip(classes, row))
         print(f"{name}\t{predicted}\t{shown}")
+
+
+def settings_dataclass(settings_class, values: dict, what: str):
+    """`settings_class(**values)`, naming the unknown keys as a settings error."""
+    known = {f.name for f in dataclasses.fields(settings_class)}
+    if not set(values) <= known:
+        fail(f"{what} among {sorted(known)}", unknown=sorted(set(values) - known))
+    return settings_class(**values)
+
+
+def split_off(data, fraction: float, seed: int):
+    """(rest, held out): about `fraction` of each class of TextData or SequenceData held out."""
+    rest, held = stratified_indices(data.labels, len(data.classes), fraction, seed)
+    return data.subset(rest), data.subset(held)
+
+
+class reported_warnings:
+    """Turns the data loaders' warnings (e.g. NaN values masked) into one
+    "attnflow: warning: ..." line each on stderr."""
+
+    def __enter__(self):
+        self._catcher = warnings.catch_warnings(record=True)
+        self._caught = self._catcher.__enter__()
+        warnings.simplefilter("always")
+        return self
+
+    def __exit__(self, *exc_info):
+        self._catcher.__exit__(*exc_info)
+        for warning in self._caught:
+            print(f"attnflow: warning: {warning.message}", file=sys.stderr)
+        return False

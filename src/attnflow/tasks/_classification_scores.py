@@ -14,6 +14,7 @@ from typing import Sequence
 import numpy as np
 
 from attnflow._validation import fail
+from attnflow.explain._figure import pyplot, save_figure
 
 
 def classification_scores(labels, predicted, classes: Sequence[str]) -> dict:
@@ -68,13 +69,8 @@ def plot_confusion_matrix(matrix, classes: Sequence[str], path, title: str | Non
     matrix = np.asarray(matrix, dtype=np.int64)
     if matrix.shape != (len(classes), len(classes)):
         fail(f"a {len(classes)}x{len(classes)} matrix", matrix_shape=matrix.shape)
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
     size = max(3.5, 0.5 * len(classes) + 2.0)
-    figure, ax = plt.subplots(figsize=(size + 1.0, size))
+    figure, ax = pyplot().subplots(figsize=(size + 1.0, size))
     image = ax.imshow(matrix, cmap="Blues")
     ticks = range(len(classes))
     ax.set_xticks(ticks, [str(c) for c in classes], rotation=45, ha="right")
@@ -87,12 +83,7 @@ def plot_confusion_matrix(matrix, classes: Sequence[str], path, title: str | Non
                 color="white" if value > middle else "black")
     figure.colorbar(image, ax=ax, fraction=0.046)
     ax.set_title(title or "confusion matrix", fontsize=10)
-    figure.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
-    return path
+    return save_figure(figure, path)
 
 
 def score_tables(scores: dict, title: str = "test"):

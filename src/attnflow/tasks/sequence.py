@@ -19,8 +19,6 @@ split's feature statistics. Baseline: the same network without attention
 from __future__ import annotations
 
 import argparse
-import sys
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,12 +27,10 @@ import tensorflow as tf
 
 from attnflow._validation import check_choice, fail
 from attnflow.data._table_files import read_table
-from attnflow.data.sequences import (
-    BUILTIN_DATASETS, SequenceData, load_builtin, sequences_from_frame, stratified_split)
+from attnflow.data.sequences import BUILTIN_DATASETS, SequenceData, load_builtin, sequences_from_frame
 from attnflow.tasks import register_task
 from attnflow.tasks._classification import (
-    NO_ATTENTION, ClassificationOptions, ClassificationSplits, ClassificationTask, predict_batches,
-    print_probabilities)
+    NO_ATTENTION, ClassificationOptions, ClassificationTask, reported_warnings)
 from attnflow.tasks._sequence_presets import DEFAULT_DATASET, preset
 from attnflow.training.config import RunConfig
 
@@ -92,19 +88,11 @@ class SequenceTask(ClassificationTask):
 
     # -- data and model -------------------------------------------------------------
 
-    def load_data(self, config: RunConfig, data_path: str | None = None) -> ClassificationSplits:
-        options = self.options(config)
-        if data_path is not None:
-            return ClassificationSplits(None, None, read_series(data_path, options))
-        with reported_warnings():
-            if config.data is None:
-                train, test = load_builtin(options.dataset)
-            else:
-                rest = read_series(config.data, options)
-                train, test = stratified_split(rest, options.test_fraction, seed=config.seed)
-        train, validation = stratified_split(train, options.validation_fraction, seed=config.seed)
-        self.record_classes(config, train.classes)
-        return ClassificationSplits(train, validation, test)
+    def read_file(self, path, options: SequenceOptions) -> SequenceData:
+        return read_series(path, options)
+
+    def builtin_splits(self, options: SequenceOptions) -> tuple[SequenceData, SequenceData]:
+        return load_builtin(options.dataset)
 
     def input_arguments(self, config: RunConfig, data) -> dict:
         if data is None:
@@ -131,25 +119,23 @@ class SequenceTask(ClassificationTask):
         probabilities, weights = self.predict_part(model, part, config)
         return plot_series(part, probabilities, weights, directory, true_labels=True)
 
-    def predict(self, load_model, inputs: list[str], args: dict, config: RunConfig) -> None:
+    def prediction_inputs(self, inputs: list[str], args: dict, options: SequenceOptions) -> SequenceData:
         if inputs or not args.get("data"):
             fail("the series in a long-format file: predict RUN --data FILE",
                  inputs=list(inputs), data=args.get("data"))
-        options = self.options(config)
         with reported_warnings():
-            part = read_series(args["data"], options, labelled=False)
-        model = load_model()
+            return read_series(args["data"], options, labelled=False)
+
+    def check_prediction_inputs(self, model, part: SequenceData, args: dict) -> None:
         expected = len(model.feature_mean) if model.feature_mean is not None else part.x.shape[2]
         if part.x.shape[2] != expected:
             fail(f"{expected} feature columns, as in training", data=f"{args['data']} "
                  f"({part.x.shape[2]} features: {part.feature_names})")
-        probabilities, weights = predict_batches(model, part.x, options.predict_batch_size)
-        print_probabilities(part.series_ids, probabilities, options.classes, args.get("output"))
-        if not args.get("show_attention"):
-            return
-        if all(w is None for w in weights):
-            print("attnflow: note: this model has no attention (attention 'none')", file=sys.stderr)
-            return
+
+    def example_names(self, part: SequenceData) -> list[str]:
+        return part.series_ids
+
+    def show_attention(self, part: SequenceData, probabilities, weights, args: dict) -> None:
         directory = Path(args.get("plots") or Path(args["run"]) / "attention" / "predicted")
         paths = plot_series(part, probabilities, weights, directory)
         print(f"attention plots written to {directory} ({len(paths)} PNG)")
@@ -177,23 +163,6 @@ def read_series(path, options: SequenceOptions, labelled: bool = True) -> Sequen
         frame = frame.assign(**{options.label_column: options.classes[0]})
     return sequences_from_frame(frame, str(path), options.id_column, options.time_column,
                                 options.label_column, options.feature_columns, options.classes)
-
-
-class reported_warnings:
-    """Turns the data loaders' warnings (NaN values masked) into one
-    "attnflow: warning: ..." line each on stderr."""
-
-    def __enter__(self):
-        self._catcher = warnings.catch_warnings(record=True)
-        self._caught = self._catcher.__enter__()
-        warnings.simplefilter("always")
-        return self
-
-    def __exit__(self, *exc_info):
-        self._catcher.__exit__(*exc_info)
-        for warning in self._caught:
-            print(f"attnflow: warning: {warning.message}", file=sys.stderr)
-        return False
 
 
 def plot_series(part: SequenceData, probabilities, weights, directory: Path,

@@ -17,7 +17,6 @@ Default settings: `attnflow.tasks._text_presets`.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,12 +24,11 @@ import numpy as np
 import tensorflow as tf
 
 from attnflow._validation import check_positive_int, fail
-from attnflow.data.text import TextData, load_amazon_reviews, read_text_file, stratified_split, \
-    text_vectorizer
+from attnflow.data.text import TextData, load_amazon_reviews, read_text_file, text_vectorizer
 from attnflow.tasks import register_task
 from attnflow.tasks._classification import (
-    NO_ATTENTION, ClassificationOptions, ClassificationSplits, ClassificationTask, build_classifier,
-    predict_batches, print_probabilities)
+    NO_ATTENTION, ClassificationOptions, ClassificationSplits, ClassificationTask)
+from attnflow.tasks._classifier import build_classifier
 from attnflow.tasks._classification_scores import classification_scores
 from attnflow.tasks._text_model import RawTextClassifier
 from attnflow.training.config import RunConfig
@@ -84,21 +82,11 @@ class TextTask(ClassificationTask):
 
     # -- data and model -------------------------------------------------------------
 
-    def load_data(self, config: RunConfig, data_path: str | None = None) -> ClassificationSplits:
-        options = self.options(config)
-        if data_path is not None:
-            test = read_text_file(data_path, options.text_column, options.label_column,
-                                  classes=options.classes)
-            return ClassificationSplits(None, None, test)
-        if config.data is None:
-            train, test = load_amazon_reviews()
-        else:
-            rest = read_text_file(config.data, options.text_column, options.label_column,
-                                  classes=options.classes)
-            train, test = stratified_split(rest, options.test_fraction, seed=config.seed)
-        train, validation = stratified_split(train, options.validation_fraction, seed=config.seed)
-        self.record_classes(config, train.classes)
-        return ClassificationSplits(train, validation, test)
+    def read_file(self, path, options: TextOptions) -> TextData:
+        return read_text_file(path, options.text_column, options.label_column, classes=options.classes)
+
+    def builtin_splits(self, options: TextOptions) -> tuple[TextData, TextData]:
+        return load_amazon_reviews()
 
     def input_arguments(self, config: RunConfig, data) -> dict:
         return {"vocabulary_size": 10, "max_length": self.options(config).max_length}
@@ -142,7 +130,7 @@ class TextTask(ClassificationTask):
         return [highlight(part.texts, probabilities, weights, data.classes,
                           directory / HTML_NAME, captions)]
 
-    def predict(self, load_model, inputs: list[str], args: dict, config: RunConfig) -> None:
+    def prediction_inputs(self, inputs: list[str], args: dict, options: TextOptions) -> TextData:
         from attnflow.tasks._seq2seq_output import read_inputs
 
         texts = list(inputs) + (read_inputs(args["data"]) if args.get("data") else [])
@@ -151,18 +139,14 @@ class TextTask(ClassificationTask):
         for text in texts:
             if not text.strip():
                 fail("non-empty texts to classify", text=text)
-        classes = self.options(config).classes
-        model = load_model()
-        probabilities, weights = predict_batches(model, texts, self.options(config).predict_batch_size,
-                                                 token_counts(model, texts))
-        print_probabilities([shorten(t) for t in texts], probabilities, classes, args.get("output"))
-        if not args.get("show_attention"):
-            return
-        if all(w is None for w in weights):
-            print("attnflow: note: this model has no attention (attention 'none')", file=sys.stderr)
-            return
+        return TextData(texts, np.zeros(len(texts), np.int64), options.classes)
+
+    def example_names(self, part: TextData) -> list[str]:
+        return [shorten(text) for text in part.texts]
+
+    def show_attention(self, part: TextData, probabilities, weights, args: dict) -> None:
         path = Path(args.get("html") or Path(args["run"]) / "attention" / "predicted.html")
-        highlight(texts, probabilities, weights, classes, path, show=True)
+        highlight(part.texts, probabilities, weights, part.classes, path, show=True)
         print(f"attention highlighting written to {path}")
 
 
