@@ -14,8 +14,10 @@ import tensorflow as tf
 
 from attnflow._validation import check_positive_int, fail
 
-# What TextVectorization's "lower_and_strip_punctuation" removes (its own pattern).
+# What TextVectorization's "lower_and_strip_punctuation" removes (its own pattern),
+# and the ASCII whitespace tf.strings.split splits on.
 _PUNCTUATION = re.compile(r'[!"#$%&()\*\+,-\./:;<=>?@\[\\\]^_`{|}~\']')
+_WORD = re.compile(r"[^ \t\n\r\f\v]+")
 
 
 @keras.saving.register_keras_serializable(package="attnflow")
@@ -84,7 +86,7 @@ class RawTextClassifier(keras.Model):
     def words_and_tokens(text: str) -> list[tuple[str, bool]]:
         """The whitespace-separated words of `text`, each with whether it
         becomes a token (a word of punctuation only does not), in order."""
-        return [(word, bool(_PUNCTUATION.sub("", word.lower()))) for word in text.split()]
+        return [(word, bool(_PUNCTUATION.sub("", word.lower()))) for word in _WORD.findall(text)]
 
     def get_config(self):
         return {**super().get_config(),
