@@ -180,6 +180,14 @@ def test_bad_data_files(tmp_path, capsys, change, flags, expected):
     assert [p.name for p in tmp_path.iterdir()] == ["motions.csv"]
 
 
+def test_a_config_files_dataset_must_come_with_its_flag(tmp_path, capsys):
+    config = tmp_path / "run.yaml"
+    config.write_text("options:\n  dataset: BasicMotions\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "train", "sequence", "--config", config, "--out", tmp_path / "r")
+    assert_one_line_error(code, err, "expected --dataset NAME on the command line")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.yaml"]
+
+
 def test_bad_dataset_name(tmp_path, capsys):
     code, _, err = run_cli(capsys, "train", "sequence", "--dataset", "Gestures", "--out", tmp_path / "r")
     assert_one_line_error(code, err, "argument --dataset: invalid choice: 'Gestures'")

@@ -118,6 +118,8 @@ def test_step_weights_of_each_kind():
     blocks[0, -1, :, 0] = [[0.0, 1.0], [0.2, 0.8]]
     weights = {"blocks": tf.constant(blocks), "pooling": tf.constant([[1.0, 0.0]])}
     np.testing.assert_allclose(step_weights(weights).numpy(), [[0.1, 0.9]], atol=1e-7)
+    no_blocks = {"blocks": tf.zeros((1, 0, 2, 2, 2)), "pooling": tf.constant([[0.3, 0.7]])}
+    np.testing.assert_allclose(step_weights(no_blocks).numpy(), [[0.3, 0.7]])
 
 
 def test_predict_batches_sorted_by_length_give_each_example_its_own_row():

@@ -71,12 +71,14 @@ def step_weights(weights):
 
     RNN: the weights themselves ([B, T]; multi-head [B, H, T] averaged over
     the heads). Transformer: the weight of each position in the pooled
-    vector passed through the last block, sum_q pool[q] * mean_h A[h, q, k].
-    None (attention "none") stays None.
+    vector passed through the last block, sum_q pool[q] * mean_h A[h, q, k]
+    (with no blocks, the pooling weights). None (attention "none") stays None.
     """
     if weights is None:
         return None
     if isinstance(weights, dict):
+        if weights["blocks"].shape[1] == 0:  # num_layers=0: embeddings pooled directly
+            return weights["pooling"]  # [B, T]
         last = tf.reduce_mean(weights["blocks"][:, -1], axis=1)  # [B, T, T]
         return tf.einsum("bq,bqk->bk", weights["pooling"], last)  # [B, T]
     if len(weights.shape) == 3:

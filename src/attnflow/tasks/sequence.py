@@ -18,7 +18,6 @@ split's feature statistics. Baseline: the same network without attention
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from attnflow.data.sequences import BUILTIN_DATASETS, SequenceData, load_builtin
 from attnflow.tasks import register_task
 from attnflow.tasks._classification import (
     NO_ATTENTION, ClassificationOptions, ClassificationTask, reported_warnings)
+from attnflow.tasks._forecast_options import PresetFlag  # the same flag as forecast's --dataset
 from attnflow.tasks._sequence_presets import DEFAULT_DATASET, preset
 from attnflow.training.config import RunConfig
 
@@ -65,15 +65,24 @@ class SequenceTask(ClassificationTask):
     input_name = "series"
 
     def __init__(self):
-        self.dataset = None  # set by --dataset, whose preset the defaults then take
+        self.preset_name = None  # --dataset NAME sets it: the defaults take that set's preset
+        self.preset_used = None  # the preset the defaults took (None: the run's own config)
 
     def preset(self) -> dict:
-        return preset(self.dataset)
+        self.preset_used = self.preset_name or DEFAULT_DATASET
+        return preset(self.preset_name)
+
+    def check_config(self, config: RunConfig) -> None:
+        super().check_config(config)
+        dataset = self.options(config).dataset
+        if config.data is None and self.preset_used not in (None, dataset):
+            fail("--dataset NAME on the command line (it picks the data set's default settings)",
+                 dataset=dataset)
 
     def add_arguments(self, parser, command: str) -> None:
         if command == "train":
             parser.add_argument("--dataset", dest="options.dataset", choices=BUILTIN_DATASETS,
-                                action=_remember_dataset(self),
+                                action=PresetFlag, task=self,
                                 help=f"built-in data set (default {DEFAULT_DATASET}); "
                                      "also picks its default settings")
             for flag, option, default in (("--id-col", "id_column", "series_id"),
@@ -139,18 +148,6 @@ class SequenceTask(ClassificationTask):
         directory = Path(args.get("plots") or Path(args["run"]) / "attention" / "predicted")
         paths = plot_series(part, probabilities, weights, directory)
         print(f"attention plots written to {directory} ({len(paths)} PNG)")
-
-
-def _remember_dataset(task: SequenceTask):
-    """An argparse action that stores --dataset and tells the task, whose
-    defaults (read after parsing) then come from that data set's preset."""
-
-    class RememberDataset(argparse.Action):
-        def __call__(self, parser, namespace, values, option_string=None):
-            setattr(namespace, self.dest, values)
-            task.dataset = values
-
-    return RememberDataset
 
 
 def read_series(path, options: SequenceOptions, labelled: bool = True) -> SequenceData:
