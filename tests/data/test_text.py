@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from attnflow.data.text import (
-    TextData, load_amazon_reviews, read_text_file, stratified_split, text_vectorizer)
+    TextData, load_amazon_reviews, read_text_file, stratified_split, text_vectorizer,
+    word_weights_from_ngrams)
 
 ROWS = [("great coffee", "pos"), ("awful, stale", "neg"), ("NA", "pos"), ("fine", "neutral")]
 
@@ -103,3 +104,27 @@ def test_text_vectorizer_with_ngrams_appends_word_pairs_after_the_words():
     assert ids[5] == 0
     with pytest.raises(ValueError, match="Received: ngrams=0"):
         text_vectorizer(["a b"], ngrams=0)
+
+
+def test_word_weights_from_ngrams_fold_pairs_onto_their_words():
+    # 3 words, then the pairs (w0 w1) and (w1 w2), then padding
+    weights = [0.1, 0.2, 0.1, 0.4, 0.2, 0.0, 0.0]
+    folded = word_weights_from_ngrams(weights, num_words=3, ngrams=2)
+    np.testing.assert_allclose(folded, [0.1 + 0.2, 0.2 + 0.2 + 0.1, 0.1 + 0.1])
+    assert folded.sum() == pytest.approx(1.0)
+    # cut at max_length=4: the second pair was never read
+    np.testing.assert_allclose(word_weights_from_ngrams(weights[:4], 3, ngrams=2), [0.3, 0.4, 0.1])
+    # words only, and a text cut inside its words
+    np.testing.assert_allclose(word_weights_from_ngrams([0.5, 0.5], 2), [0.5, 0.5])
+    np.testing.assert_allclose(word_weights_from_ngrams([0.7, 0.3], 4, ngrams=2), [0.7, 0.3, 0, 0])
+    # triples share their weight three ways: 3 words, 2 pairs, 1 triple
+    np.testing.assert_allclose(word_weights_from_ngrams([0, 0, 0, 0, 0, 0.6], 3, ngrams=3), [0.2] * 3)
+
+
+def test_word_weights_from_ngrams_follow_the_vectorizer_order():
+    vectorizer = text_vectorizer(["good coffee here", "good coffee"], max_length=8, ngrams=2)
+    vocabulary = vectorizer.get_vocabulary()
+    ids = vectorizer(["good coffee here"]).numpy()[0]
+    pair = vocabulary.index("coffee here")
+    weights = (ids == pair).astype(float)  # all the weight on the pair "coffee here"
+    np.testing.assert_allclose(word_weights_from_ngrams(weights, 3, ngrams=2), [0, 0.5, 0.5])

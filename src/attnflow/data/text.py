@@ -142,3 +142,37 @@ def text_vectorizer(texts, vocabulary_size: int = 20000, max_length: int = 256, 
         ngrams=ngrams if ngrams > 1 else None)
     vectorizer.adapt(np.asarray(list(texts), dtype=object))
     return vectorizer
+
+
+def word_weights_from_ngrams(weights, num_words: int, ngrams: int = 1) -> np.ndarray:
+    """Folds weights over the ids of `text_vectorizer(..., ngrams)` back onto the words.
+
+    The ids of a text of n words are its n words, then its n - 1 word pairs
+    (with ngrams=2), then its triples, ..., cut at max_length. Each word
+    gets its own weight plus 1/k of the weight of every k-gram it is part
+    of, so the weights still add up to what the ids' weights add up to.
+
+    Args:
+        weights: the weights [T] of one text's ids (T >= what it fills;
+            padding positions are ignored).
+        num_words: n, the text's word tokens (before any cut).
+        ngrams: as given to `text_vectorizer`.
+
+    Returns:
+        float array [num_words].
+
+    Example:
+        >>> word_weights_from_ngrams([0.1, 0.2, 0.3, 0.4, 0.0], num_words=3, ngrams=2)
+        array([0.3, 0.4, 0.3])
+    """
+    check_positive_int("ngrams", ngrams)
+    weights = np.asarray(weights, dtype=np.float64).ravel()
+    words = np.zeros(max(int(num_words), 0))
+    position = 0
+    for width in range(1, ngrams + 1):
+        for start in range(max(len(words) - width + 1, 0)):
+            if position >= len(weights):
+                return words
+            words[start:start + width] += weights[position] / width
+            position += 1
+    return words
