@@ -61,8 +61,7 @@ def test_keras_save_and_load(rng, tmp_path):
                                       dropout=0.2, l2=1e-3, seed=1), IDS),
                           (TransformerClassifier(C, norm_first=False, feature_mean=[0, 0, 0],
                                                  feature_std=[1, 1, 2], **SMALL), x),
-                          (make_model(token_dropout=0.2, embedding_dropout=0.0, bigram_buckets=16,
-                                      seed=1, **BAG), IDS)):
+                          (make_model(token_dropout=0.2, embedding_dropout=0.0, seed=1, **BAG), IDS)):
         expected, attention = model(inputs, return_attention_scores=True)
         model.save(tmp_path / "m.keras")
         loaded = keras.models.load_model(tmp_path / "m.keras")  # no custom_objects
@@ -118,8 +117,6 @@ def test_tiny_model_overfits_tiny_problem(rng):
     ({"num_layers": -1}, "Received: num_layers=-1"),
     ({"token_dropout": 1.0}, "Received: token_dropout=1.0"),
     ({"embedding_dropout": -0.1}, "Received: embedding_dropout=-0.1"),
-    ({"bigram_buckets": -1}, "Received: bigram_buckets=-1"),
-    ({"bigram_buckets": 8, "vocabulary_size": None}, "vocabulary_size with bigram_buckets"),
     ({"positional": "rotary"}, "Received: positional='rotary'"),
     ({"positional": "learned"}, "Received: max_length=None"),
     ({"pooling": "cls"}, "Received: pooling='cls'"),
@@ -203,22 +200,3 @@ def test_bag_of_embeddings_learns_which_token_decides():
     assert (probabilities.numpy().argmax(-1) == labels).mean() == 1.0
     weights = attention["pooling"].numpy()[labels == 1]  # [N, T]
     assert np.mean(weights.argmax(-1) == where[labels == 1]) > 0.9
-
-
-def test_bigram_buckets_tell_word_order_apart():
-    """Both classes hold tokens 3 and 4; in class 1 they are adjacent ("not good").
-    Words alone cannot tell them apart; with hashed pairs the bag learns it."""
-    rng = np.random.default_rng(1)
-    ids = rng.integers(5, VOCAB, size=(64, 6))
-    labels = np.arange(64) % 2
-    for row, label in zip(ids, labels):
-        start = rng.integers(0, 3)
-        row[start], row[start + (1 if label else 3)] = 3, 4
-    accuracies = []
-    for buckets in (0, 256):
-        model = TransformerClassifier(2, vocabulary_size=VOCAB, model_dim=D, num_heads=H, dropout=0.0,
-                                      bigram_buckets=buckets, seed=0, **BAG)
-        model.compile(keras.optimizers.Adam(0.03), "sparse_categorical_crossentropy")
-        model.fit(ids, labels, epochs=40, batch_size=32, verbose=0)
-        accuracies.append((model.predict(ids, verbose=0).argmax(-1) == labels).mean())
-    assert accuracies[1] == 1.0 and accuracies[0] < 0.9

@@ -7,7 +7,6 @@ import tensorflow as tf
 
 from attnflow._validation import check_choice, check_positive_int, check_rate, check_seed, fail
 from attnflow.layers import MaskedPooling, PositionalEmbedding, TransformerEncoderBlock
-from attnflow.layers.hashed_bigram_embedding import HashedBigramEmbedding
 from attnflow.layers.positional_embedding import KINDS
 from attnflow.models._inputs import check_feature_stats, check_num_features, mask_missing_steps
 from attnflow.models.rnn_with_attention import check_l2
@@ -51,10 +50,6 @@ class TransformerClassifier(keras.Model):
         token_dropout: in training, the fraction of positions whose whole
             embedding is zeroed (the rest scaled up), so the model cannot
             lean on a few tokens (default 0.0, off).
-        bigram_buckets: for token ids, add to each token's embedding that
-            of its pair with the next token, hashed into this many rows
-            (`attnflow.layers.HashedBigramEmbedding`), so that a position
-            stands for a phrase such as "not good" (default 0, off).
         attention_dropout: dropout on the attention weights (default 0.0).
         norm_first: pre-norm blocks (with a final LayerNormalization) when
             True (default), post-norm when False; no effect without blocks.
@@ -97,7 +92,7 @@ class TransformerClassifier(keras.Model):
                  positional: str = "sinusoidal", pooling: str = "mean", l2: float = 0.0,
                  activation: str | None = "softmax", feature_mean=None, feature_std=None,
                  seed: int | None = None, embedding_dropout: float | None = None,
-                 token_dropout: float = 0.0, bigram_buckets: int = 0, **kwargs):
+                 token_dropout: float = 0.0, **kwargs):
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
             fail("num_classes >= 2", num_classes=num_classes)
         check_positive_int("vocabulary_size", vocabulary_size, allow_none=True)
@@ -114,10 +109,6 @@ class TransformerClassifier(keras.Model):
         if embedding_dropout is not None:
             check_rate("embedding_dropout", embedding_dropout)
         check_rate("token_dropout", token_dropout)
-        if isinstance(bigram_buckets, bool) or not isinstance(bigram_buckets, int) or bigram_buckets < 0:
-            fail("bigram_buckets >= 0 (0: off)", bigram_buckets=bigram_buckets)
-        if bigram_buckets and vocabulary_size is None:
-            fail("vocabulary_size with bigram_buckets (pairs of token ids)", vocabulary_size=None)
         check_choice("positional", positional, POSITIONALS)
         if positional == "learned" and max_length is None:
             fail('max_length with positional="learned"', max_length=max_length)
@@ -149,7 +140,6 @@ class TransformerClassifier(keras.Model):
         self.seed = seed
         self.embedding_dropout_rate = embedding_dropout
         self.token_dropout = token_dropout
-        self.bigram_buckets = bigram_buckets
 
         if vocabulary_size is None:
             self.input_projection = keras.layers.Dense(model_dim, name="input_projection")
@@ -161,9 +151,6 @@ class TransformerClassifier(keras.Model):
             self.positional_embedding = PositionalEmbedding(
                 model_dim, vocabulary_size=vocabulary_size, max_length=max_length, kind=positional,
                 mask_zero=vocabulary_size is not None, name="positional_embedding")
-        if bigram_buckets:
-            self.bigram_embedding = HashedBigramEmbedding(bigram_buckets, model_dim,
-                                                          name="bigram_embedding")
         self.embedding_dropout = keras.layers.Dropout(
             dropout if embedding_dropout is None else embedding_dropout, seed=seed,
             name="embedding_dropout")
@@ -224,10 +211,7 @@ class TransformerClassifier(keras.Model):
                 fail("token ids [B, T] when vocabulary_size is set", input_shape=tuple(inputs.shape))
             ids = tf.cast(inputs, tf.int32)  # [B, T]
             embed = self.token_embedding if self.positional == "none" else self.positional_embedding
-            x = tf.identity(embed(ids))  # [B, T, D]
-            if self.bigram_buckets:
-                x = x + self.bigram_embedding(ids)  # [B, T, D]
-            return x, tf.not_equal(ids, 0)
+            return tf.identity(embed(ids)), tf.not_equal(ids, 0)  # [B, T, D], [B, T]
         check_num_features(inputs.shape, self.feature_mean)
         values, mask = mask_missing_steps(inputs, self.feature_mean, self.feature_std,
                                           self.compute_dtype)  # [B, T, F], [B, T]
@@ -258,5 +242,4 @@ class TransformerClassifier(keras.Model):
             "seed": self.seed,
             "embedding_dropout": self.embedding_dropout_rate,
             "token_dropout": self.token_dropout,
-            "bigram_buckets": self.bigram_buckets,
         }
