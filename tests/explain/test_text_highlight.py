@@ -14,9 +14,13 @@ WORDS = ["tasty", "but", "far", "too", "sweet", "!"]
 WEIGHTS = [0.5, 0.01, 0.05, 0.1, 0.3, None]
 
 
-def test_shades_scale_by_the_largest_weight():
-    assert shades(WEIGHTS) == pytest.approx([1.0, 0.02, 0.1, 0.2, 0.6, None])
-    assert shades([0.0, 0.0]) == [0.0, 0.0]
+def test_shades_grow_from_the_even_share_to_the_largest_weight():
+    # 5 weighted words: even share 0.192; "tasty" (the largest) full, "sweet" part-way
+    even = 0.96 / 5
+    assert shades(WEIGHTS) == pytest.approx([1.0, 0.0, 0.0, 0.0, (0.3 - even) / (0.5 - even), None])
+    # near-even attention stays nearly unshaded: full shade needs twice the even share
+    assert shades([0.26, 0.25, 0.25, 0.24]) == pytest.approx([0.04, 0.0, 0.0, 0.0])
+    assert shades([0.0, 0.0]) == [0.0, 0.0] and shades([None]) == [None]
     with pytest.raises(ValueError, match="finite attention weights >= 0"):
         shades([0.5, float("nan")])
 
@@ -28,19 +32,18 @@ def test_terminal_backgrounds_follow_the_weights():
     backgrounds = re.findall(r"48;2;(\d+);(\d+);(\d+)m(\w+)", out)
     shaded = {word: (int(r), int(g), int(b)) for r, g, b, word in backgrounds}
     assert shaded["tasty"] == (255, 140, 0)  # the top word: full shade
-    # "sweet" at shade 0.6: 255 - 0.6 * (255 - c) per channel
-    assert shaded["sweet"] == (255, round(255 - 0.6 * 115), round(255 - 0.6 * 255))
-    assert "but" not in shaded and "!" not in shaded  # below 5% of the top, and unweighted
-    assert shaded["far"] == (255, round(255 - 0.1 * 115), round(255 - 0.1 * 255))
+    shade = (0.3 - 0.192) / (0.5 - 0.192)  # "sweet": 255 - shade * (255 - c) per channel
+    assert shaded["sweet"] == (255, round(255 - shade * 115), round(255 - shade * 255))
+    assert set(shaded) == {"tasty", "sweet"}  # the others: at most their even share, or unweighted
     plain = Console(file=io.StringIO(), force_terminal=False, width=200)
     plain.print(terminal_highlight(WORDS, WEIGHTS))
     assert plain.file.getvalue() == "tasty but far too sweet !\n"
 
 
 def test_html_spans_carry_shade_and_weight(tmp_path):
-    page = html_highlight(["<b>", "ok"], [0.2, 0.8])
-    assert '<span style="background-color: rgba(255, 140, 0, 0.250)" title="0.2000">&lt;b&gt;</span>' in page
-    assert 'rgba(255, 140, 0, 1.000)" title="0.8000">ok</span>' in page
+    page = html_highlight(["<b>", "ok"], [0.2, 0.8])  # even share 0.5, full shade at 1.0
+    assert '<span style="background-color: rgba(255, 140, 0, 0.000)" title="0.2000">&lt;b&gt;</span>' in page
+    assert 'rgba(255, 140, 0, 0.600)" title="0.8000">ok</span>' in page
     path = write_html(tmp_path / "out" / "a.html", [("predicted: 5", WORDS, WEIGHTS)], title="t")
     text = path.read_text(encoding="utf-8")
     assert text.startswith("<!DOCTYPE html>") and "predicted: 5" in text

@@ -1,9 +1,12 @@
 """Texts with each word shaded by its attention weight: in the terminal, and as HTML.
 
-A word's shade is its weight divided by the largest weight of its text, so
-the most attended word of every text is fully shaded. A word that carries
-no weight (punctuation alone, or cut off after the model's last token) is
-given the weight None and left plain.
+A word is shaded by how much more than its even share (1/n of the weight,
+for n weighted words) it receives: not at all at or below the even share,
+fully at the text's largest weight, or at twice the even share when no
+word gets that much, so that near-even attention reads as near-even and
+not as one solid block. A word that carries no weight (punctuation alone,
+or cut off after the model's last token) is given the weight None and left
+plain.
 """
 
 from __future__ import annotations
@@ -20,13 +23,18 @@ SHADE_RGB = (255, 140, 0)  # orange, readable behind dark and light text alike
 
 
 def shades(weights: Sequence[float | None]) -> list[float | None]:
-    """Weights scaled to [0, 1] by the largest one (None stays None)."""
+    """Each weight's shade in [0, 1] (see the module docstring; None stays None)."""
     present = [float(w) for w in weights if w is not None]
     for value in present:
         if not np.isfinite(value) or value < 0:
             fail("finite attention weights >= 0", weights=list(weights))
-    top = max(present, default=0.0)
-    return [None if w is None else (float(w) / top if top > 0 else 0.0) for w in weights]
+    if not present:
+        return [None] * len(weights)
+    even = sum(present) / len(present)
+    full = max(max(present), 2 * even)
+    return [None if w is None else
+            float(np.clip((float(w) - even) / (full - even), 0.0, 1.0)) if full > even else 0.0
+            for w in weights]
 
 
 def _check(words: Sequence[str], weights: Sequence[float | None]) -> list[float | None]:
