@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import keras
 import pytest
 
 from attnflow.training.callbacks import ResumableEarlyStopping, TrainingClock
@@ -37,7 +38,9 @@ def test_text_metrics():
 
 def test_callback_state_survives_a_new_session(tmp_path):
     stopping = ResumableEarlyStopping(tmp_path / "es.json", patience=2)
-    stopping.set_model(type("M", (), {"stop_training": False})())
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.stop_training = False
+    stopping.set_model(model)
     stopping.on_train_begin()
     for epoch, loss in enumerate([1.0, 1.1, 1.2]):
         stopping.on_epoch_end(epoch, {"val_loss": loss})
@@ -60,3 +63,10 @@ def test_metrics_document_shape():
         metrics_document("dates", {"held_out": {}})
     with pytest.raises(ValueError, match="lowercase metric names"):
         metrics_document("dates", {"test": {"MAE": 1.0}})
+
+
+def test_metrics_table_leaves_out_values_that_are_not_numbers():
+    document = metrics_document("text", {"test": {"accuracy": 0.9, "per_class": {"a": {"f1": 0.8}},
+                                                  "confusion_matrix": [[1, 0], [0, 1]]}})
+    table = metrics_table(document)
+    assert [column.header for column in table.columns] == ["split", "accuracy"]

@@ -2,7 +2,7 @@
 
 `keras.callbacks.BackupAndRestore` restores the weights, the optimizer and
 the epoch; these two restore what it does not: the patience of early stopping
-and the training time already spent.
+with the best weights so far, and the training time already spent.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import keras
+import numpy as np
 
 
 def _read(path: Path) -> dict:
@@ -31,14 +32,22 @@ def _write(path: Path, state: dict) -> None:
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
     """EarlyStopping that saves its counters after every epoch and reloads them.
 
+    It always restores the best weights at the end of training (those of
+    the epoch with the best monitored value), and keeps them on disk next to
+    the counters, so that a resumed run ends with the same weights as an
+    uninterrupted one.
+
     Args:
-        state_path: JSON file holding the counters.
-        **kwargs: as for keras.callbacks.EarlyStopping.
+        state_path: JSON file holding the counters; the best weights go to
+            the same path with the suffix ".best.npz".
+        **kwargs: as for keras.callbacks.EarlyStopping (restore_best_weights
+            is always True).
     """
 
     def __init__(self, state_path, **kwargs):
-        super().__init__(**kwargs)
+        super().__init__(**{**kwargs, "restore_best_weights": True})
         self.state_path = Path(state_path)
+        self.weights_path = self.state_path.with_suffix(".best.npz")
 
     @staticmethod
     def has_stopped(state_path) -> bool:
@@ -52,9 +61,17 @@ class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
         self.best = state.get("best")
         self.best_epoch = state.get("best_epoch", 0)
         self.stopped_epoch = state.get("stopped_epoch", 0)
+        if state and self.weights_path.exists():
+            with np.load(self.weights_path) as saved:
+                self.best_weights = [saved[f"w{i}"] for i in range(len(saved.files))]
 
     def on_epoch_end(self, epoch, logs=None):
+        best_before = self.best_weights
         super().on_epoch_end(epoch, logs)
+        if self.best_weights is not best_before:  # this epoch is the best so far
+            temporary = self.weights_path.with_suffix(".tmp.npz")
+            np.savez(temporary, **{f"w{i}": w for i, w in enumerate(self.best_weights)})
+            temporary.replace(self.weights_path)
         best = None if self.best is None else float(self.best)
         _write(self.state_path, {"wait": self.wait, "best": best, "best_epoch": self.best_epoch,
                                  "stopped_epoch": self.stopped_epoch})

@@ -39,7 +39,7 @@ class RunConfig:
     weight_decay: float = 1e-4  # decoupled weight decay of "adamw"
     momentum: float = 0.9  # momentum of "sgd" (Nesterov)
     clipnorm: float | None = 1.0  # gradient-norm clipping; None: off
-    early_stopping: int = 3  # patience in epochs on the validation loss; 0: off
+    early_stopping: int = 3  # patience in epochs on the validation loss (the best epoch's weights are kept); 0: off
     model: dict = field(default_factory=dict)  # model settings, e.g. {"attention": "bahdanau"}
     options: dict = field(default_factory=dict)  # task settings, e.g. {"train_size": 24000}
 

@@ -41,14 +41,19 @@ def read_metrics(path) -> dict:
 
 
 def metrics_table(document: dict, title: str | None = None):
-    """A rich Table: one row per split and baseline, one column per metric."""
+    """A rich Table: one row per split and baseline, one column per numeric metric.
+
+    Values that are not numbers (per-class dicts, a confusion matrix) stay
+    in metrics.json and are left out of the table.
+    """
     from rich.table import Table
 
     rows = {name: scores for name, scores in document.items()
             if isinstance(scores, dict) and name != "baselines"}
     rows.update({f"baseline: {name}": scores
                  for name, scores in document.get("baselines", {}).items()})
-    metrics = list(dict.fromkeys(metric for scores in rows.values() for metric in scores))
+    metrics = list(dict.fromkeys(metric for scores in rows.values() for metric, value in scores.items()
+                                 if isinstance(value, (int, float)) and not isinstance(value, bool)))
     table = Table(title=title or f"{document.get('task', '')} metrics")
     table.add_column("split")
     for metric in metrics:

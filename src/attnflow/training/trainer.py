@@ -148,7 +148,8 @@ def fit_model(task, config: RunConfig, data, verbose=0):
                   **task.compile_arguments(config))
     callbacks = []
     if config.early_stopping and fit_data.validation is not None:
-        callbacks.append(keras.callbacks.EarlyStopping(patience=config.early_stopping))
+        callbacks.append(keras.callbacks.EarlyStopping(patience=config.early_stopping,
+                                                       restore_best_weights=True))
     model.fit(fit_data.train, validation_data=fit_data.validation, epochs=config.epochs,
               callbacks=callbacks, verbose=verbose, shuffle=False)
     return model
