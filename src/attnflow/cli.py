@@ -116,6 +116,7 @@ def main(argv: list[str] | None = None) -> int:
 def _train(args, argv) -> int:
     from attnflow.tasks import get_task
     from attnflow.training import RunConfig, RunDirectory, Trainer, load_config_file, resolve_config
+    from attnflow.training.config import merge
 
     if args.resume:
         run = RunDirectory.unfinished(args.resume)
@@ -141,7 +142,7 @@ def _train(args, argv) -> int:
         args = build_parser(task, "train").parse_args(argv)
         flags = [_nested(key, value) for key, value in _overrides(args).items() if value is not None]
         overrides = flags + [_parse_override(text) for text in args.overrides]
-        config = resolve_config(task.defaults(), file_values, overrides)
+        config = resolve_config(task.defaults(merge(file_values, *overrides)), file_values, overrides)
         result = Trainer(task, config).train(args.out)
     _show(task, result)
     print(result.path)

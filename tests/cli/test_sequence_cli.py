@@ -16,6 +16,7 @@ import yaml
 
 from attnflow import cli
 from attnflow.tasks import get_task
+from attnflow.training import resolve_config
 from tests.cli.conftest import run_cli
 from tests.cli.test_bad_input import assert_one_line_error
 
@@ -180,12 +181,14 @@ def test_bad_data_files(tmp_path, capsys, change, flags, expected):
     assert [p.name for p in tmp_path.iterdir()] == ["motions.csv"]
 
 
-def test_a_config_files_dataset_must_come_with_its_flag(tmp_path, capsys):
-    config = tmp_path / "run.yaml"
-    config.write_text("options:\n  dataset: BasicMotions\n", encoding="utf-8")
-    code, _, err = run_cli(capsys, "train", "sequence", "--config", config, "--out", tmp_path / "r")
-    assert_one_line_error(code, err, "expected --dataset NAME on the command line")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.yaml"]
+def test_the_chosen_dataset_picks_its_preset_under_the_users_settings():
+    task = get_task("sequence")
+    assert task.defaults()["model"]["bidirectional"] is True  # JapaneseVowels: BiGRU
+    for chosen in ({"options": {"dataset": "BasicMotions"}},  # from --dataset or a config file
+                   {"options": {"dataset": "BasicMotions"}, "batch_size": 4}):
+        config = resolve_config(task.defaults(chosen), chosen)
+        assert config.model["bidirectional"] is False
+        assert config.batch_size == chosen.get("batch_size", 8)
 
 
 def test_bad_dataset_name(tmp_path, capsys):
@@ -194,10 +197,7 @@ def test_bad_dataset_name(tmp_path, capsys):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_dataset_flag_picks_its_preset():
+def test_dataset_flag_sets_the_option():
     task = get_task("sequence")
-    assert task.defaults()["model"]["bidirectional"] is True  # JapaneseVowels: BiGRU
-    cli.build_parser(task, "train").parse_args(["train", "sequence", "--dataset", "BasicMotions"])
-    defaults = task.defaults()
-    assert defaults["options"]["dataset"] == "JapaneseVowels"  # the flag itself sets the option
-    assert defaults["model"]["bidirectional"] is False and defaults["batch_size"] == 8
+    args = cli.build_parser(task, "train").parse_args(["train", "sequence", "--dataset", "BasicMotions"])
+    assert getattr(args, "options.dataset") == "BasicMotions"

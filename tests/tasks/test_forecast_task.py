@@ -43,10 +43,11 @@ def test_presets_follow_the_chosen_series_and_flags_override_them():
     task = get_task("forecast")
     assert task.defaults()["epochs"] == preset("airpassengers")["epochs"]
     assert task.defaults()["options"]["ensemble"] == preset("airpassengers")["options"]["ensemble"]
-    for argv, name in ((["--dataset", "sunspots"], "sunspots"), (["--target", "y"], "default")):
+    for chosen, name in (({"options": {"dataset": "sunspots"}}, "sunspots"),
+                         ({"data": "my.csv", "options": {"target": ["y"]}}, "default")):
         task = get_task("forecast")
-        args = cli.build_parser(task, "train").parse_args(["train", "forecast", *argv, "--epochs", "2"])
-        config = resolve_config(task.defaults(), {}, [{"epochs": args.epochs}])
+        chosen = merge(chosen, {"epochs": 2})
+        config = resolve_config(task.defaults(chosen), chosen)
         assert config.epochs == 2 and config.learning_rate == preset(name)["learning_rate"]
         assert config.model == preset(name)["model"]
         assert config.schedule == "constant" and config.clipnorm is None and config.early_stopping == 0

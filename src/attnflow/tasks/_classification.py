@@ -84,18 +84,16 @@ class ClassificationTask(Task):
     options_class = ClassificationOptions
     input_name = "inputs"  # of the serving signature
 
-    def preset(self) -> dict:
-        """RunConfig values that override the generic defaults below."""
+    def preset(self, chosen: dict) -> dict:
+        """RunConfig values that override the generic defaults below, given
+        what the user chose (see `Task.defaults`)."""
         return {}
 
-    def defaults(self) -> dict:
+    def defaults(self, chosen: dict | None = None) -> dict:
         generic = {"task": self.name, "epochs": 20, "batch_size": 32, "learning_rate": 1e-3,
                    "early_stopping": 5, "model": {"architecture": "rnn"},
                    "options": dataclasses.asdict(self.options_class())}
-        return merge(generic, self.preset())
-
-    def options(self, config: RunConfig):
-        return settings_dataclass(self.options_class, config.options, "options")
+        return merge(generic, self.preset(chosen or {}))
 
     def check_config(self, config: RunConfig) -> None:
         options = self.options(config)
@@ -270,14 +268,6 @@ def print_probabilities(names: list[str], probabilities, classes: list[str], out
     for name, predicted, row in rows:
         shown = "  ".join(f"{c}={p:.3f}" for c, p in zip(classes, row))
         print(f"{name}\t{predicted}\t{shown}")
-
-
-def settings_dataclass(settings_class, values: dict, what: str):
-    """`settings_class(**values)`, naming the unknown keys as a settings error."""
-    known = {f.name for f in dataclasses.fields(settings_class)}
-    if not set(values) <= known:
-        fail(f"{what} among {sorted(known)}", unknown=sorted(set(values) - known))
-    return settings_class(**values)
 
 
 def split_off(data, fraction: float, seed: int):

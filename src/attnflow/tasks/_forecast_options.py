@@ -1,8 +1,7 @@
-"""The forecast task's settings (RunConfig.options) and the flags that pick a preset."""
+"""The forecast task's settings (RunConfig.options)."""
 
 from __future__ import annotations
 
-import argparse
 from dataclasses import dataclass, field
 
 from attnflow._validation import check_choice, check_positive_int, fail
@@ -55,20 +54,3 @@ class ForecastOptions:
         if any(isinstance(q, bool) or not isinstance(q, (int, float)) or not 0 < q < 1
                for q in self.quantiles) or sorted(set(self.quantiles)) != list(self.quantiles):
             fail("increasing quantiles in (0, 1), e.g. 0.1 0.5 0.9", quantiles=self.quantiles)
-
-
-class PresetFlag(argparse.Action):
-    """Stores the flag's value and tells the task which preset its defaults use:
-    `--dataset NAME` that series' own, `--target` (a user's file) "default".
-
-    `attnflow train` asks the task for its defaults after parsing the flags,
-    so the preset a flag picks sits under the config file and the flags.
-    """
-
-    def __init__(self, *args, task=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.task = task
-
-    def __call__(self, parser, namespace, values, option_string=None):
-        setattr(namespace, self.dest, values)
-        self.task.preset_name = values if self.dest == "options.dataset" else "default"

@@ -50,18 +50,11 @@ class Seq2SeqTask(Task):
     options_class = Seq2SeqOptions
     bleu_tokenize = "13a"  # sacrebleu tokenizer: words
 
-    def defaults(self) -> dict:
+    def defaults(self, chosen: dict | None = None) -> dict:
         model = dataclasses.asdict(Seq2SeqConfig())
         model.pop("max_output_length")  # from the data unless set
         return {"task": self.name, "epochs": 10, "batch_size": 128, "learning_rate": 3e-3,
                 "model": model, "options": dataclasses.asdict(self.options_class())}
-
-    def options(self, config: RunConfig):
-        names = {f.name for f in dataclasses.fields(self.options_class)}
-        unknown = sorted(set(config.options) - names)
-        if unknown:
-            fail(f"options among {sorted(names)}", unknown=unknown)
-        return self.options_class(**config.options)
 
     def check_config(self, config: RunConfig) -> None:
         Seq2SeqConfig.from_dict(config.model)

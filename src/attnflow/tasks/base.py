@@ -13,7 +13,8 @@ dispatches to it. A new task is one new file in `attnflow/tasks/`:
         name = "mytask"
         summary = "one line for `attnflow train --help`"
 
-        def defaults(self): ...                      # optional
+        options_class = MyOptions                    # optional: a dataclass of config.options
+        def defaults(self, chosen=None): ...         # optional
         def load_data(self, config, data_path=None): ...
         def build_model(self, config, data): ...
         def training_data(self, model, data, config): ...
@@ -31,9 +32,11 @@ one line on stderr and exit code 2, before any run directory exists.
 from __future__ import annotations
 
 import abc
+import dataclasses
 from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
+from attnflow._validation import fail
 from attnflow.training.config import RunConfig
 
 
@@ -55,12 +58,24 @@ class Task(abc.ABC):
 
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
+    options_class: ClassVar[type | None] = None  # a dataclass of the task's config.options
 
     # -- settings ------------------------------------------------------------
 
-    def defaults(self) -> dict:
-        """RunConfig values for this task, e.g. {"epochs": 3, "model": {...}}."""
+    def defaults(self, chosen: dict | None = None) -> dict:
+        """RunConfig values for this task, e.g. {"epochs": 3, "model": {...}}.
+
+        Args:
+            chosen: what the user set, from the config file and the flags
+                merged (nested like RunConfig, e.g. {"options": {"dataset":
+                "sunspots"}}), so that defaults can depend on a choice such
+                as the data set; they still sit under those settings.
+        """
         return {}
+
+    def options(self, config: RunConfig):
+        """config.options as an `options_class` instance (unknown keys are an error)."""
+        return settings_dataclass(self.options_class, config.options, "options")
 
     def add_arguments(self, parser, command: str) -> None:
         """Adds the task's own flags for `command` ("train", "evaluate" or
@@ -122,3 +137,11 @@ class Task(abc.ABC):
                 output, and the task's own).
             config: the run's RunConfig.
         """
+
+
+def settings_dataclass(settings_class, values: dict, what: str):
+    """`settings_class(**values)`, naming the unknown keys as a settings error."""
+    known = {f.name for f in dataclasses.fields(settings_class)}
+    if not set(values) <= known:
+        fail(f"{what} among {sorted(known)}", unknown=sorted(set(values) - known))
+    return settings_class(**values)

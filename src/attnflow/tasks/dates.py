@@ -46,8 +46,8 @@ class DatesTask(Seq2SeqTask):
     options_class = DatesOptions
     bleu_tokenize = "char"  # one "word" per date: score characters
 
-    def defaults(self) -> dict:
-        defaults = super().defaults()
+    def defaults(self, chosen: dict | None = None) -> dict:
+        defaults = super().defaults(chosen)
         defaults.update(epochs=4, batch_size=128, learning_rate=3e-3, early_stopping=2)
         return defaults
 

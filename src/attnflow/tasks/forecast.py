@@ -31,7 +31,7 @@ from attnflow.tasks import _forecast_output as output
 from attnflow.tasks import register_task
 from attnflow.tasks._forecast_data import ForecastData, scoring_data, training_data
 from attnflow.tasks._forecast_model import scaler_from_dict, scaler_to_dict, serving_function
-from attnflow.tasks._forecast_options import FROM_DATA, ForecastOptions, PresetFlag
+from attnflow.tasks._forecast_options import FROM_DATA, ForecastOptions
 from attnflow.tasks._forecast_predict import predict as predict_command
 from attnflow.tasks._forecast_presets import preset
 from attnflow.tasks.base import Task, TrainingData
@@ -45,20 +45,23 @@ class ForecastTask(Task):
     name = "forecast"
     summary = "a time series (AirPassengers, sunspots, co2, ... or your CSV) -> forecasts with attention"
 
+    options_class = ForecastOptions
+
     def __init__(self):
-        self.preset_name = DEFAULT_SERIES  # --dataset NAME or --target (a file: "default") change it
-        self.preset_used = None
         self.scaler = None  # the training data's, set by load_data
 
     # -- settings ---------------------------------------------------------------
 
-    def defaults(self) -> dict:
-        return self.defaults_for(self.preset_name)
+    def defaults(self, chosen: dict | None = None) -> dict:
+        chosen = chosen or {}
+        series = chosen.get("options", {}).get("dataset")
+        if series is None:
+            series = "default" if chosen.get("data") else DEFAULT_SERIES
+        return self.defaults_for(series)
 
-    def defaults_for(self, series: str | None) -> dict:
-        """The task's defaults under the preset of built-in series `series` ("default":
-        a user's file); `defaults()` uses the one the flags picked."""
-        self.preset_used = series
+    def defaults_for(self, series: str) -> dict:
+        """The task's defaults under the preset of built-in series `series`
+        ("default": a user's file)."""
         base = {"task": self.name, "epochs": 60, "batch_size": 16, "learning_rate": 3e-3,
                 "schedule": "constant", "clipnorm": None, "early_stopping": 0,
                 "options": dataclasses.asdict(ForecastOptions()), "model": {}}
@@ -67,11 +70,11 @@ class ForecastTask(Task):
     def add_arguments(self, parser, command: str) -> None:
         if command == "train":
             parser.add_argument("--dataset", dest="options.dataset", choices=sorted(BUILTIN_SERIES),
-                                action=PresetFlag, task=self, help=f"built-in series (default {DEFAULT_SERIES})")
+                                help=f"built-in series (default {DEFAULT_SERIES})")
             parser.add_argument("--time-col", dest="options.time_col", metavar="C",
                                 help="the file's time column (default: time)")
             parser.add_argument("--target", dest="options.target", nargs="+", metavar="T",
-                                action=PresetFlag, task=self, help="the file's target column(s)")
+                                help="the file's target column(s)")
             parser.add_argument("--covariates", dest="options.covariates", nargs="+", metavar="C",
                                 help="the file's covariate columns")
             parser.add_argument("--horizon", dest="options.horizon", type=int, metavar="H",
@@ -86,20 +89,10 @@ class ForecastTask(Task):
             parser.add_argument("--top-k", dest="top_k", type=int, default=5, metavar="K",
                                 help="past steps listed per forecast step with --show-attention")
 
-    def options(self, config: RunConfig) -> ForecastOptions:
-        names = {f.name for f in dataclasses.fields(ForecastOptions)}
-        unknown = sorted(set(config.options) - names)
-        if unknown:
-            fail(f"options among {sorted(names)}", unknown=unknown)
-        return ForecastOptions(**config.options)
-
     def check_config(self, config: RunConfig) -> None:
         options = self.options(config)
         if config.data is not None and options.dataset is not None:
             fail("either --data FILE or --dataset NAME", data=config.data, dataset=options.dataset)
-        if self.preset_used is not None and options.dataset not in (None, self.preset_used):
-            fail("--dataset NAME on the command line (it picks the series' preset settings)",
-                 dataset=options.dataset)
         settable = sorted({f.name for f in dataclasses.fields(ForecasterConfig)} - FROM_DATA)
         unknown = sorted(set(config.model) - set(settable))
         if unknown:

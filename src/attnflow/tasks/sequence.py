@@ -30,7 +30,6 @@ from attnflow.data.sequences import BUILTIN_DATASETS, SequenceData, load_builtin
 from attnflow.tasks import register_task
 from attnflow.tasks._classification import (
     NO_ATTENTION, ClassificationOptions, ClassificationTask, reported_warnings)
-from attnflow.tasks._forecast_options import PresetFlag  # the same flag as forecast's --dataset
 from attnflow.tasks._sequence_presets import DEFAULT_DATASET, preset
 from attnflow.training.config import RunConfig
 
@@ -64,25 +63,12 @@ class SequenceTask(ClassificationTask):
     options_class = SequenceOptions
     input_name = "series"
 
-    def __init__(self):
-        self.preset_name = None  # --dataset NAME sets it: the defaults take that set's preset
-        self.preset_used = None  # the preset the defaults took (None: the run's own config)
-
-    def preset(self) -> dict:
-        self.preset_used = self.preset_name or DEFAULT_DATASET
-        return preset(self.preset_name)
-
-    def check_config(self, config: RunConfig) -> None:
-        super().check_config(config)
-        dataset = self.options(config).dataset
-        if config.data is None and self.preset_used not in (None, dataset):
-            fail("--dataset NAME on the command line (it picks the data set's default settings)",
-                 dataset=dataset)
+    def preset(self, chosen: dict) -> dict:
+        return preset(chosen.get("options", {}).get("dataset"))  # that data set's settings
 
     def add_arguments(self, parser, command: str) -> None:
         if command == "train":
             parser.add_argument("--dataset", dest="options.dataset", choices=BUILTIN_DATASETS,
-                                action=PresetFlag, task=self,
                                 help=f"built-in data set (default {DEFAULT_DATASET}); "
                                      "also picks its default settings")
             for flag, option, default in (("--id-col", "id_column", "series_id"),

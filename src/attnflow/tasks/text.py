@@ -62,7 +62,7 @@ class TextTask(ClassificationTask):
     options_class = TextOptions
     baseline_names = (TFIDF, NO_ATTENTION)
 
-    def preset(self) -> dict:
+    def preset(self, chosen: dict) -> dict:
         try:
             from attnflow.tasks._text_presets import preset
         except ImportError:

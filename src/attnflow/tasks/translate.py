@@ -35,8 +35,8 @@ class TranslateTask(Seq2SeqTask):
     summary = "your parallel text (TSV/CSV: source, target) -> a translator with attention"
     options_class = TranslateOptions
 
-    def defaults(self) -> dict:
-        defaults = super().defaults()
+    def defaults(self, chosen: dict | None = None) -> dict:
+        defaults = super().defaults(chosen)
         defaults["model"]["lowercase_source"] = False
         return defaults
 
