@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keras
 import pytest
 
 from attnflow import cli
@@ -29,3 +30,29 @@ def dates_run(tmp_path_factory):
     code = cli.main(["train", "dates", "--out", str(out), *TINY_DATES])
     assert code == 0
     return out
+
+
+class _Interrupt:
+    """Makes training raise KeyboardInterrupt (as Ctrl-C does) after its first epoch."""
+
+    def __init__(self, monkeypatch):
+        self.monkeypatch = monkeypatch
+        self.finish_epoch = keras.callbacks.BackupAndRestore.on_epoch_end
+        finish_epoch = self.finish_epoch
+
+        def interrupt_after_first_epoch(callback, epoch, logs=None):
+            finish_epoch(callback, epoch, logs)  # the checkpoint of epoch 0 is written
+            if epoch == 0:
+                raise KeyboardInterrupt
+
+        monkeypatch.setattr(keras.callbacks.BackupAndRestore, "on_epoch_end", interrupt_after_first_epoch)
+
+    def undo(self):
+        """Training runs normally again (e.g. for the resume)."""
+        self.monkeypatch.setattr(keras.callbacks.BackupAndRestore, "on_epoch_end", self.finish_epoch)
+
+
+@pytest.fixture
+def interrupt_first_epoch(monkeypatch):
+    """The next `attnflow train` stops after its first epoch; `.undo()` ends that."""
+    return _Interrupt(monkeypatch)

@@ -136,21 +136,13 @@ def test_a_transformer_is_one_setting_away(tmp_path, capsys):
     assert code == 0 and "most attended: " in out and (tmp_path / "t.html").exists()
 
 
-def test_an_interrupted_text_run_resumes_with_its_vocabulary(tmp_path, capsys, monkeypatch):
+def test_an_interrupted_text_run_resumes_with_its_vocabulary(tmp_path, capsys, interrupt_first_epoch):
     data = write_reviews(tmp_path / "reviews.csv")
-    finish_epoch = keras.callbacks.BackupAndRestore.on_epoch_end
-
-    def interrupt_after_first_epoch(self, epoch, logs=None):
-        finish_epoch(self, epoch, logs)
-        if epoch == 0:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(keras.callbacks.BackupAndRestore, "on_epoch_end", interrupt_after_first_epoch)
     cheap = [*TINY, "--epochs", "2", "--set", "options.baselines=[]", "--set", "options.samples=0"]
     code, _, err = run_cli(capsys, "train", "text", "--data", data, *COLUMNS, "--out", tmp_path / "run",
                            *cheap)
     assert code == cli.EXIT_INTERRUPTED and "--resume" in err
-    monkeypatch.setattr(keras.callbacks.BackupAndRestore, "on_epoch_end", finish_epoch)
+    interrupt_first_epoch.undo()
     code, out, _ = run_cli(capsys, "train", "--resume", tmp_path / "run.partial")
     assert code == 0 and out.splitlines()[-1] == str(tmp_path / "run")
     history = (tmp_path / "run" / "history.csv").read_text().splitlines()

@@ -65,20 +65,12 @@ def test_the_saved_model_needs_only_tensorflow(dates_run):
     assert result.stdout.splitlines() == [t.text for t in model.translate(INPUTS)]
 
 
-def test_an_interrupted_run_resumes(tmp_path, capsys, monkeypatch):
-    finish_epoch = keras.callbacks.BackupAndRestore.on_epoch_end
-
-    def interrupt_after_first_epoch(self, epoch, logs=None):
-        finish_epoch(self, epoch, logs)
-        if epoch == 0:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(keras.callbacks.BackupAndRestore, "on_epoch_end", interrupt_after_first_epoch)
+def test_an_interrupted_run_resumes(tmp_path, capsys, interrupt_first_epoch):
     cheap = [*TINY_DATES, "--set", "options.beam_width=1", "--set", "options.samples=0"]
     code, _, err = run_cli(capsys, "train", "dates", "--out", tmp_path / "run", *cheap)
     partial = tmp_path / "run.partial"
     assert code == cli.EXIT_INTERRUPTED and partial.is_dir() and "--resume" in err
-    monkeypatch.setattr(keras.callbacks.BackupAndRestore, "on_epoch_end", finish_epoch)
+    interrupt_first_epoch.undo()
     code, out, _ = run_cli(capsys, "train", "--resume", partial)
     assert code == 0 and out.splitlines()[-1] == str(tmp_path / "run")
     history = (tmp_path / "run" / "history.csv").read_text().splitlines()
