@@ -153,6 +153,7 @@ def test_from_forecaster_config():
     (dict(future_covariates=True), "expected num_covariates > 0 when future_covariates=True"),
     (dict(dropout=1.0), r"expected dropout in \[0, 1\). Received: dropout=1.0"),
     (dict(members=0), "expected members to be a positive integer. Received: members=0"),
+    (dict(observation_dropout=-0.1), r"expected observation_dropout in \[0, 1\). Received: observation_dropout=-0.1"),
 ])
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -218,6 +219,17 @@ def test_members_average_and_each_trains_on_its_own_loss():
     assert np.abs(trained - np.asarray(members.member_models[0](data))).max() > 1e-2  # members differ
     loss = members.evaluate(data, target, verbose=0)  # the mean forecast's loss
     assert loss == pytest.approx(float(np.mean((np.asarray(members(data)) - target) ** 2)), rel=1e-4)
+
+
+def test_observation_dropout_hides_steps_in_training_only():
+    data = inputs(batch=64)
+    model = AttentionForecaster(context=L, horizon=H, units=8, encoder="none", observation_dropout=0.5, seed=0)
+    np.testing.assert_array_equal(np.asarray(model(data)), np.asarray(model(data)))  # inference: all shown
+    assert np.all(np.asarray(model.attention_weights(data)) > 0)
+    _, weights = model(data, training=True, return_attention=True)  # [64, heads, H, L]
+    hidden = np.all(np.asarray(weights) == 0.0, axis=(1, 2))  # [64, L]: steps no head attends to
+    assert 0.35 < hidden.mean() < 0.65
+    assert AttentionForecaster.from_config(model.get_config()).observation_dropout == 0.5
 
 
 def test_members_round_trip(tmp_path):

@@ -42,6 +42,7 @@ class ForecasterConfig:
     highway: bool = False  # add a linear map of the (uncentred) context: LSTNet's autoregressive highway
     scale_by_context: bool = False  # divide the centred context by its std, multiply the output back (RevIN)
     head_activation: str = "gelu"  # of the head's hidden layer: "gelu" | "relu" | "tanh" | "linear"
+    observation_dropout: float = 0.0  # in training, hide each observed context step with this probability
     members: int = 1  # independent copies (seeds seed..seed+members-1), each trained on its own loss;
     # forecasts and attention weights are their means
     seed: int | None = None  # dropout and the forecaster's own initializers (attention sub-layers draw
@@ -73,7 +74,9 @@ class AttentionForecaster(keras.Model):
     context by its own spread and multiplies the output back (RevIN),
     `highway` adds a linear map of the context to the forecast (LSTNet's
     autoregressive component) and `head_activation="linear"` makes the
-    head linear in the attended values. Unobserved steps are 0 in
+    head linear in the attended values. `observation_dropout` hides random
+    observed context steps in training (as if missing), so the network
+    learns to forecast across gaps. Unobserved steps are 0 in
     `context`, flagged by `observed`, left out of every anchor and never
     attended to.
 
@@ -113,7 +116,7 @@ class AttentionForecaster(keras.Model):
                  dropout: float = 0.1, quantiles=(), residual: str = "none", season_length: int = 1,
                  future_covariates: bool = False, seasonal_differences: bool = False,
                  highway: bool = False, scale_by_context: bool = False, head_activation: str = "gelu",
-                 seed: int | None = None, members: int = 1, **kwargs):
+                 seed: int | None = None, members: int = 1, observation_dropout: float = 0.0, **kwargs):
         for name, value in (("context", context), ("horizon", horizon), ("num_targets", num_targets),
                             ("units", units), ("num_heads", num_heads), ("num_layers", num_layers),
                             ("season_length", season_length), ("members", members)):
@@ -126,6 +129,7 @@ class AttentionForecaster(keras.Model):
         check_choice("residual", residual, RESIDUALS)
         check_choice("head_activation", head_activation, HEAD_ACTIVATIONS)
         check_rate("dropout", dropout)
+        check_rate("observation_dropout", observation_dropout)
         check_seed(seed)
         quantiles = tuple(float(q) for q in quantiles)
         if any(not 0.0 < q < 1.0 for q in quantiles) or list(quantiles) != sorted(set(quantiles)):
@@ -144,7 +148,7 @@ class AttentionForecaster(keras.Model):
         self.quantiles, self.residual, self.season_length = quantiles, residual, season_length
         self.future_covariates, self.seasonal_differences = future_covariates, seasonal_differences
         self.highway, self.scale_by_context, self.head_activation = highway, scale_by_context, head_activation
-        self.seed, self.members = seed, members
+        self.seed, self.members, self.observation_dropout = seed, members, observation_dropout
         self._member_forecasts = None  # (mean, [B, H, T(, Q), N]) of the last training call
         if members > 1:
             config = {field.name: getattr(self, field.name) for field in dataclasses.fields(ForecasterConfig)}
@@ -198,6 +202,7 @@ class AttentionForecaster(keras.Model):
         else:
             self.attention_layer = None
         self.dropout_layer = keras.layers.Dropout(self.dropout, seed=next(seeds))
+        self.observation_seed = keras.random.SeedGenerator(next(seeds)) if self.observation_dropout else None
         self.head_hidden = dense(self.units, "head_hidden", self.head_activation)
         # Zeros: training starts from the anchor (and highway) forecast and learns what to add.
         self.head_output = keras.layers.Dense(self.num_targets * max(1, len(self.quantiles)),
@@ -212,6 +217,10 @@ class AttentionForecaster(keras.Model):
             return self._call_members(inputs, training, return_attention)
         context = tf.convert_to_tensor(inputs["context"])  # [B, L, T]
         observed = tf.cast(inputs["observed"], context.dtype)  # [B, L, T]
+        if training and self.observation_seed is not None:
+            shown = keras.random.uniform(tf.shape(observed[..., :1]), seed=self.observation_seed)  # [B, L, 1]
+            observed = observed * tf.cast(shown >= self.observation_dropout, context.dtype)  # [B, L, T]
+            context = context * observed
         anchor, level = anchor_and_level(context, observed, self.horizon, self.residual,
                                          self.season_length)  # [B, H, T], [B, 1, T]
         scale = context_scale(context, observed, level) if self.scale_by_context else 1.0  # [B, 1, T]
