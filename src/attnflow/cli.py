@@ -171,8 +171,10 @@ def _evaluate(args, argv) -> int:
     task, config, run, args = _finished_run(args, argv, "evaluate")
     data = task.load_data(config, args.data)
     scores = task.evaluate(_load_model(run), data, config)
-    _console().print(metrics_table(metrics_document(config.task, scores),
-                                   title=f"{config.task}: {args.data or 'its own test data'}"))
+    console = _console()
+    console.print(f"{config.task}, evaluated on {args.data or 'its own test data'}:",
+                  highlight=False, soft_wrap=True)  # a long path is never cut
+    console.print(metrics_table(metrics_document(config.task, scores)))
     return 0
 
 

@@ -19,9 +19,10 @@ from tests.cli.test_bad_input import assert_one_line_error
 GOOD = ["great", "tasty", "lovely", "delicious", "fresh"]
 BAD = ["awful", "bland", "stale", "soggy", "bitter"]
 FILLER = ["the", "coffee", "was", "really", "and", "snack", "box"]
-TINY = ["--epochs", "3", "--batch-size", "8", "--set", "model.units=8", "--set", "model.embedding_dim=8",
+TINY = ["--epochs", "3", "--batch-size", "8", "--set", "model.architecture=rnn",
+        "--set", "model.units=8", "--set", "model.embedding_dim=8",
         "--set", "options.vocabulary_size=50", "--set", "options.max_length=16",
-        "--set", "options.samples=2"]
+        "--set", "options.samples=2", "--set", "options.ngrams=1"]
 COLUMNS = ["--text-col", "review", "--label-col", "stars"]
 TEXTS = ["the coffee was great and fresh", "stale bitter snack, really awful"]
 
@@ -120,20 +121,24 @@ def test_the_saved_model_takes_raw_strings(text_run):
     np.testing.assert_allclose(attention.sum(axis=1), 1.0, rtol=1e-5)
 
 
-def test_a_transformer_is_one_setting_away(tmp_path, capsys):
+def test_the_default_bag_of_words_and_pairs_with_its_twin(tmp_path, capsys):
     data = write_reviews(tmp_path / "reviews.csv")
-    transformer = ["--set", "model.architecture=transformer", "--set", "model.model_dim=8",
-                   "--set", "model.num_heads=2", "--set", "model.intermediate_dim=16",
-                   "--set", "model.num_layers=1"]
-    code, _, err = run_cli(capsys, "train", "text", "--data", data, *COLUMNS, *TINY, *transformer,
-                           "--epochs", "1", "--out", tmp_path / "run")
+    code, _, err = run_cli(capsys, "train", "text", "--data", data, *COLUMNS, "--epochs", "1",
+                           "--set", "model.model_dim=8", "--set", "options.vocabulary_size=80",
+                           "--set", "options.samples=1", "--out", tmp_path / "run")
     assert code == 0, err
     model = keras.models.load_model(tmp_path / "run" / "model.keras", compile=False)
     assert type(model.classifier).__name__ == "TransformerClassifier"
-    assert model.classifier.model_dim == 8
+    assert (model.classifier.model_dim, model.classifier.num_layers, model.ngrams) == (8, 0, 2)
+    ids = model.token_ids(tf.constant([TEXTS[0]])).numpy()[0]  # 6 words, then 5 word pairs
+    assert np.count_nonzero(ids) == 11 and any(" " in token for token in model.vocabulary)
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert set(metrics["baselines"]) == {"tfidf_logreg", "no_attention"}  # the twin: mean pooling
     code, out, _ = run_cli(capsys, "predict", tmp_path / "run", TEXTS[0], "--show-attention",
                            "--html", tmp_path / "t.html")
-    assert code == 0 and "most attended: " in out and (tmp_path / "t.html").exists()
+    assert code == 0 and "most attended: " in out
+    page = (tmp_path / "t.html").read_text()
+    assert page.count("<span") == 6  # one weight per word: the pairs' weights are folded in
 
 
 def test_an_interrupted_text_run_resumes_with_its_vocabulary(tmp_path, capsys, interrupt_first_epoch):

@@ -67,3 +67,23 @@ def test_word_weights_skip_punctuation_and_words_past_the_last_token():
     words, weights = word_weights("Good - very good!", [0.5, 0.3])
     assert words == ["Good", "-", "very", "good!"]
     assert weights == [0.5, None, 0.3, None]  # "good!" came after the model's last token
+
+
+def test_word_token_weights_fold_the_pairs_onto_their_words():
+    from attnflow.tasks.text import word_token_weights
+
+    # "Good - very good!": 3 word tokens, then 2 pairs; the ids were cut after the first pair
+    folded = word_token_weights("Good - very good!", [0.2, 0.3, 0.1, 0.4], ngrams=2)
+    np.testing.assert_allclose(folded, [0.4, 0.5, 0.1])
+    assert word_token_weights("Good - very good!", [0.5, 0.5], ngrams=2).tolist() == [0.5, 0.5]
+
+
+def test_a_word_pair_vocabulary_splits_like_the_adapted_vectorizer():
+    texts = ["not good at all", "very good coffee", "not bad, good"]
+    vectorizer = text_vectorizer(texts, vocabulary_size=40, max_length=12, ngrams=2)
+    model = RawTextClassifier(RNNWithAttention(2, vectorizer.vocabulary_size()),
+                              vectorizer.get_vocabulary(), max_length=12, ngrams=2)
+    np.testing.assert_array_equal(model.vectorizer(tf.constant(texts)).numpy(),
+                                  vectorizer(tf.constant(texts)).numpy())
+    rebuilt = RawTextClassifier.from_config(model.get_config())
+    assert rebuilt.ngrams == 2

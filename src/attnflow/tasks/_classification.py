@@ -209,11 +209,12 @@ class ClassificationTask(Task):
 
         results = {}
         if NO_ATTENTION in self.options(config).baselines:
-            if config.model.get("architecture", "rnn") != "rnn":
-                print(f"attnflow: note: baseline {NO_ATTENTION!r} needs model.architecture=rnn; "
-                      "skipped", file=sys.stderr)
+            change = no_attention_change(config.model)
+            if change is None:
+                print(f"attnflow: note: baseline {NO_ATTENTION!r} needs an RNN, or a transformer "
+                      "without encoder blocks (model.num_layers=0); skipped", file=sys.stderr)
             else:
-                twin = RunConfig.from_dict(merge(config.to_dict(), {"model": {"attention": "none"}}))
+                twin = RunConfig.from_dict(merge(config.to_dict(), {"model": change}))
                 results[NO_ATTENTION] = self.evaluate(fit_model(self, twin, data), data, twin)["test"]
         return results
 
@@ -268,6 +269,18 @@ def print_probabilities(names: list[str], probabilities, classes: list[str], out
     for name, predicted, row in rows:
         shown = "  ".join(f"{c}={p:.3f}" for c, p in zip(classes, row))
         print(f"{name}\t{predicted}\t{shown}")
+
+
+def no_attention_change(model_settings: dict) -> dict | None:
+    """The model settings that make the same network without attention: an RNN
+    reading its last state, or a bag of embeddings (a transformer without
+    encoder blocks) mean-pooled; None where attention cannot be taken out
+    (encoder blocks are attention)."""
+    if model_settings.get("architecture", "rnn") == "rnn":
+        return {"attention": "none"}
+    if model_settings.get("num_layers") == 0:
+        return {"pooling": "mean"}
+    return None
 
 
 def split_off(data, fraction: float, seed: int):

@@ -34,7 +34,9 @@ class RawTextClassifier(keras.Model):
             or its serialized config.
         vocabulary: the tokens of ids 0, 1, 2, ... ("" and "[UNK]" first),
             as `TextVectorization.get_vocabulary()` returns them.
-        max_length: tokens kept per text (default 256).
+        max_length: token ids kept per text (default 256).
+        ngrams: as given to `attnflow.data.text.text_vectorizer` (default 1:
+            words; 2: the words, then the word pairs).
 
     Call arguments:
         texts: strings [B].
@@ -54,7 +56,7 @@ class RawTextClassifier(keras.Model):
         TensorShape([1, 2])
     """
 
-    def __init__(self, classifier, vocabulary, max_length: int = 256, **kwargs):
+    def __init__(self, classifier, vocabulary, max_length: int = 256, ngrams: int = 1, **kwargs):
         if isinstance(classifier, dict):
             classifier = keras.saving.deserialize_keras_object(classifier)
         if not isinstance(classifier, keras.Model):
@@ -63,13 +65,15 @@ class RawTextClassifier(keras.Model):
         if vocabulary[:2] != ["", "[UNK]"]:
             fail('a vocabulary starting with "" and "[UNK]"', vocabulary=vocabulary[:3])
         check_positive_int("max_length", max_length)
+        check_positive_int("ngrams", ngrams)
         super().__init__(**kwargs)
         self.classifier = classifier
         self.vocabulary = vocabulary
         self.max_length = max_length
+        self.ngrams = ngrams
         self.vectorizer = keras.layers.TextVectorization(
             vocabulary=vocabulary, output_mode="int", output_sequence_length=max_length,
-            name="vectorizer")
+            ngrams=ngrams if ngrams > 1 else None, name="vectorizer")
 
     def call(self, texts, return_attention_scores=False, training=None):
         ids = self.token_ids(texts)  # [B, T]
@@ -91,4 +95,4 @@ class RawTextClassifier(keras.Model):
     def get_config(self):
         return {**super().get_config(),
                 "classifier": keras.saving.serialize_keras_object(self.classifier),
-                "vocabulary": self.vocabulary, "max_length": self.max_length}
+                "vocabulary": self.vocabulary, "max_length": self.max_length, "ngrams": self.ngrams}

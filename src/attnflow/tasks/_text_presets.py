@@ -37,7 +37,6 @@ of issue #4. Training takes under a minute on 2 cores.
 from __future__ import annotations
 
 import copy
-import dataclasses
 
 PRESET: dict = {
     "epochs": 12, "batch_size": 32, "learning_rate": 1e-3, "optimizer": "adam",
@@ -49,19 +48,5 @@ PRESET: dict = {
 
 
 def preset() -> dict:
-    """A deep copy of the text task's default settings.
-
-    "ngrams" is left out while the text task's options have no such field
-    (it must reach both `text_vectorizer` and the raw-string model); once
-    they do, this check can go.
-    """
-    values = copy.deepcopy(PRESET)
-    if not _task_takes_ngrams():
-        values["options"].pop("ngrams")
-    return values
-
-
-def _task_takes_ngrams() -> bool:
-    from attnflow.tasks.text import TextOptions
-
-    return "ngrams" in {field.name for field in dataclasses.fields(TextOptions)}
+    """A deep copy of the text task's default settings."""
+    return copy.deepcopy(PRESET)

@@ -24,7 +24,8 @@ import numpy as np
 import tensorflow as tf
 
 from attnflow._validation import check_positive_int, fail
-from attnflow.data.text import TextData, load_amazon_reviews, read_text_file, text_vectorizer
+from attnflow.data.text import (
+    TextData, load_amazon_reviews, read_text_file, text_vectorizer, word_weights_from_ngrams)
 from attnflow.tasks import register_task
 from attnflow.tasks._classification import (
     NO_ATTENTION, ClassificationOptions, ClassificationSplits, ClassificationTask)
@@ -44,13 +45,15 @@ class TextOptions(ClassificationOptions):
     text_column: str = "text"  # column of the texts in --data
     label_column: str = "label"  # column of the labels in --data
     vocabulary_size: int = 20000  # most token ids, padding and out-of-vocabulary included
-    max_length: int = 256  # tokens kept per text
-    baselines: list = field(default_factory=lambda: [TFIDF])  # tfidf_logreg, no_attention
+    max_length: int = 256  # token ids kept per text (words, then word pairs with ngrams=2)
+    ngrams: int = 1  # 1: words; 2: each text's words, then its word pairs ("not good")
+    baselines: list = field(default_factory=lambda: [TFIDF, NO_ATTENTION])  # tfidf_logreg, no_attention
 
     def __post_init__(self):
         super().__post_init__()
         check_positive_int("vocabulary_size", self.vocabulary_size)
         check_positive_int("max_length", self.max_length)
+        check_positive_int("ngrams", self.ngrams)
 
 
 @register_task
@@ -93,11 +96,22 @@ class TextTask(ClassificationTask):
 
     def build_model(self, config: RunConfig, data: ClassificationSplits) -> RawTextClassifier:
         options = self.options(config)
-        vectorizer = text_vectorizer(data.train.texts, options.vocabulary_size, options.max_length)
+        vectorizer = text_vectorizer(data.train.texts, options.vocabulary_size, options.max_length,
+                                     ngrams=options.ngrams)
         classifier = build_classifier(config.model, len(data.classes),
                                       vocabulary_size=vectorizer.vocabulary_size(),
                                       max_length=options.max_length)
-        return RawTextClassifier(classifier, vectorizer.get_vocabulary(), options.max_length)
+        return RawTextClassifier(classifier, vectorizer.get_vocabulary(), options.max_length,
+                                 ngrams=options.ngrams)
+
+    def predict_part(self, model, part, config: RunConfig, label: str = "predicting"):
+        """As for every classification task, with the weights of word pairs
+        folded onto their words (one weight per word token read)."""
+        probabilities, weights = super().predict_part(model, part, config, label)
+        if model.ngrams > 1:
+            weights = [None if w is None else word_token_weights(text, w, model.ngrams)
+                       for text, w in zip(part.texts, weights)]
+        return probabilities, weights
 
     def model_inputs(self, model, part: TextData):
         return part.texts, token_counts(model, part.texts)
@@ -155,6 +169,14 @@ def token_counts(model: RawTextClassifier, texts: list[str]) -> np.ndarray:
     counts = [np.count_nonzero(model.vectorizer(tf.constant(texts[start:start + 1024])).numpy(), axis=1)
               for start in range(0, len(texts), 1024)]
     return np.concatenate(counts).astype(np.int64) if counts else np.zeros(0, np.int64)
+
+
+def word_token_weights(text: str, weights, ngrams: int) -> np.ndarray:
+    """Weights over the ids of `text` (its words, then its word pairs, ...) ->
+    one weight per word token read, each with its share of its n-grams'."""
+    words = sum(is_token for _, is_token in RawTextClassifier.words_and_tokens(text))
+    folded = word_weights_from_ngrams(weights, words, ngrams)
+    return folded[:min(words, len(weights))]
 
 
 def word_weights(text: str, weights) -> tuple[list[str], list[float | None]]:
