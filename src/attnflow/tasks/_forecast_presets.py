@@ -52,6 +52,18 @@ PRESETS: dict[str, dict] = {
         "options": {"context": 60, "horizon": 48, "transform": "none", "loss": "mae", "ensemble": 10},
         "model": {**_SMALL_SEASONAL, "highway": True, "observation_dropout": 0.2},  # robust to gaps
     },
+    # The two long series have no accuracy target; these settings keep a default run short
+    # (small attention model, few epochs, one member) on 2 cores.
+    "co2": {
+        "epochs": 20, "batch_size": 32, "learning_rate": 3e-3, "schedule": "cosine", "clipnorm": 1.0,
+        "options": {"context": 156, "horizon": 52, "transform": "none", "loss": "mae", "ensemble": 1},
+        "model": {**_SMALL_SEASONAL, "highway": True, "observation_dropout": 0.2},
+    },
+    "elecdemand": {
+        "epochs": 4, "batch_size": 64, "learning_rate": 3e-3, "schedule": "cosine", "clipnorm": 1.0,
+        "options": {"context": 336, "horizon": 48, "transform": "none", "loss": "mae", "ensemble": 1},
+        "model": {**_SMALL_SEASONAL, "highway": True},
+    },
 }
 
 
