@@ -65,3 +65,15 @@ def test_default_baselines_and_unknown_kind():
     assert all(f.shape == (4,) and np.isfinite(f).all() for f in forecasts.values())
     with pytest.raises(ValueError, match=r"expected kind to be one of .* Received: kind='prophet'"):
         run_baselines(train, 4, {"x": BaselineSpec("prophet")})
+
+
+def test_arima_on_the_last_observations_only():
+    rng = np.random.default_rng(1)
+    recent = np.zeros(300)
+    for t in range(1, 300):
+        recent[t] = 0.8 * recent[t - 1] + rng.normal()
+    values = np.concatenate([rng.normal(50.0, 1.0, 2000), recent])  # an old regime, far off
+    capped = arima(values, 3, order=(1, 0, 0), max_observations=300)
+    np.testing.assert_allclose(capped, arima(recent, 3, order=(1, 0, 0)), rtol=1e-6, atol=1e-9)
+    assert default_baselines(48)["arima"].params["max_observations"] == 960
+    assert default_baselines(12)["arima"].params["max_observations"] == 500

@@ -78,10 +78,12 @@ def holt_winters(train: np.ndarray, horizon: int, season_length: int = 1, trend:
 
 
 def arima(train: np.ndarray, horizon: int, order=(1, 1, 1), seasonal_order=(0, 0, 0, 0),
-          log: bool = False, trend: str | None = None) -> np.ndarray:
+          log: bool = False, trend: str | None = None, max_observations: int | None = None) -> np.ndarray:
     """(S)ARIMA by statsmodels SARIMAX, fitted on the values or (log=True) their logs.
 
-    Missing values stay missing: the Kalman filter skips them.
+    Missing values stay missing: the Kalman filter skips them. With
+    `max_observations`, only the last that many values are fitted (a
+    seasonal model of a long half-hourly series takes minutes otherwise).
     """
     from statsmodels.tsa.statespace.sarimax import SARIMAX
 
@@ -89,6 +91,8 @@ def arima(train: np.ndarray, horizon: int, order=(1, 1, 1), seasonal_order=(0, 0
         if log and np.nanmin(column) <= 0:
             fail("positive values for log=True", minimum=float(np.nanmin(column)))
         column = np.log(column) if log else column
+        if max_observations is not None:
+            column = column[-max_observations:]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             result = SARIMAX(column, order=tuple(order), seasonal_order=tuple(seasonal_order),
@@ -137,7 +141,8 @@ REFERENCE_BASELINES: dict[str, dict[str, BaselineSpec]] = {
 
 
 def default_baselines(season_length: int, positive: bool = False) -> dict[str, BaselineSpec]:
-    """Seasonal naive, Holt-Winters and (S)ARIMA for any series of this season length."""
+    """Seasonal naive, Holt-Winters and (S)ARIMA for any series of this season length
+    (SARIMA on the last 20 seasons, at least 500 values)."""
     seasonal = season_length > 1
     return {
         "seasonal_naive": BaselineSpec("seasonal_naive", {"season_length": season_length}),
@@ -146,7 +151,7 @@ def default_baselines(season_length: int, positive: bool = False) -> dict[str, B
             "seasonal": ("mul" if positive else "add") if seasonal else None}),
         "arima": BaselineSpec("arima", {
             "order": (1, 1, 1), "seasonal_order": (0, 1, 1, season_length) if seasonal else (0, 0, 0, 0),
-            "log": positive}),
+            "log": positive, "max_observations": max(20 * season_length, 500)}),
     }
 
 
