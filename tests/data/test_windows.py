@@ -35,7 +35,9 @@ def test_scale_then_unscale_is_the_identity(transform):
     if transform == "log":
         np.testing.assert_allclose(scaler.scale(series.values[:15]).mean(), 0.0, atol=1e-12)
     quantiles = np.stack([scaler.scale(series.values)] * 3, axis=-1)  # [T, 1, Q]
-    np.testing.assert_allclose(scaler.unscale(quantiles)[..., 2], series.values)
+    np.testing.assert_allclose(scaler.unscale(quantiles, quantiles=True)[..., 2], series.values)
+    one_quantile = quantiles[..., :1]  # Q = 1 = n_targets: said, not guessed
+    np.testing.assert_allclose(scaler.unscale(one_quantile, quantiles=True), series.values[..., None])
 
 
 def test_log_transform_rejects_non_positive_values():

@@ -55,10 +55,16 @@ class Scaler:
         with np.errstate(invalid="ignore", divide="ignore"):
             return (_FORWARD[self.transform](values) - self.mean) / self.std
 
-    def unscale(self, scaled: np.ndarray) -> np.ndarray:
-        """Model units back to targets; `scaled` is [..., n_targets] or [..., n_targets, Q]."""
-        if scaled.ndim >= 2 and scaled.shape[-1] != len(self.mean):
-            return self.unscale(np.moveaxis(scaled, -1, 0)).transpose(*range(1, scaled.ndim), 0)
+    def unscale(self, scaled: np.ndarray, quantiles: bool = False) -> np.ndarray:
+        """Model units back to targets.
+
+        Args:
+            scaled: [..., n_targets], or with `quantiles` [..., n_targets, Q].
+            quantiles: whether the last axis holds quantile levels (said, not
+                guessed: Q may equal n_targets).
+        """
+        if quantiles:
+            return np.moveaxis(self.unscale(np.moveaxis(scaled, -1, 0)), 0, -1)
         return _INVERSE[self.transform](scaled * self.std + self.mean)
 
     def scale_covariates(self, covariates: np.ndarray) -> np.ndarray:

@@ -48,9 +48,7 @@ def scaled_inputs(scaler: Scaler, raw: dict) -> dict[str, np.ndarray]:
 def raw_forecast(model, scaler: Scaler, raw: dict) -> np.ndarray:
     """The model's forecast of raw windows, in the data's units: [N, H, T] or [N, H, T, Q]."""
     forecast = np.asarray(model(scaled_inputs(scaler, raw), training=False), dtype=np.float64)
-    if forecast.ndim == 4:  # quantiles last: unscale each level
-        return np.moveaxis(scaler.unscale(np.moveaxis(forecast, -1, 0)), 0, -1)
-    return scaler.unscale(forecast)
+    return scaler.unscale(forecast, quantiles=forecast.ndim == 4)  # [B, H, n(, Q)]
 
 
 def attention_over_context(model, scaler: Scaler, raw: dict) -> np.ndarray:
