@@ -15,6 +15,7 @@ Transformer encoder with attention.
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import sys
 import warnings
@@ -114,42 +115,43 @@ class ClassificationTask(Task):
 
     # -- what subclasses say --------------------------------------------------------
 
+    @abc.abstractmethod
     def read_file(self, path, options):
         """The labelled examples of a user's file, encoded with options.classes when set."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def builtin_splits(self, options) -> tuple[Any, Any]:
         """(train, test) of the built-in data set."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def input_arguments(self, config: RunConfig, data) -> dict:
         """Classifier arguments that come from the data (data None: placeholders for checks)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def model_inputs(self, model, part) -> tuple[Any, Any]:
         """(inputs, lengths or None) of a data part, as the model reads them."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def serving_signature(self, model) -> list:
-        raise NotImplementedError
+        """The input TensorSpecs of the SavedModel's serving signature."""
 
     def explain_attention(self, model, data, config, directory: Path) -> list[Path]:
         return []
 
+    @abc.abstractmethod
     def prediction_inputs(self, inputs: list[str], args: dict, options):
         """The examples of `attnflow predict` (labels unused), checked before the model loads."""
-        raise NotImplementedError
 
     def check_prediction_inputs(self, model, part, args: dict) -> None:
         """Checks that need the model (e.g. its number of features)."""
 
+    @abc.abstractmethod
     def example_names(self, part) -> list[str]:
         """How each predicted example is named on the output."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def show_attention(self, part, probabilities, weights, args: dict) -> None:
         """`predict --show-attention`: shows (and writes) the weights of each example."""
-        raise NotImplementedError
 
     # -- training -------------------------------------------------------------------
 

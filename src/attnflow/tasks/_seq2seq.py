@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import math
 from dataclasses import dataclass, field
@@ -76,8 +77,9 @@ class Seq2SeqTask(Task):
             return ParallelSplits(train=[], validation=[], test=read_pairs(data_path))
         return self.load_splits(config)
 
+    @abc.abstractmethod
     def load_splits(self, config: RunConfig) -> ParallelSplits:
-        raise NotImplementedError
+        """train, validation and test pairs of the run's data."""
 
     def build_model(self, config: RunConfig, data: ParallelSplits) -> Seq2SeqAttention:
         model_config = Seq2SeqConfig.from_dict(config.model)
