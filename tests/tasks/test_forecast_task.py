@@ -140,3 +140,13 @@ def test_bad_settings_fail_before_any_data_is_read(tmp_path):
             task.check_config(bad)
             task.build_model(bad, task.load_data(bad))
     assert dataclasses.asdict(task.options(config))["target"] == ["y"]
+
+
+def test_new_data_outside_the_runs_transform_is_a_clear_error():
+    scaler = Scaler("log", np.zeros(1), np.ones(1), np.zeros(0), np.ones(0))
+    raw = {"context": np.array([[[3.0], [0.0], [np.nan]]]), "observed": np.array([[[1.0], [1.0], [0.0]]])}
+    with pytest.raises(ValueError, match=r"expected target values in the domain of transform='log'. "
+                                         r"Received: minimum=0.0"):
+        scaled_inputs(scaler, raw)
+    raw["observed"][0, 1, 0] = 0.0  # an unobserved step's value is never read
+    assert np.isfinite(scaled_inputs(scaler, raw)["context"]).all()

@@ -124,3 +124,13 @@ def stratified_indices(labels: np.ndarray, num_classes: int, fraction: float, se
         held.extend(rows[:count].tolist())
     held = np.sort(np.asarray(held, dtype=np.int64))
     return np.setdiff1d(np.arange(len(labels)), held), held
+
+
+def stratified_split(data, fraction: float, seed: int = 0):
+    """Splits off `fraction` of `data` (TextData or SequenceData: anything with
+    `labels`, `classes` and `subset`), class by class: (rest, held out).
+
+    Every class keeps at least one example on each side when it has two or more.
+    """
+    rest, held = stratified_indices(data.labels, len(data.classes), fraction, seed)
+    return data.subset(rest), data.subset(held)

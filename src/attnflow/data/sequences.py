@@ -23,7 +23,8 @@ import pandas as pd
 
 from attnflow._validation import check_choice, fail
 from attnflow.data._table_files import (
-    check_columns, encode_labels, label_strings, read_table, stratified_indices)
+    check_columns, encode_labels, label_strings, read_table,
+    stratified_split)  # noqa: F401  (stratified_split: part of this module's API)
 
 BUILTIN_DATASETS = ("JapaneseVowels", "BasicMotions")
 
@@ -247,10 +248,3 @@ def sequences_from_frame(frame: pd.DataFrame, source: str, id_col: str = "series
 def _plain(value):
     """A NumPy scalar as the Python value it holds, for readable messages."""
     return value.item() if isinstance(value, np.generic) else value
-
-
-def stratified_split(data: SequenceData, fraction: float, seed: int = 0
-                     ) -> tuple[SequenceData, SequenceData]:
-    """Splits off `fraction` of the series, class by class: (rest, split_off)."""
-    rest, held = stratified_indices(data.labels, len(data.classes), fraction, seed)
-    return data.subset(rest), data.subset(held)

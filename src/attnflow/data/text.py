@@ -15,7 +15,8 @@ import pandas as pd
 
 from attnflow._validation import check_positive_int, fail
 from attnflow.data._table_files import (
-    check_columns, encode_labels, label_strings, read_table, row_numbers, stratified_indices)
+    check_columns, encode_labels, label_strings, read_table, row_numbers,
+    stratified_split)  # noqa: F401  (stratified_split: part of this module's API)
 
 AMAZON_TEXT_COL = "review"
 AMAZON_LABEL_COL = "score"
@@ -104,15 +105,6 @@ def load_amazon_reviews() -> tuple[TextData, TextData]:
     test = text_data_from_frame(test_frame, AMAZON_TEXT_COL, AMAZON_LABEL_COL, "modeldata/testing_data",
                                 classes=train.classes)
     return train, test
-
-
-def stratified_split(data: TextData, fraction: float, seed: int = 0) -> tuple[TextData, TextData]:
-    """Splits off `fraction` of the rows, class by class: (rest, split_off).
-
-    Every class keeps at least one row on each side when it has two or more.
-    """
-    rest, held = stratified_indices(data.labels, len(data.classes), fraction, seed)
-    return data.subset(rest), data.subset(held)
 
 
 def text_vectorizer(texts, vocabulary_size: int = 20000, max_length: int = 256, ngrams: int = 1):

@@ -22,6 +22,14 @@ _FORWARD = {"none": lambda x: x, "log": np.log, "log1p": np.log1p, "sqrt": np.sq
 _INVERSE = {"none": lambda x: x, "log": np.exp, "log1p": np.expm1, "sqrt": np.square}
 
 
+def check_domain(values: np.ndarray, transform: str) -> None:
+    """Raises ValueError when an observed value is outside what `transform` takes
+    (log: > 0; log1p, sqrt: >= 0); NaN (missing) values are ignored."""
+    lowest = np.nanmin(values) if np.isfinite(values).any() else 0.0
+    if (transform == "log" and lowest <= 0) or (transform in ("log1p", "sqrt") and lowest < 0):
+        fail(f"target values in the domain of transform={transform!r}", minimum=float(lowest))
+
+
 @dataclasses.dataclass(frozen=True)
 class Scaler:
     """A per-column transform then standardization, fitted on the training part only.
@@ -43,9 +51,7 @@ class Scaler:
         """Fits on the observed values of series[:stop] (the training part)."""
         check_choice("transform", transform, TRANSFORMS)
         train = series.values[:stop]
-        lowest = np.nanmin(train) if np.isfinite(train).any() else 0.0
-        if (transform == "log" and lowest <= 0) or (transform in ("log1p", "sqrt") and lowest < 0):
-            fail(f"target values in the domain of transform={transform!r}", minimum=float(lowest))
+        check_domain(train, transform)
         mean, std = _moments(_FORWARD[transform](train))
         covariate_mean, covariate_std = _moments(series.covariates[:stop])
         return cls(transform, mean, std, covariate_mean, covariate_std)

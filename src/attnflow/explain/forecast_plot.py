@@ -7,15 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from attnflow._validation import fail
-
-
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
+from attnflow.explain._figure import pyplot, save_figure
 
 
 def plot_forecast(history_times, history, forecast_times, forecast, path, actual=None,
@@ -44,7 +36,7 @@ def plot_forecast(history_times, history, forecast_times, forecast, path, actual
             or len(history_times) != len(history) or len(forecast_times) != len(forecast):
         fail("history [S, T] and forecast [H, T] matching their timestamps",
              history_shape=history.shape, forecast_shape=forecast.shape)
-    plt = _pyplot()
+    plt = pyplot()
     targets = forecast.shape[1]
     figure, axes = plt.subplots(targets, 1, figsize=(9, 3.2 * targets), squeeze=False)
     for j, ax in enumerate(axes[:, 0]):
@@ -65,10 +57,7 @@ def plot_forecast(history_times, history, forecast_times, forecast, path, actual
     if title:
         axes[0, 0].set_title(title, fontsize=10)
     figure.autofmt_xdate()
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
-    return Path(path)
+    return save_figure(figure, path, dpi=110)
 
 
 def plot_attention_over_past(weights, context_times, context_values, forecast_times, path,
@@ -91,7 +80,7 @@ def plot_attention_over_past(weights, context_times, context_values, forecast_ti
     if weights.shape != (len(forecast_times), len(context_times)) or len(context_values) != len(context_times):
         fail("weights [H, L] matching forecast_times [H] and context_times/context_values [L]",
              weights_shape=weights.shape, times=(len(forecast_times), len(context_times)))
-    plt = _pyplot()
+    plt = pyplot()
     height = 2.0 + max(2.0, 0.22 * len(forecast_times))
     figure, (top, bottom) = plt.subplots(
         2, 1, figsize=(max(7.0, 0.16 * len(context_times) + 3), height + 1.6), sharex=True,

@@ -27,7 +27,7 @@ import keras
 import numpy as np
 
 from attnflow._validation import check_positive_int, fail
-from attnflow.data._table_files import stratified_indices
+from attnflow.data._table_files import stratified_split
 from attnflow.tasks._classifier import (
     build_classifier, labelled_batches, predict_batches, serving_outputs)
 from attnflow.tasks._classification_scores import (
@@ -165,9 +165,9 @@ class ClassificationTask(Task):
             if config.data is None:
                 train, test = self.builtin_splits(options)
             else:
-                train, test = split_off(self.read_file(config.data, options), options.test_fraction,
-                                        config.seed)
-        train, validation = split_off(train, options.validation_fraction, config.seed)
+                train, test = stratified_split(self.read_file(config.data, options),
+                                               options.test_fraction, config.seed)
+        train, validation = stratified_split(train, options.validation_fraction, config.seed)
         self.record_classes(config, train.classes)
         return ClassificationSplits(train, validation, test)
 
@@ -187,6 +187,16 @@ class ClassificationTask(Task):
 
     def compile_arguments(self, config: RunConfig) -> dict:
         return {"loss": keras.losses.SparseCategoricalCrossentropy(), "metrics": ["accuracy"]}
+
+    def test_samples(self, model, data: ClassificationSplits, config: RunConfig):
+        """(part, probabilities, weights) of `options.samples` test examples, drawn the
+        same way every time; None when no samples are asked for."""
+        count = min(self.options(config).samples, len(data.test))
+        if not count:
+            return None
+        chosen = np.random.default_rng(len(data.test)).choice(len(data.test), count, replace=False)
+        part = data.test.subset(np.sort(chosen))
+        return (part, *self.predict_part(model, part, config))
 
     def predict_part(self, model, part, config: RunConfig, label: str = "predicting"):
         """(probabilities [N, C], step weights per example) of a data part."""
@@ -283,12 +293,6 @@ def no_attention_change(model_settings: dict) -> dict | None:
     if model_settings.get("num_layers") == 0:
         return {"pooling": "mean"}
     return None
-
-
-def split_off(data, fraction: float, seed: int):
-    """(rest, held out): about `fraction` of each class of TextData or SequenceData held out."""
-    rest, held = stratified_indices(data.labels, len(data.classes), fraction, seed)
-    return data.subset(rest), data.subset(held)
 
 
 class reported_warnings:

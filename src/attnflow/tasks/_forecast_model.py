@@ -12,7 +12,7 @@ import numpy as np
 import tensorflow as tf
 
 from attnflow._validation import fail
-from attnflow.data.windows import Scaler
+from attnflow.data.windows import Scaler, check_domain
 
 _FORWARD = {"none": lambda x: x, "log": tf.math.log, "log1p": tf.math.log1p, "sqrt": tf.math.sqrt}
 _INVERSE = {"none": lambda x: x, "log": tf.math.exp, "log1p": tf.math.expm1, "sqrt": tf.math.square}
@@ -34,6 +34,7 @@ def scaler_from_dict(values: dict | None) -> Scaler:
 def scaled_inputs(scaler: Scaler, raw: dict) -> dict[str, np.ndarray]:
     """Raw windows (`_forecast_data.raw_inputs`) -> the model's input dict, in model units."""
     observed = raw["observed"] > 0  # [N, L, T]
+    check_domain(np.where(observed, raw["context"], np.nan), scaler.transform)  # new data, same transform
     with np.errstate(invalid="ignore", divide="ignore"):
         context = np.where(observed, scaler.scale(np.where(observed, raw["context"], 1.0)), 0.0)
     inputs = {"context": context.astype(np.float32), "observed": observed.astype(np.float32)}

@@ -136,9 +136,6 @@ class ForecastTask(Task):
                     "season_length": data.season_length, "quantiles": list(options.quantiles),
                     "seed": config.seed}
         if options.ensemble > 1:
-            if "members" not in {f.name for f in dataclasses.fields(ForecasterConfig)}:
-                fail("ensemble=1 (this AttentionForecaster has no `members` to train a seed ensemble)",
-                     ensemble=options.ensemble)
             settings["members"] = options.ensemble
         return AttentionForecaster(**settings)
 
@@ -173,10 +170,10 @@ class ForecastTask(Task):
     def baselines(self, data: ForecastData, config: RunConfig) -> dict:
         if not self.options(config).baselines:
             return {}
-        results = {}
+        results, specs = {}, self.classical_specs(data)
         for split in data.backtest or [data.split]:
             fold = data.fold(split)
-            for name, forecast in output.classical_forecasts(fold, self.classical_specs(data)).items():
+            for name, forecast in output.classical_forecasts(fold, specs).items():
                 results.setdefault(name, []).append(output.score(fold, forecast))
             twin = self.no_attention_model(fold, config)
             if twin is not None:

@@ -105,13 +105,10 @@ class SequenceTask(ClassificationTask):
     # -- showing --------------------------------------------------------------------
 
     def explain_attention(self, model, data, config, directory: Path) -> list[Path]:
-        count = min(self.options(config).samples, len(data.test))
-        if not count:
+        samples = self.test_samples(model, data, config)
+        if samples is None:
             return []
-        chosen = np.sort(np.random.default_rng(len(data.test)).choice(len(data.test), count,
-                                                                       replace=False))
-        part = data.test.subset(chosen)
-        probabilities, weights = self.predict_part(model, part, config)
+        part, probabilities, weights = samples
         return plot_series(part, probabilities, weights, directory, true_labels=True)
 
     def prediction_inputs(self, inputs: list[str], args: dict, options: SequenceOptions) -> SequenceData:

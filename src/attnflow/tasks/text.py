@@ -32,6 +32,7 @@ from attnflow.tasks._classification import (
 from attnflow.tasks._classifier import build_classifier
 from attnflow.tasks._classification_scores import classification_scores
 from attnflow.tasks._text_model import RawTextClassifier
+from attnflow.tasks._text_presets import preset
 from attnflow.training.config import RunConfig
 
 TFIDF = "tfidf_logreg"
@@ -66,10 +67,6 @@ class TextTask(ClassificationTask):
     baseline_names = (TFIDF, NO_ATTENTION)
 
     def preset(self, chosen: dict) -> dict:
-        try:
-            from attnflow.tasks._text_presets import preset
-        except ImportError:
-            return {}
         return preset()
 
     def add_arguments(self, parser, command: str) -> None:
@@ -132,12 +129,10 @@ class TextTask(ClassificationTask):
     # -- showing --------------------------------------------------------------------
 
     def explain_attention(self, model, data, config, directory: Path) -> list[Path]:
-        count = min(self.options(config).samples, len(data.test))
-        if not count:
+        samples = self.test_samples(model, data, config)
+        if samples is None:
             return []
-        chosen = np.random.default_rng(len(data.test)).choice(len(data.test), count, replace=False)
-        part = data.test.subset(np.sort(chosen))
-        probabilities, weights = self.predict_part(model, part, config)
+        part, probabilities, weights = samples
         if all(w is None for w in weights):
             return []  # attention "none"
         captions = [f"true: {data.classes[label]}, " for label in part.labels]
