@@ -137,3 +137,14 @@ def test_predict_batches_sorted_by_length_give_each_example_its_own_row():
     twin = RNNWithAttention(2, vocabulary_size=12, embedding_dim=4, units=4, attention="none")
     assert sorted(serving_outputs(twin, tf.constant(ids))) == ["probabilities"]
     assert predict_batches(twin, ids, 2)[1] == [None, None, None]
+
+
+def test_sequence_plot_names_stay_distinct_when_ids_collide_once_made_file_safe():
+    from attnflow.tasks.sequence import _plot_name
+
+    taken: set[str] = set()
+    ids = ["a_b_2", "a b", "a_b", "A_B", "s/1"]
+    names = [_plot_name(series_id, number, taken) for number, series_id in enumerate(ids)]
+    assert names == ["series_a_b_2.png", "series_a_b.png", "series_a_b_3.png", "series_A_B_4.png",
+                     "series_s_1.png"]
+    assert len({name.lower() for name in names}) == len(names)

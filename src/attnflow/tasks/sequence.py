@@ -150,7 +150,7 @@ def plot_series(part: SequenceData, probabilities, weights, directory: Path,
     """One PNG per series: its attention over time above its features."""
     from attnflow.explain.sequence_plot import plot_sequence_attention
 
-    paths = []
+    paths, taken = [], set()
     for number, series_id in enumerate(part.series_ids):
         if weights[number] is None:
             continue
@@ -159,8 +159,18 @@ def plot_series(part: SequenceData, probabilities, weights, directory: Path,
                 f"({probabilities[number][predicted]:.3f})"
         if true_labels:
             title += f", true {part.classes[part.labels[number]]}"
-        safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in str(series_id))
-        paths.append(plot_sequence_attention(part.x[number], weights[number],
-                                             directory / f"series_{safe}.png",
+        name = _plot_name(series_id, number, taken)
+        paths.append(plot_sequence_attention(part.x[number], weights[number], directory / name,
                                              part.feature_names, title))
     return paths
+
+
+def _plot_name(series_id, number: int, taken: set[str]) -> str:
+    """`series_<id>.png` with the id made file-safe; ids that collide once made safe
+    (e.g. "a b" and "a_b", or "A" and "a" on a case-insensitive disk) get their row number."""
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in str(series_id))
+    name, suffix = f"series_{safe}.png", number
+    while name.lower() in taken:
+        name, suffix = f"series_{safe}_{suffix}.png", suffix + 1
+    taken.add(name.lower())
+    return name
