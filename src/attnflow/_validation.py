@@ -22,6 +22,13 @@ def check_positive_int(name: str, value: Any, allow_none: bool = False) -> None:
         fail(f"{name} to be a positive integer", **{name: value})
 
 
+def check_non_negative_int(name: str, value: Any, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        fail(f"{name} to be {'None or ' if allow_none else ''}a non-negative integer", **{name: value})
+
+
 def check_rate(name: str, value: Any) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         fail(f"{name} to be a float in [0, 1)", **{name: value})
@@ -36,7 +43,4 @@ def check_choice(name: str, value: Any, choices: Iterable[str]) -> None:
 
 
 def check_seed(value: Any) -> None:
-    if value is None:
-        return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        fail("seed to be None or a non-negative integer", seed=value)
+    check_non_negative_int("seed", value, allow_none=True)

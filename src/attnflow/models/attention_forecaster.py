@@ -7,7 +7,7 @@ import dataclasses
 import keras
 import tensorflow as tf
 
-from attnflow._validation import check_choice, check_positive_int, check_rate, check_seed, fail
+from attnflow._validation import check_choice, check_non_negative_int, check_positive_int, check_rate, check_seed, fail
 from attnflow.layers import BahdanauAttention, MultiHeadAttention
 from attnflow.models.forecast_blocks import (ForecastEncoderBlock, anchor_and_level, context_scale,
                                              seasonal_difference_features)
@@ -121,8 +121,7 @@ class AttentionForecaster(keras.Model):
                             ("units", units), ("num_heads", num_heads), ("num_layers", num_layers),
                             ("season_length", season_length), ("members", members)):
             check_positive_int(name, value)
-        if isinstance(num_covariates, bool) or not isinstance(num_covariates, int) or num_covariates < 0:
-            fail("num_covariates to be a non-negative integer", num_covariates=num_covariates)
+        check_non_negative_int("num_covariates", num_covariates)
         check_choice("encoder", encoder, ENCODERS)
         check_choice("attention", attention, ATTENTIONS)
         check_choice("query", query, QUERIES)

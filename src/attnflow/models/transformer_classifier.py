@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
-from attnflow._validation import check_choice, check_positive_int, check_rate, check_seed, fail
+from attnflow._validation import check_choice, check_non_negative_int, check_positive_int, check_rate, check_seed, fail
 from attnflow.layers import MaskedPooling, PositionalEmbedding, TransformerEncoderBlock
 from attnflow.layers.positional_embedding import KINDS
 from attnflow.models._inputs import check_feature_stats, check_num_features, mask_missing_steps
@@ -102,8 +102,7 @@ class TransformerClassifier(keras.Model):
         if model_dim % num_heads:
             fail(f"model_dim divisible by num_heads={num_heads}", model_dim=model_dim)
         check_positive_int("intermediate_dim", intermediate_dim)
-        if isinstance(num_layers, bool) or not isinstance(num_layers, int) or num_layers < 0:
-            fail("num_layers >= 0", num_layers=num_layers)
+        check_non_negative_int("num_layers", num_layers)
         check_rate("dropout", dropout)
         check_rate("attention_dropout", attention_dropout)
         if embedding_dropout is not None:

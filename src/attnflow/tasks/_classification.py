@@ -26,7 +26,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from attnflow._validation import check_positive_int, fail
+from attnflow._validation import check_non_negative_int, check_positive_int, fail
 from attnflow.data._table_files import stratified_split
 from attnflow.tasks._classifier import (
     build_classifier, labelled_batches, predict_batches, serving_outputs)
@@ -70,8 +70,7 @@ class ClassificationOptions:
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
                 fail(f"{name} in (0, 1)", **{name: value})
         check_positive_int("predict_batch_size", self.predict_batch_size)
-        if isinstance(self.samples, bool) or not isinstance(self.samples, int) or self.samples < 0:
-            fail("samples to be an integer >= 0", samples=self.samples)
+        check_non_negative_int("samples", self.samples)
         if self.classes is not None and (not isinstance(self.classes, list) or len(self.classes) < 2):
             fail("classes to be a list of at least 2 class names", classes=self.classes)
 

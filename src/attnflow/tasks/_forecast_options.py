@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from attnflow._validation import check_choice, check_positive_int, fail
+from attnflow._validation import check_choice, check_non_negative_int, check_positive_int, fail
 from attnflow.data.builtin_series import BUILTIN_SERIES
 from attnflow.data.windows import TRANSFORMS
 
@@ -43,9 +43,7 @@ class ForecastOptions:
             check_choice("transform", self.transform, TRANSFORMS)
         check_choice("loss", self.loss, LOSSES)
         for name in ("backtest", "validation_windows"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                fail(f"{name} to be an integer >= 0", **{name: value})
+            check_non_negative_int(name, getattr(self, name))
         if self.scaler is not None and not isinstance(self.scaler, dict):
             fail("scaler to be the mapping training writes", scaler=self.scaler)
         for name in ("target", "covariates", "quantiles"):

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from attnflow._validation import check_positive_int, fail
+from attnflow._validation import check_non_negative_int, check_positive_int, fail
 from attnflow.data.parallel import ParallelSplits
 from attnflow.data.pairs_file import read_pairs
 from attnflow.data.vectorize import char_vocabulary
@@ -39,8 +39,7 @@ class Seq2SeqOptions:
     def __post_init__(self):
         for name in ("beam_width", "decode_batch_size"):
             check_positive_int(name, getattr(self, name))
-        if isinstance(self.samples, bool) or not isinstance(self.samples, int) or self.samples < 0:
-            fail("samples to be an integer >= 0", samples=self.samples)
+        check_non_negative_int("samples", self.samples)
         if not isinstance(self.baselines, list) or not set(self.baselines) <= set(BASELINES):
             fail(f"baselines to be a list of names among {BASELINES}", baselines=self.baselines)
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from attnflow._validation import check_choice, check_positive_int, fail
+from attnflow._validation import check_choice, check_non_negative_int, check_positive_int, fail
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
 SCHEDULES = ("constant", "cosine", "exponential")
@@ -52,8 +52,7 @@ class RunConfig:
             fail("task to be a task name", task=self.task)
         for name in ("epochs", "batch_size"):
             check_positive_int(name, getattr(self, name))
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
-            fail("seed to be a non-negative integer", seed=self.seed)
+        check_non_negative_int("seed", self.seed)
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
         check_choice("schedule", self.schedule, SCHEDULES)
         _check_number("learning_rate", self.learning_rate, positive=True)
@@ -61,9 +60,7 @@ class RunConfig:
         _check_number("momentum", self.momentum)
         if self.clipnorm is not None:
             _check_number("clipnorm", self.clipnorm, positive=True)
-        if isinstance(self.early_stopping, bool) or not isinstance(self.early_stopping, int) \
-                or self.early_stopping < 0:
-            fail("early_stopping to be a patience >= 0 (0: off)", early_stopping=self.early_stopping)
+        check_non_negative_int("early_stopping", self.early_stopping)  # a patience; 0: off
         for name in ("model", "options"):
             if not isinstance(getattr(self, name), dict):
                 fail(f"{name} to be a mapping of settings", **{name: getattr(self, name)})
