@@ -5,7 +5,7 @@ from attnflow._quiet import quiet_stderr
 with quiet_stderr():  # TensorFlow's C++ start-up banner; see attnflow._quiet
     import tensorflow  # noqa: F401
 
-from attnflow import layers, ops  # noqa: E402
+from attnflow import layers, models, ops  # noqa: E402
 
 __version__ = "0.1.0"
-__all__ = ["layers", "ops", "__version__"]
+__all__ = ["layers", "models", "ops", "__version__"]

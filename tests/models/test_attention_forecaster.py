@@ -44,8 +44,8 @@ def test_shapes_and_weights(variant):
     forecast = model(data)
     assert tuple(forecast.shape) == (2, H, 2) and np.isfinite(forecast).all()
     if variant["attention"] == "none":
-        with pytest.raises(ValueError, match="expected return_attention=False for a model with attention='none'"):
-            model(data, return_attention=True)
+        with pytest.raises(ValueError, match="expected return_attention_scores=False for a model with attention='none'"):
+            model(data, return_attention_scores=True)
         return
     weights = np.asarray(model.attention_weights(data))
     expected = (2, variant.get("num_heads", 2), H, L) if variant["attention"] == "multi_head" else (2, H, L)
@@ -201,8 +201,8 @@ def test_members_average_and_each_trains_on_its_own_loss():
     data, target = inputs(batch=48, seed=1), np.random.default_rng(2).normal(size=(48, H, 1)).astype(np.float32)
     members = AttentionForecaster(context=L, horizon=H, units=8, encoder="none", dropout=0.0, members=3, seed=5)
     assert [member.seed for member in members.member_models] == [5, 6, 7]
-    forecast, weights = members(data, return_attention=True)
-    each = [member(data, return_attention=True) for member in members.member_models]
+    forecast, weights = members(data, return_attention_scores=True)
+    each = [member(data, return_attention_scores=True) for member in members.member_models]
     np.testing.assert_allclose(forecast, np.mean([f for f, _ in each], axis=0), rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(weights, np.mean([w for _, w in each], axis=0), rtol=1e-5, atol=1e-6)
     assert weights.shape == (48, 2, H, L)
@@ -226,7 +226,7 @@ def test_observation_dropout_hides_steps_in_training_only():
     model = AttentionForecaster(context=L, horizon=H, units=8, encoder="none", observation_dropout=0.5, seed=0)
     np.testing.assert_array_equal(np.asarray(model(data)), np.asarray(model(data)))  # inference: all shown
     assert np.all(np.asarray(model.attention_weights(data)) > 0)
-    _, weights = model(data, training=True, return_attention=True)  # [64, heads, H, L]
+    _, weights = model(data, training=True, return_attention_scores=True)  # [64, heads, H, L]
     hidden = np.all(np.asarray(weights) == 0.0, axis=(1, 2))  # [64, L]: steps no head attends to
     assert 0.35 < hidden.mean() < 0.65
     assert AttentionForecaster.from_config(model.get_config()).observation_dropout == 0.5

@@ -95,17 +95,17 @@ class AttentionForecaster(keras.Model):
             num_covariates > 0, "covariates" [B, L, C] and
             "future_covariates" [B, H, C].
         training: whether dropout is applied.
-        return_attention: also return the attention weights.
+        return_attention_scores: also return the attention weights.
 
     Returns:
         forecasts [B, H, T] (or [B, H, T, Q] with quantiles), and with
-        `return_attention` the weights [B, heads, H, L] (multi_head) or
+        `return_attention_scores` the weights [B, heads, H, L] (multi_head) or
         [B, H, L] (bahdanau).
 
     Example:
         >>> model = AttentionForecaster(context=24, horizon=6)
         >>> inputs = {"context": keras.random.normal((2, 24, 1)), "observed": keras.ops.ones((2, 24, 1))}
-        >>> forecast, weights = model(inputs, return_attention=True)
+        >>> forecast, weights = model(inputs, return_attention_scores=True)
         >>> forecast.shape, weights.shape
         (TensorShape([2, 6, 1]), TensorShape([2, 2, 6, 24]))
     """
@@ -209,11 +209,11 @@ class AttentionForecaster(keras.Model):
         self.highway_layer = keras.layers.Dense(
             self.horizon * self.num_targets, kernel_initializer="zeros", name="highway") if self.highway else None
 
-    def call(self, inputs, training=None, return_attention=False):
-        if return_attention and self.attention == "none":
-            fail("return_attention=False for a model with attention='none'", return_attention=True)
+    def call(self, inputs, training=None, return_attention_scores=False):
+        if return_attention_scores and self.attention == "none":
+            fail("return_attention_scores=False for a model with attention='none'", return_attention_scores=True)
         if self.member_models:
-            return self._call_members(inputs, training, return_attention)
+            return self._call_members(inputs, training, return_attention_scores)
         context = tf.convert_to_tensor(inputs["context"])  # [B, L, T]
         observed = tf.cast(inputs["observed"], context.dtype)  # [B, L, T]
         if training and self.observation_seed is not None:
@@ -247,16 +247,16 @@ class AttentionForecaster(keras.Model):
         if self.highway_layer is not None:
             anchor = anchor + self._highway(context * observed)  # [B, H, T]
         outputs = self._to_forecast(outputs, scale, anchor)  # [B, H, T] or [B, H, T, Q]
-        return (outputs, weights) if return_attention else outputs
+        return (outputs, weights) if return_attention_scores else outputs
 
-    def _call_members(self, inputs, training, return_attention):
-        results = [member(inputs, training=training, return_attention=return_attention)
+    def _call_members(self, inputs, training, return_attention_scores):
+        results = [member(inputs, training=training, return_attention_scores=return_attention_scores)
                    for member in self.member_models]
-        forecasts = tf.stack([r[0] if return_attention else r for r in results], axis=-1)  # [B, H, T(, Q), N]
+        forecasts = tf.stack([r[0] if return_attention_scores else r for r in results], axis=-1)  # [B, H, T(, Q), N]
         mean = tf.reduce_mean(forecasts, axis=-1)  # [B, H, T(, Q)]
         # compute_loss gives each member its own loss when it receives this very forecast.
         self._member_forecasts = (mean, forecasts) if training else None
-        if not return_attention:
+        if not return_attention_scores:
             return mean
         return mean, tf.reduce_mean(tf.stack([r[1] for r in results]), axis=0)  # [B, heads, H, L] or [B, H, L]
 
@@ -302,7 +302,7 @@ class AttentionForecaster(keras.Model):
 
     def attention_weights(self, inputs) -> tf.Tensor:
         """The attention weights for `inputs`: [B, heads, H, L] or [B, H, L]."""
-        return self(inputs, training=False, return_attention=True)[1]
+        return self(inputs, training=False, return_attention_scores=True)[1]
 
     def dummy_inputs(self, batch: int = 1) -> dict[str, tf.Tensor]:
         """Zeros of the input shapes (builds the model)."""
