@@ -139,3 +139,106 @@ def test_from_key_padding_mask_drives_the_kernel_like_an_explicit_mask(rng):
 def test_from_key_padding_mask_rejects_wrong_rank():
     with pytest.raises(ValueError, match="Received: key_padding_mask="):
         ops.from_key_padding_mask(np.zeros((2, 1, 4), bool))
+
+
+@pytest.mark.parametrize("lengths, max_len, received", [
+    (np.array([1, 5]), 4, "lengths_or_ids[1]=5, max_len=4"),
+    ([3, 2, -1], 4, "lengths_or_ids[2]=-1, max_len=4"),
+    (tf.constant([4, 7]), np.int64(4), "lengths_or_ids[1]=7, max_len=4"),
+    (np.array([2, 3], np.int32), tf.constant(2), "lengths_or_ids[1]=3, max_len=2"),
+])
+def test_padding_mask_rejects_known_lengths_outside_zero_to_max_len(lengths, max_len, received):
+    with pytest.raises(ValueError) as error:
+        ops.padding_mask(lengths, max_len=max_len)
+    assert str(error.value) == f"expected lengths in [0, max_len]. Received: {received}"
+
+
+def test_padding_mask_rejects_known_negative_lengths_without_max_len():
+    with pytest.raises(ValueError) as error:
+        ops.padding_mask(np.array([2, -3, 1]))
+    assert str(error.value) == "expected lengths >= 0. Received: lengths_or_ids[1]=-3"
+
+
+def test_padding_mask_rejects_constant_lengths_inside_tf_function():
+    # Constant lengths have known values even while tracing.
+    fn = tf.function(lambda: ops.padding_mask(tf.constant([1, 6]), max_len=4))
+    with pytest.raises(ValueError, match=r"Received: lengths_or_ids\[1\]=6, max_len=4"):
+        fn()
+
+
+def test_padding_mask_accepts_lengths_at_the_bounds():
+    np.testing.assert_array_equal(ops.padding_mask(np.array([0, 3]), max_len=3).numpy(),
+                                  [[0, 0, 0], [1, 1, 1]])
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_padding_mask_leaves_symbolic_lengths_to_tensorflow(jit_compile):
+    # No graph assert: out-of-range traced lengths behave as tf.sequence_mask
+    # (negative = 0, above max_len = cut), and jit_compile still works.
+    fn = tf.function(lambda lengths: ops.padding_mask(lengths, max_len=3), jit_compile=jit_compile)
+    np.testing.assert_array_equal(fn(tf.constant([-1, 2, 5])).numpy(),
+                                  [[0, 0, 0], [1, 1, 0], [1, 1, 1]])
+
+
+@pytest.mark.parametrize("kwargs, received", [
+    ({"q_len": 2.5}, "q_len=2.5"),
+    ({"q_len": 3, "k_len": 4.0}, "k_len=4.0"),
+    ({"q_len": "3"}, "q_len='3'"),
+    ({"q_len": True}, "q_len=True"),
+    ({"q_len": np.float32(2.0)}, "q_len="),
+])
+def test_causal_mask_rejects_non_integer_python_lengths(kwargs, received):
+    with pytest.raises(ValueError, match="expected (q|k)_len to be a non-negative integer") as error:
+        ops.causal_mask(**kwargs)
+    assert f"Received: {received}" in str(error.value)
+
+
+def test_causal_mask_accepts_numpy_integers():
+    expected = ref.causal_mask(3, 4)
+    np.testing.assert_array_equal(ops.causal_mask(np.int32(3), np.int64(4)).numpy(), expected)
+    np.testing.assert_array_equal(ops.causal_mask(np.array(3), np.array(4)).numpy(), expected)
+
+
+def test_causal_mask_with_tensor_lengths_under_jit_compile():
+    fn = tf.function(lambda q: ops.causal_mask(tf.shape(q)[0], tf.shape(q)[1]), jit_compile=True)
+    np.testing.assert_array_equal(fn(tf.zeros((3, 4))).numpy(), ref.causal_mask(3, 4))
+
+
+def test_combine_masks_rejects_shapes_that_do_not_broadcast():
+    with pytest.raises(ValueError) as error:
+        ops.combine_masks(np.ones((2, 3), bool), np.ones((2, 4), bool))
+    assert str(error.value) == ("expected masks whose shapes broadcast together. "
+                                "Received: masks[0].shape=(2, 3), masks[1].shape=(2, 4)")
+
+
+def test_combine_masks_error_names_masks_by_their_position():
+    keys = np.ones((2, 1, 1, 4), bool)  # [B, 1, 1, Tk]
+    with pytest.raises(ValueError, match=r"masks\[0\].shape=\(2, 1, 1, 4\), masks\[2\].shape=\(3, 3\)"):
+        ops.combine_masks(keys, None, ops.causal_mask(3))
+
+
+def test_combine_masks_with_unknown_sizes_in_tf_function():
+    fn = tf.function(lambda keys: ops.combine_masks(keys[:, None, None, :], ops.causal_mask(3, 4)),
+                     input_signature=[tf.TensorSpec([None, None], tf.bool)])
+    keys = np.array([[1, 1, 0, 0], [1, 1, 1, 1]], bool)
+    combined = fn(keys)
+    assert combined.shape == (2, 1, 3, 4)
+    np.testing.assert_array_equal(combined.numpy(), keys[:, None, None, :] & ref.causal_mask(3, 4))
+
+
+@pytest.mark.parametrize("function, sections", [
+    (ops.as_bool_mask, ("Args:", "Returns:")),
+    (ops.padding_mask, ("Args:", "Returns:")),
+    (ops.causal_mask, ("Args:", "Returns:")),
+    (ops.combine_masks, ("Args:", "Returns:")),
+    (ops.from_additive_mask, ("Args:", "Returns:")),
+    (ops.from_key_padding_mask, ("Args:", "Returns:")),
+])
+def test_public_mask_functions_document_args_and_returns(function, sections):
+    for section in sections:
+        assert f"\n    {section}\n" in function.__doc__, f"{function.__name__} lacks {section}"
+
+
+def test_causal_mask_mixes_a_tensor_length_with_a_numpy_one():
+    fn = tf.function(lambda q: ops.causal_mask(tf.shape(q)[0], np.int64(4)))
+    np.testing.assert_array_equal(fn(tf.zeros((3, 1))).numpy(), ref.causal_mask(3, 4))
