@@ -274,6 +274,9 @@ BAD_CALLS = {
     "implementation='x'": (lambda q, k, v: ops.dot_product_attention(q, k, v, implementation="x"),
                            "implementation='x'"),
     "chunk_size=0": (lambda q, k, v: ops.dot_product_attention(q, k, v, chunk_size=0), "chunk_size=0"),
+    "scale='a'": (lambda q, k, v: ops.dot_product_attention(q, k, v, scale="a"), "scale='a'"),
+    "scale=True": (lambda q, k, v: ops.dot_product_attention(q, k, v, scale=True), "scale=True"),
+    "scale=[0.5]": (lambda q, k, v: ops.dot_product_attention(q, k, v, scale=[0.5]), "scale=[0.5]"),
     "chunked weights": (
         lambda q, k, v: ops.dot_product_attention(q, k, v, implementation="chunked", return_weights=True),
         "implementation='chunked'"),
@@ -286,3 +289,28 @@ def test_bad_arguments_raise_value_error_naming_them(qkv32, case):
     with pytest.raises(ValueError, match="Received: ") as error:
         call(*qkv32)
     assert name in str(error.value)
+
+
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
+def test_non_numeric_scale_is_a_value_error_on_both_paths(qkv32, implementation):
+    with pytest.raises(ValueError) as error:
+        attend(*qkv32, implementation, scale="a")
+    assert str(error.value) == "expected scale to be None, a real number or a float tensor. Received: scale='a'"
+
+
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
+@pytest.mark.parametrize("scale", [2, np.float32(0.3), np.float64(0.3), np.array(0.3)],
+                         ids=["int", "np.float32", "np.float64", "0-d array"])
+def test_numeric_python_and_numpy_scales_are_accepted(qkv32, implementation, scale):
+    out = attend(*qkv32, implementation, scale=scale)
+    np.testing.assert_allclose(out.numpy(), ref.attention(*qkv32, scale=float(scale))[0], atol=1e-5)
+
+
+@pytest.mark.parametrize("implementation", IMPLEMENTATIONS)
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_tensor_scale_stays_allowed_in_tf_function(qkv32, implementation, jit_compile):
+    fn = tf.function(lambda q, k, v, scale: attend(q, k, v, implementation, scale=scale),
+                     jit_compile=jit_compile)
+    for scale in (0.3, 0.7):  # one trace serves every scale value
+        out = fn(*qkv32, tf.constant(scale))
+        np.testing.assert_allclose(out.numpy(), ref.attention(*qkv32, scale=scale)[0], atol=1e-5)

@@ -8,7 +8,9 @@ and speed are decided here once.
 from __future__ import annotations
 
 import math
+import numbers
 
+import numpy as np
 import tensorflow as tf
 
 from attnflow._validation import check_choice, check_positive_int, check_rate, fail
@@ -58,7 +60,8 @@ def dot_product_attention(
             attend; int/float masks are cast to bool (nonzero = True).
         bias: optional float tensor broadcastable to [B, H, Tq, Tk], added to
             the scaled scores before masking.
-        scale: multiplier of the scores; default 1/sqrt(D).
+        scale: multiplier of the scores: a real number or a scalar float
+            tensor; default 1/sqrt(D).
         is_causal: apply the bottom-right aligned causal mask (query i sees
             keys 0 .. Tk - Tq + i), combined with `mask`.
         dropout_rate: dropout on the attention weights, only when `training`.
@@ -87,7 +90,7 @@ def dot_product_attention(
         output 0.
     """
     query, key, value = (tf.convert_to_tensor(t) for t in (query, key, value))
-    _check_arguments(query, key, value, dropout_rate, implementation, chunk_size)
+    _check_arguments(query, key, value, scale, dropout_rate, implementation, chunk_size)
     if scale is None:
         scale = 1.0 / math.sqrt(query.shape[-1])
     mask = _prepare_mask(mask, query, key)
@@ -133,7 +136,7 @@ def _resolve_implementation(implementation, query, key, return_weights) -> str:
     return "chunked" if entries > AUTO_CHUNK_THRESHOLD else "full"
 
 
-def _check_arguments(query, key, value, dropout_rate, implementation, chunk_size) -> None:
+def _check_arguments(query, key, value, scale, dropout_rate, implementation, chunk_size) -> None:
     for name, tensor in (("query", query), ("key", key), ("value", value)):
         if tensor.shape.rank != 4:
             fail(f"{name} of rank 4 [B, H, T, D]", **{f"{name}.shape": tuple(tensor.shape)})
@@ -153,9 +156,24 @@ def _check_arguments(query, key, value, dropout_rate, implementation, chunk_size
         if len(sizes) > 1:
             fail(f"query, key and value with the same {axis_name}",
                  shapes=(tuple(query.shape), tuple(key.shape), tuple(value.shape)))
+    if not _is_scale(scale):
+        fail("scale to be None, a real number or a float tensor", scale=scale)
     check_rate("dropout_rate", dropout_rate)
     check_choice("implementation", implementation, IMPLEMENTATIONS)
     check_positive_int("chunk_size", chunk_size, allow_none=True)
+
+
+def _is_scale(scale) -> bool:
+    """None, a tensor or variable (left to TensorFlow), or a real, non-bool number.
+
+    A string would otherwise reach tf.cast and fail there with an
+    UnimplementedError that names no argument.
+    """
+    if scale is None or tf.is_tensor(scale):
+        return True
+    if isinstance(scale, np.ndarray):
+        return scale.ndim == 0 and scale.dtype.kind in "iuf"
+    return isinstance(scale, numbers.Real) and not isinstance(scale, (bool, np.bool_))
 
 
 def _differ(a, b) -> bool:
