@@ -71,3 +71,10 @@ def test_additive_scores_gradient_matches_numeric(rng):
     theoretical, numerical = tf.test.compute_gradient(ops.additive_scores, args)
     for analytic, numeric in zip(theoretical, numerical):
         np.testing.assert_allclose(analytic, numeric, atol=1e-6)
+
+
+@pytest.mark.parametrize("function", [ops.dot_scores, ops.scaled_dot_scores, ops.general_scores,
+                                      ops.additive_scores])
+def test_score_functions_document_args_and_returns(function):
+    for section in ("Args:", "Returns:"):
+        assert f"\n    {section}\n" in function.__doc__, f"{function.__name__} lacks {section}"

@@ -103,3 +103,9 @@ def test_weights_dropout_zeroes_and_rescales(rng):
     assert 0.3 < kept.mean() < 0.7
     np.testing.assert_allclose(dropped[kept], 2.0 * weights[kept], rtol=1e-12)
     np.testing.assert_array_equal(ops.weights_dropout(tf.constant(weights), 0.5, seed=7).numpy(), dropped)
+
+
+@pytest.mark.parametrize("function", [ops.masked_softmax, ops.weights_dropout, ops.weighted_sum])
+def test_weight_functions_document_args_and_returns(function):
+    for section in ("Args:", "Returns:"):
+        assert f"\n    {section}\n" in function.__doc__, f"{function.__name__} lacks {section}"

@@ -13,7 +13,15 @@ import tensorflow as tf
 
 
 def dot_scores(query, key) -> tf.Tensor:
-    """Luong "dot": q . k.  [..., Tq, D] x [..., Tk, D] -> [..., Tq, Tk]."""
+    """Luong "dot": q . k.  [..., Tq, D] x [..., Tk, D] -> [..., Tq, Tk].
+
+    Args:
+        query: [..., Tq, D].
+        key: [..., Tk, D], of the query's dtype.
+
+    Returns:
+        Scores [..., Tq, Tk] in the inputs' dtype.
+    """
     return tf.matmul(query, key, transpose_b=True)  # [..., Tq, Tk]
 
 
@@ -22,6 +30,15 @@ def scaled_dot_scores(query, key, scale=None) -> tf.Tensor:
 
     The scale is applied to the queries (Tq * D multiplies) rather than to the
     scores (Tq * Tk multiplies).
+
+    Args:
+        query: [..., Tq, D], with D known statically when `scale` is None.
+        key: [..., Tk, D], of the query's dtype.
+        scale: a real number or scalar tensor (cast to the query's dtype);
+            default 1/sqrt(D).
+
+    Returns:
+        Scores [..., Tq, Tk] in the inputs' dtype.
     """
     if scale is None:
         scale = 1.0 / math.sqrt(query.shape[-1])
@@ -33,7 +50,17 @@ def scaled_dot_scores(query, key, scale=None) -> tf.Tensor:
 
 
 def general_scores(query, key, kernel) -> tf.Tensor:
-    """Luong "general": q W_a k^T with a learned W_a of shape [Dq, Dk]."""
+    """Luong "general": q W_a k^T with a learned W_a of shape [Dq, Dk].
+
+    Args:
+        query: [..., Tq, Dq].
+        key: [..., Tk, Dk], of the query's dtype.
+        kernel: W_a, [Dq, Dk] (cast to the query's dtype, so a float32
+            variable serves float16 inputs under mixed precision).
+
+    Returns:
+        Scores [..., Tq, Tk] in the inputs' dtype.
+    """
     projected = tf.matmul(query, tf.cast(kernel, query.dtype))  # [..., Tq, Dk]
     return dot_scores(projected, key)  # [..., Tq, Tk]
 

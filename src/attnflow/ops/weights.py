@@ -53,6 +53,11 @@ def weights_dropout(weights, rate: float, seed=None) -> tf.Tensor:
         weights: [..., Tq, Tk].
         rate: fraction of weights to drop, in [0, 1).
         seed: an int or a `keras.random.SeedGenerator`.
+
+    Returns:
+        Weights [..., Tq, Tk] of the input's dtype: each entry 0 with
+        probability `rate`, otherwise divided by (1 - rate); the input itself
+        when `rate` is 0.
     """
     if rate <= 0.0:
         return weights
@@ -60,5 +65,14 @@ def weights_dropout(weights, rate: float, seed=None) -> tf.Tensor:
 
 
 def weighted_sum(weights, value) -> tf.Tensor:
-    """Context vectors: weights [..., Tq, Tk] x value [..., Tk, Dv] -> [..., Tq, Dv]."""
+    """Context vectors: weights [..., Tq, Tk] x value [..., Tk, Dv] -> [..., Tq, Dv].
+
+    Args:
+        weights: [..., Tq, Tk], e.g. from `masked_softmax` (float32 under
+            mixed precision; cast to the value's dtype).
+        value: [..., Tk, Dv].
+
+    Returns:
+        Context vectors [..., Tq, Dv] in the value's dtype.
+    """
     return tf.matmul(tf.cast(weights, value.dtype), value)  # [..., Tq, Dv]
