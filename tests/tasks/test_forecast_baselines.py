@@ -30,6 +30,25 @@ def test_holt_winters_continues_a_clean_seasonal_trend():
     gappy = series[:48].copy()
     gappy[[10, 30]] = np.nan  # carried forward, not a crash
     assert np.isfinite(holt_winters(gappy, 12, season_length=6)).all()
+    np.testing.assert_allclose(holt_winters(series[:48], 12, season_length=6, max_observations=36),
+                               holt_winters(series[12:48], 12, season_length=6), rtol=1e-9)
+
+
+def test_default_holt_winters_does_not_carry_the_last_step_across_the_horizon():
+    # A daily season whose weekend days have another shape, like half-hourly demand: the
+    # least-squares fit drives the level and trend weights to 1, so the trend is the last
+    # step's change. The old default (undamped, all history) had MAE 1.09 here, 21 times
+    # seasonal naive's 0.052; a single daily season cannot do much better than 0.4.
+    season = 12
+    rng = np.random.default_rng(2)
+    t = np.arange(season * 46)
+    weekend = (t // season) % 7 >= 5
+    series = (10 + np.where(weekend, 0.5, 2.0) * np.sin(2 * np.pi * t / season) - weekend
+              + 0.05 * rng.normal(size=len(t)))
+    train, test = series[:-season], series[-season:]
+    params = default_baselines(season, positive=True)["holt_winters"].params
+    assert params["damped_trend"] and params["max_observations"] == 500
+    assert np.abs(holt_winters(train, season, **params) - test).mean() < 0.6
 
 
 def test_arima_and_ar_on_an_ar1_series():
@@ -77,3 +96,4 @@ def test_arima_on_the_last_observations_only():
     np.testing.assert_allclose(capped, arima(recent, 3, order=(1, 0, 0)), rtol=1e-6, atol=1e-9)
     assert default_baselines(48)["arima"].params["max_observations"] == 960
     assert default_baselines(12)["arima"].params["max_observations"] == 500
+    assert default_baselines(48)["holt_winters"].params["max_observations"] == 960
