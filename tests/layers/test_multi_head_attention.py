@@ -18,7 +18,8 @@ class TestBattery(LayerBattery):
     layer_class = MultiHeadAttention
     init_kwargs = {"num_heads": H, "key_dim": KEY_DIM, "value_dim": VALUE_DIM}
     config_kwargs = {"num_heads": H, "key_dim": KEY_DIM, "value_dim": VALUE_DIM, "dropout": 0.25,
-                     "output_shape": (8,), "seed": 5, "implementation": "full"}
+                     "output_shape": (8,), "seed": 5, "implementation": "full",
+                     "use_gate": True, "sliding_window": 2, "flash_attention": False}
     input_shapes = {"query": (B, TQ, D), "value": (B, TK, DV), "key": (B, TK, DK)}
 
 
@@ -130,6 +131,11 @@ PARITY_CASES = {
     "value and attention masks": dict(kwargs={}, masks=("value_mask", "attention_mask"), with_key=True),
     "causal": dict(kwargs={}, self_attention=True, causal=True),
     "causal with value_mask": dict(kwargs={}, self_attention=True, causal=True, masks=("value_mask",)),
+    "use_gate": dict(kwargs={"use_gate": True, "value_dim": VALUE_DIM}, with_key=True),
+    "use_gate without bias": dict(kwargs={"use_gate": True, "use_bias": False}),
+    "sliding_window": dict(kwargs={"sliding_window": 2}, self_attention=True),
+    "causal sliding_window with value_mask": dict(kwargs={"sliding_window": 2}, self_attention=True,
+                                                  causal=True, masks=("value_mask",)),
 }
 
 
@@ -215,6 +221,10 @@ def test_output_keeps_the_query_keras_mask():
     ({"num_heads": 2, "key_dim": 2, "output_shape": 0}, "output_shape=(0,)"),
     ({"num_heads": 2, "key_dim": 2, "attention_axes": (2,)}, "attention_axes=(2,)"),
     ({"num_heads": 2, "key_dim": 2, "implementation": "x"}, "implementation='x'"),
+    ({"num_heads": 2, "key_dim": 2, "flash_attention": True}, "flash_attention=True"),
+    ({"num_heads": 2, "key_dim": 2, "sliding_window": 0}, "sliding_window=0"),
+    ({"num_heads": 2, "key_dim": 2, "sliding_window": 1.5}, "sliding_window=1.5"),
+    ({"num_heads": 2, "key_dim": 2, "use_gate": "yes"}, "use_gate='yes'"),
 ])
 def test_bad_constructor_arguments(kwargs, received):
     with pytest.raises(ValueError, match="Received: ") as error:

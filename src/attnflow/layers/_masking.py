@@ -4,7 +4,8 @@ Layers accept masks the way Keras layers do: `query_mask` [B, Tq] and
 `value_mask` / `key_mask` [B, Tk] (filled in by Keras from
 `Embedding(mask_zero=True)`), and an explicit `attention_mask` of shape
 [B, Tq, Tk] or [B, H, Tq, Tk]. This module turns them into one bool mask of
-rank 4 for `attnflow.ops`.
+rank 4 for `attnflow.ops`, and checks the static shapes of a call's query,
+value and key, so that a mistake is named before it reaches a kernel.
 """
 
 from __future__ import annotations
@@ -66,6 +67,30 @@ def zero_padded_queries(output, query_mask):
     return tf.where(keep, output, tf.zeros((), output.dtype))
 
 
+def as_padding_mask(mask, name, batch=None, length=None):
+    """`mask` as a bool [B, T] mask, its static shape checked against B and T.
+
+    Sizes of 1 broadcast; None (unknown) sizes are not checked.
+    """
+    return _padding(mask, name, (("B", batch), ("T", length)))
+
+
+def check_batch_and_length(query_shape, value_shape, key_shape) -> None:
+    """Static checks of query [B, ...], value [B, Tk, Dv] and key [B, Tk, Dk].
+
+    They must share B, and key and value must share Tk. None (unknown) sizes
+    are skipped, so symbolic and traced inputs pass; ranks are the caller's.
+    """
+    shapes = {"query_shape": tuple(query_shape), "value_shape": tuple(value_shape),
+              "key_shape": tuple(key_shape)}
+    if len({shape[0] for shape in shapes.values() if shape[0] is not None}) > 1:
+        fail("query, value and key of the same batch size B", **shapes)
+    if None not in (shapes["key_shape"][1], shapes["value_shape"][1]) and \
+            shapes["key_shape"][1] != shapes["value_shape"][1]:
+        fail("key and value of the same length Tk",
+             key_shape=shapes["key_shape"], value_shape=shapes["value_shape"])
+
+
 def _padding(mask, name, axes=(("B", None), ("T", None))):
     mask = as_bool_mask(mask)
     if mask.shape.rank != 2:
@@ -85,3 +110,11 @@ def _check_sizes(name, mask, axes) -> None:
         return
     wanted = ", ".join(letter if want is None else f"{letter}={want}" for letter, want in axes)
     fail(f"{name} broadcastable to [{wanted}]", **{f"{name}.shape": tuple(mask.shape)})
+
+
+def sliding_window_mask(q_len, k_len, window: int):
+    """Bool [1, 1, Tq, Tk]: query i, at key position Tk - Tq + i (bottom-right,
+    like the causal mask), may attend to the keys within window - 1 of it."""
+    query_positions = tf.range(q_len) + (k_len - q_len)  # [Tq]
+    distance = tf.abs(query_positions[:, None] - tf.range(k_len)[None, :])  # [Tq, Tk]
+    return (distance < window)[None, None]  # [1, 1, Tq, Tk]

@@ -9,8 +9,8 @@ import tensorflow as tf
 
 from attnflow._validation import check_choice, check_positive_int, check_rate, check_seed, fail
 from attnflow.layers._kv_cache import check_cache, check_cache_index, prefix_with_true, write_cache
-from attnflow.layers._masking import merge_attention_masks
-from attnflow.ops import dot_product_attention
+from attnflow.layers._masking import merge_attention_masks, sliding_window_mask
+from attnflow.ops import combine_masks, dot_product_attention
 from attnflow.ops.attention import IMPLEMENTATIONS
 
 
@@ -35,9 +35,22 @@ class MultiHeadAttention(keras.layers.Layer):
             last dimension).
         attention_axes: only None (attend over axis 1 of [B, T, dim] inputs)
             is supported.
+        sliding_window: None (default: full attention) or a positive int w:
+            each query attends only to keys within w - 1 positions of its
+            own. Query i sits at key position Tk - Tq + i (bottom-right, as
+            the causal mask), so with Tq != Tk the band differs from
+            Keras's, which puts query i at key position i; the two agree
+            when Tq == Tk. Composes with `use_causal_mask` and the cache.
+        flash_attention: None (default) or False; attnflow's own kernel runs
+            either way (choose it with `implementation`). True is rejected:
+            attnflow has no flash-attention kernel.
         kernel_initializer, bias_initializer, kernel_regularizer,
         bias_regularizer, activity_regularizer, kernel_constraint,
         bias_constraint: as in `keras.layers.Dense`, for every projection.
+        use_gate: as in Keras (default False): when True the attention
+            output is multiplied by sigmoid(query projection) [B, Tq, H,
+            value_dim] before the output projection (the gate's weights sit
+            between the key and value projections, as in Keras).
         seed: seed of the dropout (default None).
         implementation: kernel choice passed to `dot_product_attention`:
             "auto" (default), "full" or "chunked".
@@ -105,6 +118,8 @@ class MultiHeadAttention(keras.layers.Layer):
         use_bias: bool = True,
         output_shape=None,
         attention_axes=None,
+        sliding_window: int | None = None,
+        flash_attention: bool | None = None,
         kernel_initializer="glorot_uniform",
         bias_initializer="zeros",
         kernel_regularizer=None,
@@ -112,6 +127,7 @@ class MultiHeadAttention(keras.layers.Layer):
         activity_regularizer=None,
         kernel_constraint=None,
         bias_constraint=None,
+        use_gate: bool = False,
         seed: int | None = None,
         implementation: str = "auto",
         **kwargs,
@@ -122,6 +138,12 @@ class MultiHeadAttention(keras.layers.Layer):
         check_rate("dropout", dropout)
         check_seed(seed)
         check_choice("implementation", implementation, IMPLEMENTATIONS)
+        check_positive_int("sliding_window", sliding_window, allow_none=True)
+        if flash_attention not in (None, False):
+            fail("flash_attention=None or False (attnflow has no flash-attention kernel; "
+                 "implementation='chunked' bounds memory on long inputs)", flash_attention=flash_attention)
+        if not isinstance(use_gate, bool):
+            fail("use_gate to be a bool", use_gate=use_gate)
         if attention_axes not in (None, 1, (1,), [1], -2, (-2,), [-2]):
             fail("attention_axes=None (attention over axis 1 of [B, T, dim] inputs)",
                  attention_axes=attention_axes)
@@ -140,6 +162,9 @@ class MultiHeadAttention(keras.layers.Layer):
         self.use_bias = use_bias
         self.output_shape_ = output_shape
         self.attention_axes = None
+        self.sliding_window = sliding_window
+        self.flash_attention = flash_attention
+        self.use_gate = use_gate
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.bias_initializer = keras.initializers.get(bias_initializer)
         self.kernel_regularizer = keras.regularizers.get(kernel_regularizer)
@@ -165,6 +190,10 @@ class MultiHeadAttention(keras.layers.Layer):
         self.query_dense.build(query_shape)
         self.key_dense = self._projection("abc,cde->abde", (None, self.num_heads, self.key_dim), heads_bias, "key")
         self.key_dense.build(key_shape)
+        if self.use_gate:  # created here so that get_weights() lists it where Keras does
+            self.gate_dense = self._projection("abc,cde->abde", (None, self.num_heads, self.value_dim),
+                                               heads_bias, "gate", activation="sigmoid")
+            self.gate_dense.build(query_shape)
         self.value_dense = self._projection("abc,cde->abde", (None, self.num_heads, self.value_dim), heads_bias, "value")
         self.value_dense.build(value_shape)
         out_dims = self.output_shape_ or (query_shape[-1],)
@@ -175,7 +204,7 @@ class MultiHeadAttention(keras.layers.Layer):
         self.output_dense.build((query_shape[0], query_shape[1], self.num_heads, self.value_dim))
         self._inverse_sqrt_key_dim = 1.0 / math.sqrt(float(self.key_dim))
 
-    def _projection(self, equation, output_shape, bias_axes, name):
+    def _projection(self, equation, output_shape, bias_axes, name, activation=None):
         # A fresh initializer per projection, so that seeded initializers do
         # not give every projection the same values.
         def fresh(initializer):
@@ -185,6 +214,7 @@ class MultiHeadAttention(keras.layers.Layer):
             equation,
             output_shape=output_shape,
             bias_axes=bias_axes,
+            activation=activation,
             kernel_initializer=fresh(self.kernel_initializer),
             bias_initializer=fresh(self.bias_initializer),
             kernel_regularizer=self.kernel_regularizer,
@@ -209,6 +239,9 @@ class MultiHeadAttention(keras.layers.Layer):
                                      num_heads=self.num_heads, query_mask=query_mask,
                                      value_mask=value_mask, key_mask=key_mask,
                                      attention_mask=attention_mask)
+        if self.sliding_window is not None:
+            mask = combine_masks(mask, sliding_window_mask(
+                tf.shape(query)[1], tf.shape(keys)[2], self.sliding_window))  # [1, 1, Tq, Tk]
         # tf.identity drops the Keras masks, which the projections do not take.
         queries = self._split_heads(self.query_dense(tf.identity(query)))  # [B, H, Tq, Dk]
         result = dot_product_attention(
@@ -218,6 +251,8 @@ class MultiHeadAttention(keras.layers.Layer):
             implementation=self.implementation)
         attended, weights = result if return_attention_scores else (result, None)
         attended = tf.transpose(attended, [0, 2, 1, 3])  # [B, Tq, H, Dv]
+        if self.use_gate:
+            attended = attended * self.gate_dense(tf.identity(query))  # [B, Tq, H, Dv]
         output = self.output_dense(attended)  # [B, Tq, *output_shape]
         outputs = (output,) + ((weights,) if return_attention_scores else ())  # weights: [B, H, Tq, Tk]
         if cache is not None:
@@ -305,6 +340,8 @@ class MultiHeadAttention(keras.layers.Layer):
             "use_bias": self.use_bias,
             "output_shape": self.output_shape_,
             "attention_axes": self.attention_axes,
+            "sliding_window": self.sliding_window,
+            "flash_attention": self.flash_attention,
             "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
             "bias_initializer": keras.initializers.serialize(self.bias_initializer),
             "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
@@ -312,6 +349,7 @@ class MultiHeadAttention(keras.layers.Layer):
             "activity_regularizer": keras.regularizers.serialize(self.projection_activity_regularizer),
             "kernel_constraint": keras.constraints.serialize(self.kernel_constraint),
             "bias_constraint": keras.constraints.serialize(self.bias_constraint),
+            "use_gate": self.use_gate,
             "seed": self.seed,
             "implementation": self.implementation,
         }
