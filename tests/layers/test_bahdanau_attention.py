@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 
@@ -157,10 +158,22 @@ def test_bad_constructor_arguments(kwargs, received):
     ("value_mask too long", "value_mask"),
     ("query_mask too long", "query_mask"),
     ("attention_mask swapped", "attention_mask"),
+    ("query and value batch sizes differ", "value_shape=(3, "),
+    ("decoder state and value batch sizes differ", "value_shape=(3, "),
+    ("key shorter than value", "key_shape=(2, 3, "),
+    ("batch sizes differ on a built layer", "value_shape=(3, "),
 ])
 def test_bad_call_arguments(inputs, case, name):
     query, value, key = (x.astype(np.float32) for x in inputs)
+    built = BahdanauAttention(UNITS)
+    built(query, value)
+    other_batch = np.concatenate([value, value[:1]])  # [B + 1, Tk, Dv]
     calls = {
+        "query and value batch sizes differ": lambda: BahdanauAttention(UNITS)(query, other_batch),
+        "decoder state and value batch sizes differ": lambda: BahdanauAttention(UNITS)(query[:, 0],
+                                                                                       other_batch),
+        "key shorter than value": lambda: BahdanauAttention(UNITS)(query, value, key=key[:, :-1]),
+        "batch sizes differ on a built layer": lambda: built(query, other_batch),
         "query of rank 4": lambda: BahdanauAttention(UNITS)(query[None], value),
         "value of rank 2": lambda: BahdanauAttention(UNITS)(query, value[:, 0]),
         "value_mask too long": lambda: BahdanauAttention(UNITS)(query, value, value_mask=np.ones((B, TK + 1))),
@@ -171,3 +184,24 @@ def test_bad_call_arguments(inputs, case, name):
     with pytest.raises(ValueError, match="Received: ") as error:
         calls[case]()
     assert "Received: " in error_message(error) and name in error_message(error)
+
+
+def test_mismatched_inputs_are_named_in_the_message(inputs):
+    query, value, _ = (x.astype(np.float32) for x in inputs)
+    with pytest.raises(ValueError) as error:
+        BahdanauAttention(UNITS)(query, np.concatenate([value, value[:1]]))
+    assert error_message(error).strip() == (
+        f"expected query, value and key of the same batch size B. Received: query_shape=({B}, {TQ}, {D}), "
+        f"value_shape=({B + 1}, {TK}, {DV}), key_shape=({B + 1}, {TK}, {DV})")
+    with pytest.raises(ValueError) as error:
+        BahdanauAttention(UNITS)(query, value, key=value[:, :-1])
+    assert error_message(error).strip() == (
+        f"expected key and value of the same length Tk. Received: key_shape=({B}, {TK - 1}, {DV}), "
+        f"value_shape=({B}, {TK}, {DV})")
+
+
+def test_unknown_batch_and_lengths_pass_the_checks(inputs):
+    query, value, _ = (x.astype(np.float32) for x in inputs)
+    query_in, value_in = keras.Input((None, D)), keras.Input((None, DV))
+    model = keras.Model([query_in, value_in], BahdanauAttention(UNITS)(query_in, value_in))
+    assert model.predict([query, value], verbose=0).shape == (B, TQ, DV)

@@ -162,10 +162,24 @@ def test_bad_constructor_arguments(kwargs, received):
     ("value_mask of rank 3", "value_mask"),
     ("attention_mask swapped", "attention_mask"),
     ("attention_mask of rank 2", "attention_mask"),
+    ("query of rank 2", "query_shape=(2, 5)"),
+    ("query of rank 2 in a list", "query_shape=(2, 5)"),
+    ("value of rank 4", "value_shape=(2, 4, 6, 1)"),
+    ("key and value lengths differ", "key_shape=(2, 3, 5)"),
+    ("batch sizes differ", "value_shape=(3, 4, 6)"),
+    ("batch sizes differ on a built layer", "value_shape=(3, 4, 6)"),
 ])
 def test_bad_call_arguments(qvk32, case, name):
     query, value, key = qvk32
+    built = DotProductAttention()
+    built(query, value, key=key)
     calls = {
+        "query of rank 2": lambda: DotProductAttention()(query[:, 0], value, key=key),
+        "query of rank 2 in a list": lambda: DotProductAttention()([query[:, 0], value]),
+        "value of rank 4": lambda: DotProductAttention()(query, value[..., None], key=key),
+        "key and value lengths differ": lambda: DotProductAttention()(query, value, key=key[:, :-1]),
+        "batch sizes differ": lambda: DotProductAttention()(query, np.concatenate([value, value[:1]])),
+        "batch sizes differ on a built layer": lambda: built(query, np.concatenate([value, value[:1]])),
         "depth mismatch": lambda: DotProductAttention("dot")(query, value, key=key[..., :-1]),
         "query_mask too long": lambda: DotProductAttention()(query, value, key=key,
                                                              query_mask=np.ones((B, TQ + 1), bool)),
@@ -181,3 +195,17 @@ def test_bad_call_arguments(qvk32, case, name):
     with pytest.raises(ValueError, match="Received: ") as error:
         calls[case]()
     assert "Received: " in error_message(error) and name in error_message(error)
+
+
+def test_rank_2_query_is_named_as_the_user_passed_it(rng):
+    query, value = rng.normal(size=(2, 8)).astype("float32"), rng.normal(size=(2, 4, 8)).astype("float32")
+    with pytest.raises(ValueError) as error:
+        DotProductAttention()(query, value)
+    assert error_message(error).strip() == "expected query of rank 3 [B, Tq, Dq]. Received: query_shape=(2, 8)"
+
+
+def test_unknown_batch_and_lengths_pass_the_checks(qvk32):
+    query, value, key = qvk32
+    inputs = [keras.Input((None, D)), keras.Input((None, DV)), keras.Input((None, D))]
+    model = keras.Model(inputs, DotProductAttention("scaled_dot")(inputs[0], inputs[1], key=inputs[2]))
+    assert model.predict([query, value, key], verbose=0).shape == (B, TQ, DV)

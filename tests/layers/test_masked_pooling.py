@@ -85,3 +85,26 @@ def test_tf_function_and_keras_save(inputs, tmp_path):
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
         MaskedPooling(**kwargs)
+
+
+@pytest.mark.parametrize("mode", ["mean", "attention"])
+def test_broadcastable_mask_equals_the_full_mask(inputs, mode):
+    layer = MaskedPooling(mode)
+    row = np.array([[True, True, False, True]])  # [1, T]
+    want, want_weights = layer(inputs, mask=np.repeat(row, B, axis=0), return_attention_scores=True)
+    got, weights = layer(inputs, mask=row, return_attention_scores=True)
+    np.testing.assert_allclose(got.numpy(), want.numpy(), atol=1e-6)
+    np.testing.assert_allclose(weights.numpy(), want_weights.numpy(), atol=1e-6)
+    np.testing.assert_array_equal(weights.numpy()[:, 2], 0.0)
+
+
+@pytest.mark.parametrize("mode", ["mean", "attention"])
+@pytest.mark.parametrize("shape, message", [
+    ((B, T + 1), f"expected mask broadcastable to [B={B}, T={T}]. Received: mask.shape=({B}, {T + 1})"),
+    ((B + 1, T), f"expected mask broadcastable to [B={B}, T={T}]. Received: mask.shape=({B + 1}, {T})"),
+    ((B, T, 1), f"expected mask of shape [B, T]. Received: mask.shape=({B}, {T}, 1)"),
+])
+def test_mask_that_does_not_fit_the_inputs(inputs, mode, shape, message):
+    with pytest.raises(ValueError) as error:
+        MaskedPooling(mode)(inputs, mask=np.ones(shape, bool))
+    assert message in str(error.value)

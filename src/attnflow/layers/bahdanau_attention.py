@@ -6,7 +6,7 @@ import keras
 import tensorflow as tf
 
 from attnflow._validation import check_positive_int, check_rate, check_seed, fail
-from attnflow.layers._masking import merge_attention_masks, zero_padded_queries
+from attnflow.layers._masking import check_batch_and_length, merge_attention_masks, zero_padded_queries
 from attnflow.ops import additive_scores, causal_mask, combine_masks, masked_softmax, weighted_sum, weights_dropout
 from attnflow.ops.weights import softmax_dtype
 
@@ -75,6 +75,7 @@ class BahdanauAttention(keras.layers.Layer):
         for name, shape in (("value", value_shape), ("key", key_shape)):
             if len(shape) != 3:
                 fail(f"{name} of shape [B, Tk, D]", **{f"{name}_shape": tuple(shape)})
+        check_batch_and_length(query_shape, value_shape, key_shape)
         self.key_dense = self._dense("key_projection")  # W1
         self.key_dense.build(key_shape)
         self.query_dense = self._dense("query_projection")  # W2
@@ -97,6 +98,8 @@ class BahdanauAttention(keras.layers.Layer):
              attention_mask=None, use_causal_mask=False, return_attention_scores=False,
              training=None):
         key = value if key is None else key
+        # build() checked the first call's shapes; later calls may differ (static shapes: no cost).
+        check_batch_and_length(query.shape, value.shape, key.shape)
         single_query = len(query.shape) == 2
         if single_query:
             query = query[:, None, :]  # [B, 1, Dq]

@@ -6,7 +6,7 @@ import keras
 import tensorflow as tf
 
 from attnflow._validation import check_choice, check_rate, check_seed, fail
-from attnflow.layers._masking import merge_attention_masks, zero_padded_queries
+from attnflow.layers._masking import check_batch_and_length, merge_attention_masks, zero_padded_queries
 from attnflow.ops import dot_product_attention
 from attnflow.ops.attention import IMPLEMENTATIONS
 from attnflow.ops.weights import softmax_dtype
@@ -20,8 +20,9 @@ class DotProductAttention(keras.layers.Layer):
 
     Scores are q . k ("dot"), q W_a k ("general", with a learned W_a of shape
     [Dq, Dk]) or q . k / sqrt(D) ("scaled_dot"). With score="dot" the outputs
-    and weights equal `keras.layers.Attention()`'s, and the layer can be
-    called the same way, on a list `[query, value]` or `[query, value, key]`.
+    and weights equal `keras.layers.Attention()`'s (except for a causal mask
+    with Tq != Tk; see `use_causal_mask`), and the layer can be called the
+    same way, on a list `[query, value]` or `[query, value, key]`.
 
     Args:
         score: "dot" (default), "general" or "scaled_dot".
@@ -40,7 +41,9 @@ class DotProductAttention(keras.layers.Layer):
         value_mask, key_mask: [B, Tk]; padded keys get weight 0.
         attention_mask: [B, Tq, Tk], True = may attend.
         mask: a list [query_mask, value_mask], as keras.layers.Attention takes.
-        use_causal_mask: causal mask aligned to the bottom-right.
+        use_causal_mask: apply a causal mask. attnflow aligns it to the
+            bottom-right (query i sees keys 0 .. Tk - Tq + i); Keras aligns it
+            to the top-left. The two agree when Tq == Tk.
         return_attention_scores: also return the weights (default False).
         training: whether dropout is applied.
 
@@ -73,6 +76,7 @@ class DotProductAttention(keras.layers.Layer):
 
     def build(self, query_shape, value_shape=None, key_shape=None):
         query_shape, value_shape, key_shape = _unpack_shapes(query_shape, value_shape, key_shape)
+        _check_shapes(query_shape, value_shape, key_shape)
         if self.score == "general":
             self.kernel = self.add_weight(
                 name="kernel", shape=(query_shape[-1], key_shape[-1]),
@@ -89,6 +93,8 @@ class DotProductAttention(keras.layers.Layer):
             if mask is not None:
                 query_mask, value_mask = mask[0], mask[1]
         key = value if key is None else key
+        # build() checked the first call's shapes; later calls may differ (static shapes: no cost).
+        _check_shapes(query.shape, value.shape, key.shape)
         merged = merge_attention_masks(query=query, key=key, query_mask=query_mask,
                                        value_mask=value_mask, key_mask=key_mask,
                                        attention_mask=attention_mask, mask_queries=False)
@@ -141,6 +147,15 @@ def _unpack_inputs(inputs):
         fail("a list [query, value] or [query, value, key]", inputs=f"a list of {len(inputs)}")
     query, value, key = (*inputs, None)[:3]
     return query, value, key
+
+
+def _check_shapes(query_shape, value_shape, key_shape) -> None:
+    """Names the user's tensors before the [B, 1, T, D] kernel sees them."""
+    for name, shape, layout in (("query", query_shape, "[B, Tq, Dq]"), ("value", value_shape, "[B, Tk, Dv]"),
+                                ("key", key_shape, "[B, Tk, Dk]")):
+        if len(shape) != 3:
+            fail(f"{name} of rank 3 {layout}", **{f"{name}_shape": tuple(shape)})
+    check_batch_and_length(query_shape, value_shape, key_shape)
 
 
 def _unpack_shapes(query_shape, value_shape, key_shape):

@@ -6,8 +6,8 @@ import keras
 import tensorflow as tf
 
 from attnflow._validation import check_choice, check_positive_int, fail
+from attnflow.layers._masking import as_padding_mask
 from attnflow.layers.bahdanau_attention import BahdanauAttention
-from attnflow.ops import as_bool_mask
 
 MODES = ("mean", "attention")
 
@@ -29,7 +29,8 @@ class MaskedPooling(keras.layers.Layer):
 
     Call arguments:
         inputs: [B, T, D].
-        mask: [B, T], True at real positions; default: the Keras mask.
+        mask: [B, T] (or broadcastable to it, e.g. [1, T]), True at real
+            positions; default: the Keras mask.
         return_attention_scores: also return the pooling weights (default
             False).
 
@@ -68,7 +69,9 @@ class MaskedPooling(keras.layers.Layer):
         inputs = tf.identity(inputs)  # [B, T, D], without the Keras mask
         if mask is None:
             mask = tf.ones(tf.shape(inputs)[:2], tf.bool)  # [B, T]
-        mask = as_bool_mask(mask)
+        else:
+            mask = as_padding_mask(mask, "mask", inputs.shape[0], inputs.shape[1])
+            mask = tf.broadcast_to(mask, tf.shape(inputs)[:2])  # [B, T]
         if self.mode == "mean":
             weights = self._uniform_weights(mask, inputs.dtype)  # [B, T]
             pooled = tf.einsum("bt,btd->bd", weights, inputs)  # [B, D]

@@ -109,10 +109,19 @@ class TransformerDecoderBlock(TransformerBlock):
         return self.self_attention.init_cache(batch_size, max_length)
 
     def compute_cache(self, context):
-        """The encoder outputs [B, Tk, Dc] projected once, for `cross_attention_cache`.
+        """The encoder outputs projected once, for `cross_attention_cache`.
+
+        Every decoding step then attends to the same projected memory instead
+        of projecting `context` again. The block must be built first (call it
+        once, or `build(inputs_shape, context_shape)`).
+
+        Args:
+            context: [B, Tk, Dc], the encoder outputs the block attends to
+                (the `context` its calls take).
 
         Returns:
-            (key_cache [B, H, Tk, key_dim], value_cache [B, H, Tk, key_dim]).
+            (key_cache [B, H, Tk, key_dim], value_cache [B, H, Tk, key_dim]),
+            to pass as `cross_attention_cache` with every step.
         """
         self._check_built("compute_cache")
         return self.cross_attention.compute_cache(context)
