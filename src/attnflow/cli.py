@@ -3,7 +3,8 @@
     attnflow train TASK [--data FILE] [--config FILE] [--attention NAME] [--epochs N]
                         [--out DIR] [--resume RUN] [--set KEY=VALUE ...]
     attnflow evaluate RUN [--data FILE]
-    attnflow predict RUN TEXT... [--beam N] [--show-attention] [--saved-model]
+    attnflow predict RUN TEXT... [--beam N] [--show-attention] [--saved-model] [--output FILE]
+                                     # `attnflow predict RUN --help`: the run's task's options
     attnflow demo [--out DIR]        # train "dates", show metrics, samples, attention
     attnflow example                 # attention worked out by hand on four tokens
     attnflow bench ...               # benchmarks (attnflow.bench)
@@ -22,6 +23,12 @@ import sys
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 CONFIG_DESTS = ("data", "epochs", "seed", "batch_size", "model.attention")
+# predict options that name what it writes (a task's own flags use these dests)
+OUTPUT_FILE_DESTS = ("output", "html")
+OUTPUT_FOLDER_DESTS = ("plots",)
+HELP_FLAGS = {"-h", "--help"}
+RUN_HELP = ("The run's task adds options of its own (e.g. --beam, --saved-model, --html, --plots, "
+            "--top-k): `attnflow {command} RUN --help` lists them.")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,7 +51,7 @@ def build_parser(task=None, command: str | None = None,
     train.add_argument("--data", metavar="FILE", help="data file, for tasks that read one")
     train.add_argument("--config", metavar="FILE", help="settings from a YAML or TOML file")
     train.add_argument("--attention", dest="model.attention", metavar="NAME",
-                       help="attention of the model, e.g. bahdanau, luong-general, none")
+                       help=_attention_help(task))
     train.add_argument("--epochs", type=int, metavar="N", help="most epochs to train")
     train.add_argument("--batch-size", dest="batch_size", type=int, metavar="N")
     train.add_argument("--seed", type=int, metavar="N")
@@ -53,17 +60,21 @@ def build_parser(task=None, command: str | None = None,
     train.add_argument("--out", metavar="DIR", help="the run directory (default runs/TASK-TIME)")
     train.add_argument("--resume", metavar="RUN", help="continue an interrupted run")
 
-    evaluate = commands.add_parser("evaluate", help="score a run on its test data or a file")
+    run_help = task is None or command not in ("evaluate", "predict")
+    evaluate = commands.add_parser("evaluate", help="score a run on its test data or a file",
+                                   epilog=RUN_HELP.format(command="evaluate") if run_help else None)
     evaluate.add_argument("run", metavar="RUN")
     evaluate.add_argument("--data", metavar="FILE", help="evaluate on this file instead")
 
-    predict = commands.add_parser("predict", help="run a trained model on inputs")
+    predict = commands.add_parser("predict", help="run a trained model on inputs",
+                                  epilog=RUN_HELP.format(command="predict") if run_help else None)
     predict.add_argument("run", metavar="RUN")
     predict.add_argument("inputs", nargs="*", metavar="INPUT")
     predict.add_argument("--show-attention", action="store_true",
                          help="show the attention weights of each prediction")
     predict.add_argument("--data", metavar="FILE", help="inputs from a file (tasks that read one)")
-    predict.add_argument("--output", metavar="FILE", help="write predictions to a file")
+    predict.add_argument("--output", metavar="FILE",
+                         help="write predictions to this file (replaced if it exists)")
 
     demo = commands.add_parser("demo", help="train a date translator with attention and show it")
     demo.add_argument("--out", metavar="DIR", help="the run directory (default runs/dates-TIME)")
@@ -88,10 +99,14 @@ def main(argv: list[str] | None = None) -> int:
             print(f"attnflow: error: benchmarks unavailable ({error})", file=sys.stderr)
             return 1
         return bench(argv[1:]) or 0
-    if argv[:1] == ["train"] and {"-h", "--help"} & set(argv):
+    if argv[:1] == ["train"] and HELP_FLAGS & set(argv):
         named = argv[1] if len(argv) > 1 and not argv[1].startswith("-") else None
         task = _task_or_none(named)
         build_parser(task, "train", list_tasks=True).parse_args(argv[:1] + ["--help"])
+    if argv[:1] in (["evaluate"], ["predict"]) and HELP_FLAGS & set(argv):
+        named = (arg for arg in argv[1:] if not arg.startswith("-"))  # RUN, or a flag's value
+        task = next(filter(None, map(_run_task_or_none, named)), None)
+        build_parser(task, argv[0]).parse_args(argv[:1] + ["--help"])
     args, _ = build_parser().parse_known_args(argv)
     if args.command == "example":
         from attnflow.explain.worked_example import main as worked_example
@@ -170,7 +185,7 @@ def _evaluate(args, argv) -> int:
 
     task, config, run, args = _finished_run(args, argv, "evaluate")
     data = task.load_data(config, args.data)
-    scores = task.evaluate(_load_model(run), data, config)
+    scores = task.evaluate(run.load_model(), data, config)
     console = _console()
     console.print(f"{config.task}, evaluated on {args.data or 'its own test data'}:",
                   highlight=False, soft_wrap=True)  # a long path is never cut
@@ -179,15 +194,24 @@ def _evaluate(args, argv) -> int:
 
 
 def _predict(args, argv) -> int:
+    from attnflow.training.output_paths import check_output_file, check_output_folder, kept_whole
+
     task, config, run, args = _finished_run(args, argv, "predict")
+    files = [(dest, getattr(args, dest)) for dest in OUTPUT_FILE_DESTS if getattr(args, dest, None)]
+    folders = [(dest, getattr(args, dest)) for dest in OUTPUT_FOLDER_DESTS if getattr(args, dest, None)]
+    for dest, path in files:  # before the task loads anything
+        check_output_file(dest, path)
+    for dest, path in folders:
+        check_output_folder(dest, path)
     model = []
 
     def load_model():  # after the task has checked the inputs
         if not model:
-            model.append(_load_model(run))
+            model.append(run.load_model())
         return model[0]
 
-    task.predict(load_model, list(args.inputs), {**vars(args), "run": str(run.path)}, config)
+    with kept_whole(path for _, path in files):  # a failure leaves the user's files as they were
+        task.predict(load_model, list(args.inputs), {**vars(args), "run": str(run.path)}, config)
     return 0
 
 
@@ -202,12 +226,6 @@ def _finished_run(args, argv, command):
     values = run.load_config_values()
     task = get_task(values.get("task"))
     return task, RunConfig.from_dict(values), run, build_parser(task, command).parse_args(argv)
-
-
-def _load_model(run):
-    import keras
-
-    return keras.models.load_model(run.saved(run.MODEL), compile=False)
 
 
 def _show(task, result) -> None:
@@ -254,6 +272,25 @@ def _task_or_none(name):
         return get_task(name) if name else None
     except ValueError:
         return None
+
+
+def _run_task_or_none(path):
+    """The task of the finished run at `path`, for its --help; None if it is no such run."""
+    from attnflow.training import RunDirectory
+
+    if not path:
+        return None
+    try:
+        return _task_or_none(RunDirectory.finished(path).load_config_values().get("task"))
+    except ValueError:
+        return None
+
+
+def _attention_help(task) -> str:
+    names = getattr(task, "attention_names", ())
+    if names:
+        return f"attention of the model: {', '.join(names)}"
+    return "attention of the model, by name; the names depend on the task (most take bahdanau, none)"
 
 
 def _task_list() -> str:

@@ -61,3 +61,20 @@ def test_save_and_reload(tmp_path):
     config = resolve_config(TASK_DEFAULTS)
     config.save(tmp_path / "config.yaml")
     assert resolve_config({}, load_config_file(tmp_path / "config.yaml")) == config
+
+
+def test_the_data_file_is_saved_as_an_absolute_path(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = resolve_config(TASK_DEFAULTS, overrides=[{"data": "sub/data.csv"}])
+    config.save(tmp_path / "config.yaml")
+    saved = load_config_file(tmp_path / "config.yaml")
+    assert saved["data"] == str(tmp_path / "sub" / "data.csv")
+    assert config.data == "sub/data.csv"  # the run itself keeps what the user wrote
+
+
+def test_a_yaml_error_is_one_line_with_its_place(tmp_path):
+    (tmp_path / "bad.yaml").write_text("epochs: 3\nmodel: [1,\n")
+    with pytest.raises(ValueError) as raised:
+        load_config_file(tmp_path / "bad.yaml")
+    assert len(str(raised.value).splitlines()) == 1
+    assert "at line 3, column 1" in str(raised.value)

@@ -14,6 +14,7 @@ dispatches to it. A new task is one new file in `attnflow/tasks/`:
         summary = "one line for `attnflow train --help`"
 
         options_class = MyOptions                    # optional: a dataclass of config.options
+        attention_names = ("bahdanau", "none")       # optional: listed by `train mytask --help`
         def defaults(self, chosen=None): ...         # optional
         def load_data(self, config, data_path=None): ...
         def build_model(self, config, data): ...
@@ -59,6 +60,7 @@ class Task(abc.ABC):
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     options_class: ClassVar[type | None] = None  # a dataclass of the task's config.options
+    attention_names: ClassVar[tuple[str, ...]] = ()  # what model.attention accepts, for --help; (): not listed
 
     # -- settings ------------------------------------------------------------
 

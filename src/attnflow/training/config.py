@@ -3,7 +3,10 @@
 Settings resolve in this order, later winning: the RunConfig defaults, the
 task's defaults (`Task.defaults()`), a YAML or TOML file (`--config`), and
 the command-line flags. The resolved config is saved in the run directory as
-config.yaml, so a run can be reproduced, resumed and evaluated.
+config.yaml, so a run can be reproduced, resumed and evaluated. Its data file
+is saved as an absolute path, so the run works from any folder; runs saved
+before that keep a path relative to the folder they were trained from, and
+are read from there (a relative path is read from the current folder).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import math
+import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,9 +86,16 @@ class RunConfig:
         return cls(**{k: v for k, v in values.items() if v is not None or k in ("data", "clipnorm")})
 
     def save(self, path) -> None:
-        """Writes the settings as YAML (atomically: a kill never leaves half a file)."""
+        """Writes the settings as YAML (atomically: a kill never leaves half a file).
+
+        `data` is saved as an absolute path, so that the run can be
+        evaluated, predicted with and resumed from any folder.
+        """
+        values = self.to_dict()
+        if values["data"] is not None:
+            values["data"] = os.path.abspath(values["data"])
         temporary = Path(path).with_suffix(".tmp")
-        temporary.write_text(yaml.safe_dump(self.to_dict(), sort_keys=False), encoding="utf-8")
+        temporary.write_text(yaml.safe_dump(values, sort_keys=False), encoding="utf-8")
         temporary.replace(path)
 
 
@@ -104,13 +115,22 @@ def load_config_file(path) -> dict:
         text = path.read_text(encoding="utf-8")
         values = tomllib.loads(text) if suffix == ".toml" else yaml.safe_load(text)
     except (UnicodeDecodeError, tomllib.TOMLDecodeError, yaml.YAMLError) as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        fail("a config file that parses", config=f"{path} ({first_line})")
+        fail("a config file that parses", config=f"{path} ({describe_error(error)})")
     if values is None:
         return {}
     if not isinstance(values, dict):
         fail("a mapping of settings at the top of the config file", config=str(path))
     return values
+
+
+def describe_error(error: BaseException) -> str:
+    """What went wrong, in one line: a YAML error's problem and line, else
+    the first line of the message (or the exception's name)."""
+    mark = getattr(error, "problem_mark", None)
+    if isinstance(error, yaml.MarkedYAMLError) and error.problem and mark is not None:
+        return f"{error.problem} at line {mark.line + 1}, column {mark.column + 1}"
+    text = str(error).strip()
+    return " ".join(text.splitlines()[0].split()) if text else type(error).__name__
 
 
 def parse_override(text: str) -> dict:

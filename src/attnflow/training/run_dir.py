@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from attnflow._validation import fail
+from attnflow.training.config import describe_error
 
 PARTIAL_SUFFIX = ".partial"
 
@@ -98,11 +99,35 @@ class RunDirectory:
         return self.path / name
 
     def load_config_values(self, finished: bool = True) -> dict:
-        root = self.path if finished else self.partial
-        values = yaml.safe_load((root / self.CONFIG).read_text(encoding="utf-8"))
+        """The settings of config.yaml (a damaged file is a ValueError naming it)."""
+        path = (self.path if finished else self.partial) / self.CONFIG
+        try:
+            values = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+            fail(f"a run whose {self.CONFIG} parses", config=f"{path} ({describe_error(error)})")
         if not isinstance(values, dict):
-            fail(f"a run whose {self.CONFIG} holds settings", run=str(root))
+            fail(f"a run whose {self.CONFIG} holds settings", config=str(path))
         return values
+
+    def load_model(self):
+        """The trained model of a finished run (model.keras, uncompiled).
+
+        Raises:
+            ValueError: model.keras is damaged (e.g. truncated) or unreadable.
+        """
+        import zipfile
+
+        import keras
+
+        path = self.saved(self.MODEL)
+        if not zipfile.is_zipfile(path):  # Keras would say "File not found"
+            fail(f"a run whose {self.MODEL} is a readable .keras file",
+                 model=f"{path} (not a zip archive: truncated or overwritten?)")
+        try:
+            return keras.models.load_model(path, compile=False)
+        except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as error:
+            fail(f"a run whose {self.MODEL} is a readable .keras file",
+                 model=f"{path} ({type(error).__name__}: {describe_error(error)})")
 
     # -- writing ----------------------------------------------------------------
 
@@ -120,3 +145,4 @@ class RunDirectory:
 
     def discard(self) -> None:
         shutil.rmtree(self.partial, ignore_errors=True)
+
