@@ -92,6 +92,20 @@ def test_translate_trains_on_a_users_pairs_file(tmp_path, capsys):
     code, out, _ = run_cli(capsys, "predict", tmp_path / "run", "tree9")
     assert code == 0 and len(out.splitlines()) == 1
 
+    # predict --data reads the source column of a pairs file, as training does: one output per pair.
+    sources = [f"num {i}" for i in range(50)]
+    table = tmp_path / "new_pairs.tsv"
+    table.write_text("source\ttarget\n" + "".join(f"{s}\t{s[4:]}\n" for s in sources), encoding="utf-8")
+    code, out, _ = run_cli(capsys, "predict", tmp_path / "run", "--data", table, "--output", tmp_path / "out.txt")
+    assert code == 0 and out == ""
+    written = (tmp_path / "out.txt").read_text(encoding="utf-8").splitlines()
+    code, printed, _ = run_cli(capsys, "predict", tmp_path / "run", *sources)
+    assert len(written) == 50 and written == printed.splitlines()
+    lines = tmp_path / "sources.txt"  # a plain file: one source per line, commas and all
+    lines.write_text("".join(f"{s}\n" for s in sources), encoding="utf-8")
+    code, out, _ = run_cli(capsys, "predict", tmp_path / "run", "--data", lines)
+    assert code == 0 and out.splitlines() == written
+
 
 def test_predict_reads_inputs_from_a_file_and_writes_a_file(dates_run, tmp_path, capsys):
     inputs = tmp_path / "inputs.txt"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from attnflow.data.pairs_file import read_pairs
+from attnflow.data.pairs_file import is_table, read_pairs, read_sources
 
 
 def write(tmp_path, name, content, mode="w"):
@@ -54,3 +54,32 @@ def test_bytes_that_are_not_utf8(tmp_path):
     path = write(tmp_path, "latin1.tsv", "caf\xe9\tcoffee\n".encode("latin-1"), mode="wb")
     with pytest.raises(ValueError, match=r"expected a UTF-8 text file.*byte 0xe9 at offset 3"):
         read_pairs(path)
+
+
+def test_sources_of_a_pairs_file_as_training_reads_it(tmp_path):
+    header = write(tmp_path, "pairs.tsv", "source\ttarget\n" + "".join(f"num {i}\t{i}\n" for i in range(50)))
+    assert read_sources(header) == [f"num {i}" for i in range(50)]  # not the header, not whole rows
+    plain = write(tmp_path, "p.tsv", "Go.\tVa !\tCC-BY\nHi.\tSalut.\n")
+    assert read_sources(plain) == ["Go.", "Hi."]
+    reordered = write(tmp_path, "p.csv", 'id,target,source\n1,"b, c",a\n2,y,x\n')
+    assert read_sources(reordered) == ["a", "x"]
+    only_sources = write(tmp_path, "s.csv", "source\n\"14 février, 2013\"\n")
+    assert read_sources(only_sources) == ["14 février, 2013"]
+    assert read_sources(write(tmp_path, "n.csv", "en,de\nhouse,Haus\n"), "en") == ["house"]
+
+
+def test_bad_source_files(tmp_path):
+    with pytest.raises(ValueError, match=r"expected a header naming the source column 'en'. Received: data=.*header: fr, de"):
+        read_sources(write(tmp_path, "n.csv", "fr,de\nmaison,Haus\n"), "en")
+    with pytest.raises(ValueError, match="line 3 has an empty source"):
+        read_sources(write(tmp_path, "h.tsv", "source\ttarget\na\tb\n\tc\n"))
+    with pytest.raises(ValueError, match="no rows after the header"):
+        read_sources(write(tmp_path, "o.tsv", "source\ttarget\n"))
+    with pytest.raises(ValueError, match="expected a non-empty data file"):
+        read_sources(write(tmp_path, "e.csv", ""))
+
+
+def test_what_counts_as_a_table(tmp_path):
+    assert is_table(write(tmp_path, "a.csv", "x\n")) and is_table(write(tmp_path, "a.tsv", "x\n"))
+    assert is_table(write(tmp_path, "tabs.txt", "Go.\tVa !\n"))
+    assert not is_table(write(tmp_path, "lines.txt", "14 février, 2013\nMarch 3\n"))

@@ -42,3 +42,14 @@ def test_defaults_hold_every_model_setting_but_the_data_derived_one():
     model = get_task("dates").defaults()["model"]
     assert model["attention"] == "bahdanau" and "max_output_length" not in model
     assert get_task("translate").defaults()["model"]["lowercase_source"] is False
+
+
+@pytest.mark.parametrize("task_name", ["translate", "dates"])
+def test_predict_data_help_says_what_is_read(task_name):
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data", metavar="FILE", help="inputs from a file (tasks that read one)")
+    get_task(task_name).add_arguments(parser, "predict")
+    text = " ".join(parser.format_help().split())
+    assert "the source column as training reads it" in text and "one input per line" in text

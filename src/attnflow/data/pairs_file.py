@@ -37,16 +37,7 @@ def read_pairs(path, source_column: str | None = None,
             columns, or has a row with an empty source or target.
     """
     path = Path(path)
-    if not path.is_file():
-        fail("an existing data file", data=str(path))
-    raw = path.read_bytes()
-    if not raw.strip():
-        fail("a non-empty data file", data=str(path))
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        fail("a UTF-8 text file", data=f"{path} (byte 0x{raw[error.start]:02x} "
-             f"at offset {error.start} is not UTF-8)")
+    text = _read_text(path)
     rows = [(number, row) for number, row in enumerate(_rows(text, _delimiter(path, text)), 1)
             if any(cell.strip() for cell in row)]
     source_index, target_index, rows = _columns(rows, source_column, target_column, path)
@@ -64,6 +55,70 @@ def read_pairs(path, source_column: str | None = None,
                  data=f"{path} (line {number} has an empty {empty})")
         pairs.append((source, target))
     return pairs
+
+
+def is_table(path) -> bool:
+    """Whether `predict --data` reads `path` as a table of the kind training reads:
+    a .csv/.tsv/.tab file, or any other file whose first line has a tab."""
+    path = Path(path)
+    if path.suffix.lower() in (".csv", ".tsv", ".tab"):
+        return True
+    try:
+        with path.open("rb") as file:
+            return b"\t" in file.readline()
+    except OSError:
+        return False
+
+
+def read_sources(path, source_column: str | None = None) -> list[str]:
+    """The source column of a pairs file, for translating (the target may be absent).
+
+    The delimiter and header rules are those of `read_pairs`: a first row
+    naming `source_column` (default "source") is a header and picks the
+    column; without one the first column is the source.
+
+    Returns:
+        The non-empty sources, in file order.
+
+    Raises:
+        ValueError: the file is missing, empty or not UTF-8, lacks the named
+            column, or has a row with an empty source.
+    """
+    path = Path(path)
+    text = _read_text(path)
+    rows = [(number, row) for number, row in enumerate(_rows(text, _delimiter(path, text)), 1)
+            if any(cell.strip() for cell in row)]
+    wanted = source_column or HEADER_NAMES[0]
+    header = [cell.strip().lower() for cell in rows[0][1]] if rows else []
+    if wanted.lower() in header:
+        index, rows = header.index(wanted.lower()), rows[1:]
+    elif source_column and source_column != HEADER_NAMES[0]:
+        fail(f"a header naming the source column {source_column!r}",
+             data=f"{path} (header: {', '.join(header) or 'none'})")
+    else:
+        index = 0
+    if not rows:
+        fail("at least one source row", data=f"{path} (no rows after the header)")
+    sources = []
+    for number, row in rows:
+        source = row[index].strip() if len(row) > index else ""
+        if not source:
+            fail("a non-empty source on every row", data=f"{path} (line {number} has an empty source)")
+        sources.append(source)
+    return sources
+
+
+def _read_text(path: Path) -> str:
+    if not path.is_file():
+        fail("an existing data file", data=str(path))
+    raw = path.read_bytes()
+    if not raw.strip():
+        fail("a non-empty data file", data=str(path))
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        fail("a UTF-8 text file", data=f"{path} (byte 0x{raw[error.start]:02x} "
+             f"at offset {error.start} is not UTF-8)")
 
 
 def _delimiter(path: Path, text: str) -> str:

@@ -15,7 +15,7 @@ from attnflow._validation import check_non_negative_int, check_positive_int, fai
 from attnflow.data.parallel import ParallelSplits
 from attnflow.data.pairs_file import read_pairs
 from attnflow.data.vectorize import char_vocabulary
-from attnflow.models.seq2seq_attention import Seq2SeqAttention, Seq2SeqConfig
+from attnflow.models.seq2seq_attention import ATTENTIONS, Seq2SeqAttention, Seq2SeqConfig
 from attnflow.tasks import _seq2seq_output as output
 from attnflow.tasks.base import Task, TrainingData
 from attnflow.training.config import RunConfig, merge
@@ -48,6 +48,7 @@ class Seq2SeqTask(Task):
     """Pairs of strings -> Seq2SeqAttention; subclasses say where the pairs come from."""
 
     options_class = Seq2SeqOptions
+    attention_names = ATTENTIONS  # --attention's values
     bleu_tokenize = "13a"  # sacrebleu tokenizer: words
 
     def defaults(self, chosen: dict | None = None) -> dict:
@@ -62,6 +63,9 @@ class Seq2SeqTask(Task):
 
     def add_arguments(self, parser, command: str) -> None:
         if command == "predict":
+            data = parser._option_string_actions.get("--data")  # the CLI's own flag: say what is read
+            if data is not None:
+                data.help = output.DATA_HELP
             parser.add_argument("--beam", type=int, default=1, metavar="N",
                                 help="beam width (default 1: greedy)")
             parser.add_argument("--length-penalty", type=float, default=None, metavar="ALPHA",

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from attnflow._validation import check_positive_int, fail
+from attnflow.data.pairs_file import is_table, read_sources
 from attnflow.explain.heatmap import plot_attention, terminal_heatmap
 
 TERMINAL_HEATMAPS = 2
@@ -62,11 +63,20 @@ def check_inputs(inputs: list[str]) -> None:
             fail("non-empty texts to translate", text=text)
 
 
-def read_inputs(path) -> list[str]:
-    """`predict --data FILE`: one input per non-empty line of a UTF-8 text file."""
+DATA_HELP = ("inputs to translate: from a .csv/.tsv/.tab file (or one whose first line has a "
+             "tab), the source column as training reads it (the run's source column, default "
+             "'source', else the first column); from any other file, one input per line")
+
+
+def read_inputs(path, source_column: str | None = None) -> list[str]:
+    """`predict --data FILE`: the sources of a pairs file (.csv, .tsv, .tab, or a first
+    line with a tab: the source column, as training reads it), else one input per
+    non-empty line of a UTF-8 text file."""
     path = Path(path)
     if not path.is_file():
         fail("an existing file of inputs, one per line", data=str(path))
+    if is_table(path):
+        return read_sources(path, source_column)
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -77,7 +87,7 @@ def read_inputs(path) -> list[str]:
 def predict(load_model, inputs: list[str], args: dict, options) -> None:
     """`attnflow predict RUN text...`: one translation per line on stdout (or --output)."""
     if args.get("data"):
-        inputs = list(inputs) + read_inputs(args["data"])
+        inputs = list(inputs) + read_inputs(args["data"], getattr(options, "source_column", None))
     check_inputs(inputs)
     beam = args.get("beam", 1)
     check_positive_int("beam", beam)
