@@ -77,7 +77,8 @@ def test_explicit_freq_must_match():
     (lambda f: f.drop(columns="sales"),
      r"expected a target among the columns \['date', 'price'\]. Received: target='sales'"),
     (lambda f: f.assign(date=["2000-01-01 00:00", "2000-01-01 01:00"] + [f"2000-01-01 0{h}:20" for h in range(2, 8)]),
-     r"expected a regular time index .* Received: first_steps=\['0 days 01:00:00', '0 days 01:20:00'"),
+     r"expected a regular time index .*; the usual step is 1 hour. Received: irregular step at row 0: "
+     r"2000-01-01 -> 2000-01-01 01:00:00 \(and 1 more off the h grid\)$"),
     (lambda f: f.assign(date=["2000-01-01", "2000-01-02"] + list(f["date"][2:])),
      r"expected a regular time index: on the 'D' grid most steps would be missing. "
      r"Received: timestamps=8, grid_steps=214"),
@@ -109,3 +110,53 @@ def test_window_fits():
     empty_test = series.with_values(np.where(np.arange(30) >= 27, np.nan, series.values[:, 0]))
     with pytest.raises(ValueError, match="observed value in the test part"):
         check_window_fits(empty_test, context=12, horizon=3)
+
+
+def test_an_empty_or_header_only_csv_names_the_file(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(ValueError, match=r"^expected a CSV with a header and rows\. "
+                                         r"Received: path='.*empty\.csv' \(empty\)$"):
+        read_series(empty, "date", "sales")
+    header = tmp_path / "header.csv"
+    header.write_text("date,sales\n")
+    with pytest.raises(ValueError, match=r"expected a CSV with a header and rows\. Received: "
+                                         r"path='.*header\.csv' \(columns \['date', 'sales'\], 0 rows\)"):
+        read_series(header, "date", "sales")
+
+
+def test_an_irregular_step_names_its_row_and_times():
+    frame = monthly_frame(n=72)
+    frame.loc[40, "date"] = "2003-05-17"  # between 2003-04-01 and 2003-06-01
+    with pytest.raises(ValueError, match=r"expected a regular time index .*; the usual step is 31 days\. "
+                                         r"Received: irregular step at row 40: 2003-04-01 -> 2003-05-17$"):
+        from_frame(frame, "date", "sales")
+    shuffled = frame.iloc[::-1].reset_index(drop=True)  # rows named as in the file, not sorted
+    with pytest.raises(ValueError, match=r"irregular step at row 31: 2003-04-01 -> 2003-05-17$"):
+        from_frame(shuffled, "date", "sales")
+    frame.loc[50, "date"] = "2004-03-09"
+    with pytest.raises(ValueError, match=r"row 40: 2003-04-01 -> 2003-05-17 \(and 1 more off the MS grid\)$"):
+        from_frame(frame, "date", "sales")
+
+
+@pytest.mark.parametrize("freq, odd, message", [
+    ("ME", (7, "2000-08-15"), r"the usual step is 31 days\. Received: irregular step at row 7: 2000-07-31 -> 2000-08-15$"),
+    ("D", (0, "1999-12-31 12:00"), r"the usual step is 1 day\. Received: irregular step at row 0: "
+                                   r"1999-12-31 12:00:00 -> 2000-01-02$"),
+    ("W-MON", (3, "2000-01-26"), r"the usual step is 7 days\. Received: irregular step at row 3: 2000-01-17 -> 2000-01-26$"),
+    ("2MS", None, r"Received: usual_step='61 days', first_steps=\['60 days', '61 days', '61 days'\]$"),
+])
+def test_irregular_steps_of_other_frequencies(freq, odd, message):
+    start = "2000-01-03" if freq == "W-MON" else "2000-01-01"
+    times = list(pd.date_range(start, periods=30, freq=freq).astype(str))
+    if odd:
+        times[odd[0]] = odd[1]
+    with pytest.raises(ValueError, match=message):
+        from_frame(pd.DataFrame({"date": times, "sales": np.arange(30.0)}), "date", "sales")
+
+
+@pytest.mark.parametrize("freq", ["MS", "ME", "QS-JAN", "QE-DEC", "YS-JAN", "W-SUN", "D", "h"])
+def test_month_start_and_end_series_stay_valid(freq):
+    times = pd.date_range("2001-01-01", periods=40, freq=freq).delete([5, 6])  # gaps allowed
+    series = from_frame(pd.DataFrame({"date": times.astype(str), "sales": np.arange(38.0)}), "date", "sales")
+    assert len(series) == 40 and (series.times == pd.date_range(times[0], periods=40, freq=freq)).all()

@@ -6,7 +6,7 @@ import pytest
 
 from attnflow.data.timeseries import from_frame
 from attnflow.data.windows import (Scaler, chronological_split, make_dataset, make_windows,
-                                   rolling_origin_splits)
+                                   max_backtest_folds, rolling_origin_splits)
 
 
 def make_series(n=20, nan=(), covariate=True):
@@ -113,3 +113,20 @@ def test_dataset_yields_inputs_targets_and_mask_weights():
     np.testing.assert_array_equal(np.concatenate([b[2] for b in batches]), windows.target_observed)
     shuffled = np.concatenate([b[1] for b in make_dataset(windows, 4, shuffle=True, seed=1)])
     np.testing.assert_allclose(np.sort(shuffled.ravel()), np.sort(windows.target.ravel()))
+
+
+@pytest.mark.parametrize("validation_windows", [0, 1, 3])
+def test_max_backtest_folds_is_the_most_that_fit(validation_windows):
+    for length, context, horizon in [(72, 12, 6), (40, 6, 5), (30, 3, 1), (25, 12, 6), (19, 12, 4)]:
+        most = max_backtest_folds(length, context, horizon, validation_windows=validation_windows)
+        if most:
+            rolling_origin_splits(length, context, horizon, most, validation_windows=validation_windows)
+        with pytest.raises(ValueError, match=rf"expected folds at most {most} for {length} steps"):
+            rolling_origin_splits(length, context, horizon, most + 1, validation_windows=validation_windows)
+    assert max_backtest_folds(72, 12, 6) == 9  # the oldest fold tests on steps 18..23
+
+
+def test_too_many_folds_name_the_limit_not_a_negative_length():
+    with pytest.raises(ValueError, match=r"^expected folds at most 9 for 72 steps with context=12, horizon=6, "
+                                         r"step=6 and validation_windows=0\. Received: folds=50$"):
+        rolling_origin_splits(72, 12, 6, folds=50)

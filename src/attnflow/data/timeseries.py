@@ -114,13 +114,33 @@ def read_series(path: str | Path, time_col: str, targets: str | list[str],
     if not path.is_file():
         fail("an existing CSV or Parquet file", path=str(path))
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        frame = pd.read_csv(path)
-    elif suffix in (".parquet", ".pq"):
-        frame = pd.read_parquet(path)
-    else:
+    if suffix not in (".csv", ".parquet", ".pq"):
         fail("a file ending in .csv or .parquet", path=str(path))
+    frame = _read_table(path, suffix)
+    if len(frame) == 0:
+        _fail_file("a CSV with a header and rows" if suffix == ".csv" else "a file with rows",
+                   path, f"columns {list(map(str, frame.columns))}, 0 rows")
     return from_frame(frame, time_col, targets, covariates, freq)
+
+
+def _read_table(path: Path, suffix: str) -> pd.DataFrame:
+    """The file as a DataFrame; what pandas cannot read names the file."""
+    try:
+        if suffix == ".csv":
+            return pd.read_csv(path, encoding="utf-8")
+        return pd.read_parquet(path)
+    except pd.errors.EmptyDataError:
+        _fail_file("a CSV with a header and rows", path, "empty")
+    except UnicodeDecodeError as error:
+        _fail_file("a UTF-8 encoded CSV", path, f"byte {error.start} is not UTF-8")
+    except (pd.errors.ParserError, OSError, ValueError, ImportError) as error:
+        kind = "CSV" if suffix == ".csv" else "Parquet file"
+        _fail_file(f"a readable {kind}", path, str(error).strip().splitlines()[0])
+
+
+def _fail_file(expected: str, path: Path, why: str) -> None:
+    """ValueError "expected <expected>. Received: path='<path>' (<why>)"."""
+    raise ValueError(f"expected {expected}. Received: path={str(path)!r} ({why})")
 
 
 def from_frame(frame: pd.DataFrame, time_col: str, targets: str | list[str],
@@ -148,7 +168,7 @@ def from_frame(frame: pd.DataFrame, time_col: str, targets: str | list[str],
     times = times[order]
     target_values = _numeric(frame, targets, "target")[order]
     covariate_values = _numeric(frame, covariates, "covariate")[order]
-    freq = _check_freq(times, freq)
+    freq = _check_freq(times, freq, rows=order)
     grid = pd.date_range(times[0], times[-1], freq=freq)
     if len(grid) > 2 * len(times):
         fail(f"a regular time index: on the {freq!r} grid most steps would be missing",
@@ -226,39 +246,106 @@ def _numeric(frame: pd.DataFrame, names: list[str], role: str) -> np.ndarray:
     return out
 
 
-def _check_freq(times: pd.DatetimeIndex, freq: str | None) -> str:
+def _check_freq(times: pd.DatetimeIndex, freq: str | None, rows=None) -> str:
     if len(times) < 3:
         fail("at least 3 timestamps to infer a frequency", length=len(times))
-    inferred = infer_frequency(times)
+    inferred = infer_frequency(times, rows)
     if freq is not None and pd.tseries.frequencies.to_offset(freq) != pd.tseries.frequencies.to_offset(inferred):
         fail(f"the timestamps to follow freq={freq!r}", inferred=inferred)
     return inferred
 
 
-def infer_frequency(times: pd.DatetimeIndex) -> str:
+def infer_frequency(times: pd.DatetimeIndex, rows=None) -> str:
     """The pandas alias of the regular grid that holds every timestamp (gaps allowed).
 
-    Raises ValueError when the timestamps fit none of the supported frequencies.
+    Args:
+        times: sorted timestamps.
+        rows: optional 0-based data rows of the file the timestamps came from
+            (default: their positions), named in the error.
+
+    Raises ValueError when the timestamps fit none of the supported
+    frequencies, naming the first timestamp off the grid the most common
+    step suggests ("irregular step at row 40: 2018-04-01 -> 2018-05-17").
     """
     steps = np.diff(times.values).astype("timedelta64[ns]")
-    smallest = pd.Timedelta(steps.min())
-    if smallest in _FIXED_STEPS:
-        alias = _FIXED_STEPS[smallest]
+    alias = _grid_alias(times, pd.Timedelta(steps.min()))
+    if alias is not None:
+        return alias
+    expected = ("a regular time index (30min, h, D, W, MS/ME, QS/QE, YS/YE; gaps allowed) "
+                "to infer a frequency")
+    usual = pd.Timedelta(np.median(steps.astype(np.int64)))
+    likely = _grid_alias(times, usual, only_candidates=True) or []
+    off = _off_grid(times, likely[0]) if likely else np.zeros(0, dtype=np.int64)
+    if len(off) == 0:
+        fail(expected, usual_step=_step_text(usual), first_steps=[_step_text(s) for s in steps[:3]])
+    rows = np.arange(len(times)) if rows is None else np.asarray(rows)
+    first = int(off[0])
+    before, after = (first - 1, first) if first > 0 else (0, 1)
+    more = f" (and {len(off) - 1} more off the {likely[0]} grid)" if len(off) > 1 else ""
+    raise ValueError(f"expected {expected}; the usual step is {_step_text(usual)}. Received: irregular "
+                     f"step at row {int(rows[first])}: {_time_text(times[before])} -> "
+                     f"{_time_text(times[after])}{more}")
+
+
+def _grid_alias(times: pd.DatetimeIndex, step: pd.Timedelta, only_candidates: bool = False):
+    """The alias whose grid from times[0] holds every timestamp, for steps of about `step`
+    (None: none); with `only_candidates`, the aliases such a step suggests, anchored
+    where most timestamps are, the one most timestamps lie on first."""
+    steps = np.diff(times.values).astype("timedelta64[ns]")
+    if step in _FIXED_STEPS:
+        alias = _FIXED_STEPS[step]
         if alias == "W":
-            alias = f"W-{_WEEKDAYS[times[0].dayofweek]}"
-        if all((steps.astype(np.int64) % smallest.value) == 0) and _on_grid(times, alias):
+            weekday = _most_common(times.dayofweek) if only_candidates else times[0].dayofweek
+            alias = f"W-{_WEEKDAYS[weekday]}"
+        if only_candidates:
+            return [alias]
+        if all((steps.astype(np.int64) % step.value) == 0) and _on_grid(times, alias):
             return alias
-    else:
-        days = smallest.days
-        months = 1 if 28 <= days <= 31 else 3 if 89 <= days <= 92 else 12 if 365 <= days <= 366 else 0
-        start_month = _month_name(times[0].month)
-        start_end_aliases = {1: ("MS", "ME"), 3: (f"QS-{start_month}", f"QE-{start_month}"),
-                             12: (f"YS-{start_month}", f"YE-{start_month}")}.get(months, ())
-        for alias in start_end_aliases:
-            if _on_grid(times, alias):
-                return alias
-    fail("a regular time index (30min, h, D, W, MS/ME, QS/QE, YS/YE; gaps allowed) "
-         "to infer a frequency", first_steps=[str(pd.Timedelta(s)) for s in steps[:3]])
+        return None
+    days = step.days
+    months = 1 if 28 <= days <= 31 else 3 if 89 <= days <= 92 else 12 if 365 <= days <= 366 else 0
+    start = times[0].month
+    if only_candidates and months > 1:
+        start = _most_common((times.month - 1) % months) + 1
+    candidates = {1: ["MS", "ME"], 3: [f"QS-{_month_name(start)}", f"QE-{_month_name(start)}"],
+                  12: [f"YS-{_month_name(start)}", f"YE-{_month_name(start)}"]}.get(months, [])
+    if only_candidates:
+        return sorted(candidates, key=lambda alias: len(_off_grid(times, alias)))
+    for alias in candidates:
+        if _on_grid(times, alias):
+            return alias
+    return None
+
+
+def _off_grid(times: pd.DatetimeIndex, alias: str) -> np.ndarray:
+    """Positions of the timestamps off the grid of `alias`; a fixed step's grid runs
+    through most of the timestamps."""
+    fixed = {name: step for step, name in _FIXED_STEPS.items() if name != "W"}
+    if alias in fixed:
+        remainders = (times - times[0]).as_unit("ns").asi8 % fixed[alias].value
+        return np.flatnonzero(remainders != _most_common(remainders))
+    offset = pd.tseries.frequencies.to_offset(alias)
+    return np.flatnonzero([not offset.is_on_offset(t) for t in times])
+
+
+def _most_common(values) -> int:
+    found, counts = np.unique(np.asarray(values), return_counts=True)
+    return int(found[np.argmax(counts)])
+
+
+def _step_text(step) -> str:
+    """"31 days", "1 day", "1 hour", "30 minutes", else pandas' own text."""
+    step = pd.Timedelta(step)
+    for unit, size in (("day", pd.Timedelta(days=1)), ("hour", pd.Timedelta(hours=1)),
+                       ("minute", pd.Timedelta(minutes=1))):
+        if step >= size and step % size == pd.Timedelta(0):
+            count = step // size
+            return f"{count} {unit}{'s' * (count != 1)}"
+    return str(step)
+
+
+def _time_text(time: pd.Timestamp) -> str:
+    return str(time.date()) if time == time.normalize() else str(time)
 
 
 def _on_grid(times: pd.DatetimeIndex, alias: str) -> bool:

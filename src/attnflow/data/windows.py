@@ -198,6 +198,19 @@ def chronological_split(length: int, context: int, horizon: int, validation_wind
                  validation_origins=np.arange(first_validation, last_origin + 1))
 
 
+def max_backtest_folds(length: int, context: int, horizon: int, step: int | None = None,
+                       validation_windows: int = 0) -> int:
+    """The most rolling-origin folds a series of `length` steps allows (0: not even one).
+
+    The oldest fold still needs a training window (and its validation windows)
+    of `context + horizon` steps before its test part; see `chronological_split`.
+    """
+    step = horizon if step is None else step
+    # The shortest test_stop with a training window: last_train >= context in chronological_split.
+    shortest = context + 2 * horizon + (validation_windows - 1 + horizon if validation_windows else 0)
+    return max(0, (length - shortest) // step + 1) if length >= shortest else 0
+
+
 def rolling_origin_splits(length: int, context: int, horizon: int, folds: int,
                           step: int | None = None, validation_windows: int = 0) -> list[Split]:
     """A rolling-origin backtest over the last `folds` windows, oldest first.
@@ -209,6 +222,10 @@ def rolling_origin_splits(length: int, context: int, horizon: int, folds: int,
     step = horizon if step is None else step
     if folds <= 0 or step <= 0:
         fail("folds > 0 and step > 0", folds=folds, step=step)
+    most = max_backtest_folds(length, context, horizon, step, validation_windows)
+    if folds > most:
+        fail(f"folds at most {most} for {length} steps with context={context}, horizon={horizon}, "
+             f"step={step} and validation_windows={validation_windows}", folds=folds)
     return [chronological_split(length, context, horizon, validation_windows, test_stop=length - k * step)
             for k in reversed(range(folds))]
 

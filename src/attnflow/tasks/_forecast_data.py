@@ -9,7 +9,8 @@ import numpy as np
 from attnflow._validation import fail
 from attnflow.data.builtin_series import BUILTIN_SERIES, DEFAULT_SERIES
 from attnflow.data.timeseries import TimeSeries, check_window_fits, read_series
-from attnflow.data.windows import Scaler, Split, Windows, chronological_split, make_windows, rolling_origin_splits
+from attnflow.data.windows import (Scaler, Split, Windows, chronological_split, make_windows,
+                                   max_backtest_folds, rolling_origin_splits)
 
 
 @dataclasses.dataclass
@@ -91,6 +92,7 @@ def training_data(options, data_path: str | None) -> ForecastData:
     context, horizon, season, transform = series_settings(options, series, name)
     check_window_fits(series, context, horizon)
     if options.backtest:
+        check_backtest(options.backtest, len(series), context, horizon, options.validation_windows)
         folds = rolling_origin_splits(len(series), context, horizon, options.backtest,
                                       validation_windows=options.validation_windows)
     else:
@@ -98,6 +100,17 @@ def training_data(options, data_path: str | None) -> ForecastData:
     data = cut(series, context, horizon, season, transform, folds[-1], name=name)
     data.backtest = folds if options.backtest else []
     return data
+
+
+def check_backtest(backtest: int, length: int, context: int, horizon: int,
+                   validation_windows: int = 0) -> None:
+    """Raises ValueError, before any training, when the series has fewer than
+    `backtest` rolling-origin folds (test parts `horizon` steps apart)."""
+    most = max_backtest_folds(length, context, horizon, validation_windows=validation_windows)
+    if backtest > most:
+        held = f" and {validation_windows} validation windows" if validation_windows else ""
+        fail(f"--backtest at most {most} for {length} steps with context {context} and "
+             f"horizon {horizon}{held}", backtest=backtest)
 
 
 def scoring_data(options, data_path: str, scaler: Scaler) -> ForecastData:
