@@ -73,6 +73,7 @@ def test_evaluate_scores_the_run_again(forecast_run, csv_file, capsys):
 
 def test_predict_writes_the_next_horizon_as_csv(forecast_run, csv_file, tmp_path, capsys):
     target = tmp_path / "out" / "forecast.csv"
+    target.parent.mkdir()
     code, out, _ = run_cli(capsys, "predict", forecast_run, "--data", csv_file, "--output", target)
     assert code == 0 and str(target) in out
     frame = pd.read_csv(target)
@@ -98,11 +99,13 @@ def test_predict_writes_the_next_horizon_as_csv(forecast_run, csv_file, tmp_path
 
 
 def test_predict_show_attention_writes_a_heatmap_and_the_top_k_past_steps(forecast_run, tmp_path, capsys):
+    plots = tmp_path / "plots"
     code, out, _ = run_cli(capsys, "predict", forecast_run, "--output", tmp_path / "f.csv",
-                           "--show-attention", "--top-k", "3")
+                           "--show-attention", "--top-k", "3", "--plots", plots)
     assert code == 0
-    picture, top_k = tmp_path / "forecast_attention.png", tmp_path / "forecast_attention_top_k.json"
+    picture, top_k = plots / "forecast_attention.png", plots / "forecast_attention_top_k.json"
     assert str(picture) in out and str(top_k) in out and picture.stat().st_size > 5000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["f.csv", "plots"]
     document = json.loads(top_k.read_text())
     assert document["target"] == "sales" and len(document["forecast_steps"]) == 6
     for step, entry in enumerate(document["forecast_steps"], 1):
@@ -112,6 +115,32 @@ def test_predict_show_attention_writes_a_heatmap_and_the_top_k_past_steps(foreca
         for past in entry["top"]:
             lag_time = pd.Timestamp(entry["time"]) - pd.DateOffset(months=past["lag"])
             assert step <= past["lag"] <= step + 11 and pd.Timestamp(past["time"]) == lag_time
+
+
+def test_show_attention_writes_only_where_told(forecast_run, tmp_path, capsys):
+    # Files beside --output that happen to have the plots' names are the user's: left alone.
+    mine = {"fc_out.csv": "old forecast", "forecast_attention.png": "my picture",
+            "forecast_attention_top_k.json": "my notes"}
+    for name, text in mine.items():
+        (tmp_path / name).write_text(text)
+    code, out, _ = run_cli(capsys, "predict", forecast_run, "--output", tmp_path / "fc_out.csv",
+                           "--show-attention")
+    assert code == 0
+    default = forecast_run / "attention" / "predicted"
+    assert f"attention over the past: {default / 'forecast_attention.png'}" in out
+    assert (default / "forecast_attention_top_k.json").is_file()
+    assert {p.name: p.read_text() for p in tmp_path.iterdir() if p.name != "fc_out.csv"} == {
+        name: text for name, text in mine.items() if name != "fc_out.csv"}
+    assert (tmp_path / "fc_out.csv").read_text().startswith("month,sales")
+
+    # An --output folder that does not exist, or --plots naming a file: one line, nothing written.
+    code, _, err = run_cli(capsys, "predict", forecast_run, "--output", tmp_path / "no" / "f.csv")
+    assert_one_line_error(code, err, "expected --output in an existing folder")
+    code, _, err = run_cli(capsys, "predict", forecast_run, "--output", tmp_path / "g.csv",
+                           "--show-attention", "--plots", tmp_path / "forecast_attention.png")
+    assert_one_line_error(code, err, "expected --plots to name a folder, not a file")
+    assert not (tmp_path / "no").exists() and not (tmp_path / "g.csv").exists()
+    assert (tmp_path / "forecast_attention.png").read_text() == "my picture"
 
 
 def write(tmp_path, frame, name="series.csv"):
@@ -132,6 +161,8 @@ def bad_frame(kind):
     elif kind == "irregular":
         days = np.cumsum(np.random.default_rng(1).integers(1, 40, MONTHS))
         frame["month"] = (pd.Timestamp("2015-01-01") + pd.to_timedelta(days, unit="D")).strftime("%Y-%m-%d")
+    elif kind == "one_irregular":
+        frame.loc[40, "month"] = "2018-05-17"  # 2018-05-01 mistyped
     return frame
 
 
@@ -143,11 +174,17 @@ def bad_frame(kind):
     ("clean", ["--horizon", "30"], "expected a horizon the data can support"),
     ("clean", ["--context", "56"], "expected a series of at least context + horizon = 62 steps"),
     ("irregular", [], "expected a regular time index"),
+    ("one_irregular", [], "Received: irregular step at row 40: 2018-04-01 -> 2018-05-17"),
+    ("empty", [], "expected a CSV with a header and rows. Received: path='"),
+    ("clean", ["--backtest", "50"],
+     "expected --backtest at most 7 for 60 steps with context 12 and horizon 6. Received: backtest=50"),
     ("clean", ["--dataset", "sunspots"], "expected either --data FILE or --dataset NAME"),
     ("clean", ["--set", "model.no_such_setting=1"], "Received: unknown=['no_such_setting']"),
 ])
 def test_bad_input_is_one_line_and_leaves_nothing(tmp_path, capsys, kind, argv, expected):
     path = write(tmp_path, bad_frame(kind))
+    if kind == "empty":
+        path.write_text("")
     flags = ["--horizon", "6", "--context", "12", "--target", "sales"]
     code, _, err = run_cli(capsys, "train", "forecast", "--data", path, "--time-col", "month",
                            *flags, *argv, "--epochs", "1", "--out", tmp_path / "run")

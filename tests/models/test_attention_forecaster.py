@@ -27,10 +27,10 @@ def inputs(batch=2, targets=1, covariates=0, seed=0, unobserved=()):
 
 
 VARIANTS = [
-    dict(encoder="lstm", attention="multi_head"),
+    dict(encoder="lstm", attention="multihead"),
     dict(encoder="gru", attention="bahdanau", query="state"),
-    dict(encoder="transformer", num_layers=2, attention="multi_head", query="state"),
-    dict(encoder="none", attention="multi_head", num_heads=1, highway=True, scale_by_context=True,
+    dict(encoder="transformer", num_layers=2, attention="multihead", query="state"),
+    dict(encoder="none", attention="multihead", num_heads=1, highway=True, scale_by_context=True,
          residual="level", season_length=2),
     dict(encoder="lstm", attention="none"),
 ]
@@ -48,7 +48,7 @@ def test_shapes_and_weights(variant):
             model(data, return_attention_scores=True)
         return
     weights = np.asarray(model.attention_weights(data))
-    expected = (2, variant.get("num_heads", 2), H, L) if variant["attention"] == "multi_head" else (2, H, L)
+    expected = (2, variant.get("num_heads", 2), H, L) if variant["attention"] == "multihead" else (2, H, L)
     assert weights.shape == expected
     np.testing.assert_allclose(weights.sum(-1), 1.0, rtol=1e-5)
     assert np.all(weights[..., [1, 4]] == 0.0)  # unobserved steps are never attended to
@@ -145,7 +145,8 @@ def test_from_forecaster_config():
 @pytest.mark.parametrize("kwargs, message", [
     (dict(context=0), "expected context to be a positive integer. Received: context=0"),
     (dict(encoder="cnn"), r"expected encoder to be one of .* Received: encoder='cnn'"),
-    (dict(attention="luong"), r"expected attention to be one of .* Received: attention='luong'"),
+    (dict(attention="luong"), r"expected attention to be one of \('multihead', 'bahdanau', 'none'\)\. "
+                              r"Received: attention='luong'"),
     (dict(residual="drift"), r"expected residual to be one of .* Received: residual='drift'"),
     (dict(quantiles=(0.9, 0.1)), r"expected increasing quantiles in \(0, 1\). Received: quantiles=\(0.9, 0.1\)"),
     (dict(units=9, num_heads=2), "expected units divisible by num_heads=2. Received: units=9"),
@@ -240,3 +241,19 @@ def test_members_round_trip(tmp_path):
     loaded = keras.models.load_model(tmp_path / "m.keras")
     np.testing.assert_allclose(np.asarray(loaded(data)), expected, rtol=1e-5, atol=1e-6)
     assert loaded.get_config()["members"] == 2 and len(loaded.member_models) == 2
+
+
+def test_multi_head_is_read_as_multihead_so_old_configs_still_load(tmp_path):
+    assert ForecasterConfig().attention == "multihead"
+    model = AttentionForecaster(context=L, horizon=H, units=8, attention="multi_head", seed=0)
+    assert model.attention == "multihead" and model.get_config()["attention"] == "multihead"
+    old_config = {**model.get_config(), "attention": "multi_head"}  # as saved before the rename
+    loaded = AttentionForecaster.from_config(old_config)
+    assert loaded.attention == "multihead"
+    data = inputs()
+    model(data), loaded(data)
+    loaded.set_weights(model.get_weights())
+    np.testing.assert_allclose(loaded(data), model(data), rtol=1e-6)
+    assert np.asarray(loaded.attention_weights(data)).shape == (2, 2, H, L)
+    assert AttentionForecaster.from_forecaster_config(ForecasterConfig(context=L, horizon=H, units=8,
+                                                                       attention="multi_head")).attention == "multihead"

@@ -150,3 +150,29 @@ def test_new_data_outside_the_runs_transform_is_a_clear_error():
         scaled_inputs(scaler, raw)
     raw["observed"][0, 1, 0] = 0.0  # an unobserved step's value is never read
     assert np.isfinite(scaled_inputs(scaler, raw)["context"]).all()
+
+
+def test_attention_names_are_the_other_tasks_and_multi_head_still_reads(tmp_path):
+    task, config = tiny_config(tmp_path)
+    assert config.model["attention"] == "multihead" and task.attention_names == ("multihead", "bahdanau", "none")
+    assert all(p["model"]["attention"] == "multihead" for p in map(preset, ("default", "airpassengers", "sunspots")))
+    old = RunConfig.from_dict(merge(config.to_dict(), {"model": {"attention": "multi_head"}}))
+    task.check_config(old)  # a run trained before the rename
+    assert task.build_model(old, task.load_data(old)).attention == "multihead"
+    bad = RunConfig.from_dict(merge(config.to_dict(), {"model": {"attention": "luong"}}))
+    with pytest.raises(ValueError, match=r"^expected attention to be one of \('multihead', 'bahdanau', 'none'\)\. "
+                                         r"Received: attention='luong'$"):
+        task.check_config(bad)
+
+
+def test_too_many_backtest_folds_fail_before_training(tmp_path):
+    task, config = tiny_config(tmp_path, backtest=50)  # 48 steps, context 12, horizon 4
+    with pytest.raises(ValueError, match=r"^expected --backtest at most 8 for 48 steps with context 12 and "
+                                         r"horizon 4\. Received: backtest=50$"):
+        task.load_data(config)
+    config = RunConfig.from_dict(merge(config.to_dict(), {"options": {"backtest": 8}}))
+    assert len(task.load_data(config).backtest) == 8  # the oldest fold trains on one window
+    held = RunConfig.from_dict(merge(config.to_dict(), {"options": {"validation_windows": 2}}))
+    with pytest.raises(ValueError, match=r"at most 6 for 48 steps with context 12 and horizon 4 and 2 "
+                                         r"validation windows\. Received: backtest=8"):
+        task.load_data(held)

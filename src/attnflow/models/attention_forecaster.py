@@ -13,7 +13,8 @@ from attnflow.models.forecast_blocks import (ForecastEncoderBlock, anchor_and_le
                                              seasonal_difference_features)
 
 ENCODERS = ("lstm", "gru", "transformer", "none")
-ATTENTIONS = ("multi_head", "bahdanau", "none")
+ATTENTIONS = ("multihead", "bahdanau", "none")  # the names Seq2SeqAttention and RNNWithAttention use
+ATTENTION_ALIASES = {"multi_head": "multihead"}  # older name, still read (saved models, run configs)
 QUERIES = ("learned", "state")
 RESIDUALS = ("none", "level", "seasonal_naive", "seasonal_mean")
 HEAD_ACTIVATIONS = ("gelu", "relu", "tanh", "linear")
@@ -28,7 +29,8 @@ class ForecasterConfig:
     num_targets: int = 1  # T: target columns
     num_covariates: int = 0  # C: width of the covariate inputs (values and their masks)
     encoder: str = "lstm"  # "lstm" | "gru" | "transformer" | "none" (attend to the projected inputs)
-    attention: str = "multi_head"  # "multi_head" | "bahdanau" | "none" (the twin without attention)
+    attention: str = "multihead"  # "multihead" | "bahdanau" | "none" (the twin without attention);
+    # "multi_head" is read as "multihead"
     query: str = "learned"  # "learned" horizon queries | "state": step embedding + encoder state
     units: int = 32  # width of the encoder, the queries and the head
     num_heads: int = 2  # heads of multi-head attention (and of transformer blocks)
@@ -99,7 +101,7 @@ class AttentionForecaster(keras.Model):
 
     Returns:
         forecasts [B, H, T] (or [B, H, T, Q] with quantiles), and with
-        `return_attention_scores` the weights [B, heads, H, L] (multi_head) or
+        `return_attention_scores` the weights [B, heads, H, L] (multihead) or
         [B, H, L] (bahdanau).
 
     Example:
@@ -111,7 +113,7 @@ class AttentionForecaster(keras.Model):
     """
 
     def __init__(self, context: int = 36, horizon: int = 12, num_targets: int = 1,
-                 num_covariates: int = 0, encoder: str = "lstm", attention: str = "multi_head",
+                 num_covariates: int = 0, encoder: str = "lstm", attention: str = "multihead",
                  query: str = "learned", units: int = 32, num_heads: int = 2, num_layers: int = 1,
                  dropout: float = 0.1, quantiles=(), residual: str = "none", season_length: int = 1,
                  future_covariates: bool = False, seasonal_differences: bool = False,
@@ -123,6 +125,7 @@ class AttentionForecaster(keras.Model):
             check_positive_int(name, value)
         check_non_negative_int("num_covariates", num_covariates)
         check_choice("encoder", encoder, ENCODERS)
+        attention = ATTENTION_ALIASES.get(attention, attention) if isinstance(attention, str) else attention
         check_choice("attention", attention, ATTENTIONS)
         check_choice("query", query, QUERIES)
         check_choice("residual", residual, RESIDUALS)
@@ -136,7 +139,7 @@ class AttentionForecaster(keras.Model):
         if season_length > context and (residual.startswith("seasonal") or seasonal_differences):
             fail(f"season_length <= context={context} for residual={residual!r} and "
                  f"seasonal_differences={seasonal_differences}", season_length=season_length)
-        if attention == "multi_head" and units % num_heads:
+        if attention == "multihead" and units % num_heads:
             fail(f"units divisible by num_heads={num_heads}", units=units)
         if future_covariates and num_covariates == 0:
             fail("num_covariates > 0 when future_covariates=True", num_covariates=num_covariates)
@@ -193,7 +196,7 @@ class AttentionForecaster(keras.Model):
             self.encoder_layers = []  # attention reads the projected inputs themselves
         self.state_projection = dense(self.units, "state_projection") if self.query == "state" else None
         self.future_projection = dense(self.units, "future_projection") if self.future_covariates else None
-        if self.attention == "multi_head":
+        if self.attention == "multihead":
             self.attention_layer = MultiHeadAttention(self.num_heads, self.units // self.num_heads,
                                                       seed=next(seeds), name="attention")
         elif self.attention == "bahdanau":

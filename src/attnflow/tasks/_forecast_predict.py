@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from attnflow._validation import check_positive_int, fail
@@ -14,9 +15,12 @@ from attnflow.tasks._forecast_model import attention_over_context, scaler_from_d
 def predict(task, load_model, inputs: list[str], args: dict, config) -> None:
     """Forecasts the `horizon` steps after the end of --data FILE (or the run's series).
 
-    Prints the forecast table, or writes it as CSV with --output; with
-    --show-attention also writes the attention over the past (PNG) and the
-    top-k past steps of each forecast step (JSON), and says where.
+    Prints the forecast table, or writes it as CSV with --output (into an
+    existing folder); with --show-attention also writes the attention over the
+    past (forecast_attention.png) and the top-k past steps of each forecast
+    step (forecast_attention_top_k.json) into --plots DIR (default
+    RUN/attention/predicted), and says where. Every argument is checked
+    before anything is written.
     """
     options = task.options(config)
     if inputs:
@@ -25,6 +29,10 @@ def predict(task, load_model, inputs: list[str], args: dict, config) -> None:
     check_positive_int("top_k", args.get("top_k", 5))
     if args.get("show_attention") and config.model.get("attention") == "none":
         fail("a run trained with attention for --show-attention", attention="none")
+    output_path = _checked_output(args.get("output"))
+    plots = Path(args.get("plots") or Path(args["run"]) / "attention" / "predicted")
+    if args.get("show_attention") and plots.exists() and not plots.is_dir():
+        fail("--plots to name a folder, not a file", plots=str(plots))
     series, _ = load_series(options, args.get("data") or config.data)
     context, horizon = options.context, options.horizon
     if len(series) < context:
@@ -38,18 +46,39 @@ def predict(task, load_model, inputs: list[str], args: dict, config) -> None:
     forecast = output.network_forecast(model, data, origin)  # [H, T(, Q)]
     frame = output.forecast_frame(series.future_times(horizon), forecast, series.target_names,
                                   series.time_col, options.quantiles)
-    if args.get("output"):
-        Path(args["output"]).parent.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(args["output"], index=False)
-        print(f"forecast of {horizon} steps written to {args['output']}")
+    if output_path is not None:
+        _write_whole(output_path, frame.to_csv(index=False))
+        print(f"forecast of {horizon} steps written to {output_path}")
     else:
         print(frame.to_string(index=False))
     if args.get("show_attention"):
-        directory = Path(args["output"]).parent if args.get("output") else Path(args["run"]) / "attention"
-        directory.mkdir(parents=True, exist_ok=True)
-        png, top = write_attention(model, data, origin, directory / "forecast_attention.png",
-                                   directory / "forecast_attention_top_k.json", k=args.get("top_k", 5))
+        plots.mkdir(parents=True, exist_ok=True)
+        png, top = write_attention(model, data, origin, plots / "forecast_attention.png",
+                                   plots / "forecast_attention_top_k.json", k=args.get("top_k", 5))
         print(f"attention over the past: {png}\ntop-{args.get('top_k', 5)} past steps: {top}")
+
+
+def _checked_output(output) -> Path | None:
+    """--output FILE, checked before any work: a file (not a folder) in an existing folder."""
+    if not output:
+        return None
+    path = Path(output)
+    if path.is_dir():
+        fail("--output to name a file, not a folder", output=str(path))
+    if not path.parent.is_dir():
+        fail("--output in an existing folder", output=str(path))
+    return path
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Writes `text` to `path` through a temporary file beside it: the old file stays
+    whole until the new one is."""
+    temporary = path.with_name(f".{path.name}.partial")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def write_attention(model, data: ForecastData, origin: int, png, json_path, k: int = 5) -> list[Path]:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import copy
 
-_SMALL_SEASONAL = {"encoder": "none", "attention": "multi_head", "query": "learned", "units": 16,
+_SMALL_SEASONAL = {"encoder": "none", "attention": "multihead", "query": "learned", "units": 16,
                    "num_heads": 2, "num_layers": 1, "dropout": 0.1, "residual": "seasonal_mean",
                    "seasonal_differences": True, "head_activation": "gelu"}
 
@@ -34,7 +34,7 @@ PRESETS: dict[str, dict] = {
     "default": {
         "epochs": 60, "batch_size": 16, "learning_rate": 3e-3,
         "options": {"transform": "none", "loss": "mae", "ensemble": 1},
-        "model": {"encoder": "lstm", "attention": "multi_head", "units": 32, "num_heads": 2},
+        "model": {"encoder": "lstm", "attention": "multihead", "units": 32, "num_heads": 2},
     },
     "airpassengers": {
         "epochs": 30, "batch_size": 16, "learning_rate": 1e-3,

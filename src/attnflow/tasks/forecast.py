@@ -4,7 +4,7 @@
                             [--data FILE --time-col C --target T [T ...] --covariates C ...]
                             [--horizon H] [--context L] [--quantiles 0.1 0.5 0.9] [--backtest K]
     attnflow evaluate RUN [--data FILE]
-    attnflow predict RUN [--data FILE] [--output forecast.csv] [--show-attention] [--top-k K]
+    attnflow predict RUN [--data FILE] [--output forecast.csv] [--show-attention [--plots DIR]] [--top-k K]
 
 The test part is the last `horizon` steps; the network (AttentionForecaster,
 a seed ensemble of `options.ensemble` members) is compared on it with
@@ -25,7 +25,8 @@ import numpy as np
 from attnflow._validation import fail
 from attnflow.data.builtin_series import BUILTIN_SERIES, DEFAULT_SERIES
 from attnflow.data.windows import make_dataset
-from attnflow.models.attention_forecaster import AttentionForecaster, ForecasterConfig
+from attnflow.models.attention_forecaster import (ATTENTION_ALIASES, ATTENTIONS, AttentionForecaster,
+                                                   ForecasterConfig)
 from attnflow.models.forecast_blocks import PinballLoss, PointLoss
 from attnflow.tasks import _forecast_output as output
 from attnflow.tasks import register_task
@@ -46,6 +47,7 @@ class ForecastTask(Task):
     summary = "a time series (AirPassengers, sunspots, co2, ... or your CSV) -> forecasts with attention"
 
     options_class = ForecastOptions
+    attention_names = ATTENTIONS  # --attention's values ("multi_head" is still read as "multihead")
 
     def __init__(self):
         self.scaler = None  # the training data's, set by load_data
@@ -88,6 +90,9 @@ class ForecastTask(Task):
         if command == "predict":
             parser.add_argument("--top-k", dest="top_k", type=int, default=5, metavar="K",
                                 help="past steps listed per forecast step with --show-attention")
+            parser.add_argument("--plots", metavar="DIR",
+                                help="with --show-attention: where forecast_attention.png and "
+                                     "forecast_attention_top_k.json go (default RUN/attention/predicted)")
 
     def check_config(self, config: RunConfig) -> None:
         options = self.options(config)
@@ -98,6 +103,9 @@ class ForecastTask(Task):
         if unknown:
             fail(f"model settings among {settable} (the others come from the data and options)",
                  unknown=unknown)
+        attention = config.model.get("attention", "multihead")
+        if ATTENTION_ALIASES.get(attention, attention) not in ATTENTIONS:
+            fail(f"attention to be one of {ATTENTIONS}", attention=attention)
 
     # -- data and model -----------------------------------------------------------
 
