@@ -201,3 +201,82 @@ def test_dataset_flag_sets_the_option():
     task = get_task("sequence")
     args = cli.build_parser(task, "train").parse_args(["train", "sequence", "--dataset", "BasicMotions"])
     assert getattr(args, "options.dataset") == "BasicMotions"
+
+
+def test_evaluate_on_labels_never_seen_in_training_is_an_error(sequence_run, tmp_path, capsys):
+    run, _ = sequence_run
+    rows = [{**row, "activity": "sideways"} for row in series_rows(count=4, nan_series=None)]
+    code, _, err = run_cli(capsys, "evaluate", run, "--data", write_rows(tmp_path / "side.csv", rows))
+    assert_one_line_error(code, err, "expected labels among the training classes ['down', 'up'] in "
+                                     f"{tmp_path / 'side.csv'}. Received: unknown_labels=['sideways']")
+
+
+def test_predict_ignores_labels_and_names_the_files_own_columns(sequence_run, tmp_path, capsys):
+    run, _ = sequence_run
+    rows = [{**row, "activity": "sideways"} for row in series_rows(count=3, nan_series=None)]
+    code, out, _ = run_cli(capsys, "predict", run, "--data", write_rows(tmp_path / "side.csv", rows))
+    assert code == 0 and [line.split("\t")[0] for line in out.splitlines()] == ["s00", "s01", "s02"]
+    other = tmp_path / "fc.csv"
+    other.write_text("date,sales,price\n2020-01-01,3,1.0\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "predict", run, "--data", other)
+    assert_one_line_error(code, err, "(columns: ['date', 'sales', 'price']). Received: id_col='id'")
+
+
+def test_a_time_value_that_is_not_a_number_stops_training_before_it_starts(tmp_path, capsys):
+    rows = series_rows(count=12, nan_series=None)
+    rows[-1] = {**rows[-1], "t": "later"}
+    data = write_rows(tmp_path / "motions.csv", rows)
+    code, _, err = run_cli(capsys, "train", "sequence", "--data", data, *COLUMNS,
+                           "--out", tmp_path / "run", *TINY)
+    assert_one_line_error(code, err, "expected numbers or ISO 8601 dates (e.g. 2024-01-31) in time "
+                                     f"column 't' of {data}. Received: value='later', row={len(rows)}")
+    assert [p.name for p in tmp_path.iterdir()] == ["motions.csv"]
+
+
+def test_too_few_series_to_split_stops_training_before_it_starts(tmp_path, capsys):
+    data = write_rows(tmp_path / "motions.csv", series_rows(count=2, nan_series=None))
+    code, _, err = run_cli(capsys, "train", "sequence", "--data", data, *COLUMNS,
+                           "--out", tmp_path / "run", *TINY)
+    assert_one_line_error(code, err, "expected at least 6 examples to split into train/validation/"
+                                     "test (3 of each of the 2 classes")
+    assert err.strip().endswith("Received: series=2, per_class={'down': 1, 'up': 1}")
+    assert [p.name for p in tmp_path.iterdir()] == ["motions.csv"]
+
+
+def test_a_run_on_a_file_records_no_built_in_set_but_the_preset_it_started_from(sequence_run):
+    run, _ = sequence_run
+    options = yaml.safe_load((run / "config.yaml").read_text())["options"]
+    assert options["dataset"] is None and options["preset"] == "JapaneseVowels"
+    task = get_task("sequence")
+    assert task.defaults()["options"]["dataset"] == "JapaneseVowels"
+    on_file = task.defaults({"data": "mine.csv"})
+    assert on_file["options"]["dataset"] is None and on_file["options"]["preset"] == "JapaneseVowels"
+    assert on_file["model"] == task.defaults()["model"]  # the same defaults apply
+    chosen = {"data": "mine.csv", "options": {"preset": "BasicMotions"}}
+    assert task.defaults(chosen)["model"]["bidirectional"] is False
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["--dataset", "BasicMotions"], "expected --data FILE or --dataset NAME, not both"),
+    (["--attention", "foo"], "expected attention to be one of ('bahdanau', 'luong', 'multihead', "
+                             "'none'). Received: attention='foo'"),
+    (["--attention", "luong", "--set", "model.architecture=transformer"],
+     'an RNN (model.architecture=rnn) for attention "luong"'),
+])
+def test_bad_settings(tmp_path, capsys, argv, expected):
+    data = write_rows(tmp_path / "motions.csv", series_rows(count=12, nan_series=None))
+    code, _, err = run_cli(capsys, "train", "sequence", "--data", data, *COLUMNS, *argv,
+                           "--out", tmp_path / "run")
+    assert_one_line_error(code, err, expected)
+    assert [p.name for p in tmp_path.iterdir()] == ["motions.csv"]
+
+
+def test_switching_to_the_transformer_trains_without_the_presets_rnn_settings(tmp_path, capsys):
+    data = write_rows(tmp_path / "motions.csv", series_rows(count=12, nan_series=None))
+    code, _, err = run_cli(capsys, "train", "sequence", "--data", data, *COLUMNS, "--epochs", "1",
+                           "--set", "model.architecture=transformer", "--set", "model.model_dim=4",
+                           "--set", "model.num_layers=1", "--set", "options.baselines=[]",
+                           "--set", "options.samples=0", "--out", tmp_path / "run")
+    assert code == 0, err
+    model = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())["model"]
+    assert model["architecture"] == "transformer" and "attention" not in model and "units" not in model

@@ -13,6 +13,7 @@ import tensorflow as tf
 import yaml
 
 from attnflow import cli
+from attnflow.tasks import get_task
 from tests.cli.conftest import run_cli
 from tests.cli.test_bad_input import assert_one_line_error
 
@@ -165,6 +166,10 @@ def test_an_interrupted_text_run_resumes_with_its_vocabulary(tmp_path, capsys, i
     ('review,stars\ngood,5\n"  ",1\nbad,1\n', [], "expected a non-empty text in every row of column "
                                                  "'review'"),
     ("review,stars\n", [], "expected at least one data row under the header"),
+    ("review,stars\ngood,5\nbad,1\n", [], "expected at least 6 examples to split into "
+                                         "train/validation/test (3 of each of the 2 classes"),
+    ("review,stars\n" + "good,5\n" * 10 + "bad,1\nworse,1\n", [],
+     "Received: rows=12, per_class={'1': 2, '5': 10}"),
 ])
 def test_bad_data_files(tmp_path, capsys, content, flags, expected):
     data = tmp_path / "reviews.csv"
@@ -181,6 +186,15 @@ def test_bad_data_files(tmp_path, capsys, content, flags, expected):
     (["--set", "model.architecture=cnn"], "expected architecture to be one of ('rnn', 'transformer')"),
     (["--set", "options.baselines=[svm]"], "baselines to be a list of names among"),
     (["--set", "model.unit=8"], "Received: unknown=['unit']"),
+    # the default network is a transformer (a bag of embeddings pooled by attention)
+    (["--attention", "foo"], "expected attention to be one of ('bahdanau', 'luong', 'multihead', "
+                             "'none'), with model.architecture=rnn"),
+    (["--attention", "luong"], 'an RNN (model.architecture=rnn) for attention "luong"'),
+    (["--attention", "foo", "--set", "model.architecture=rnn"],
+     "expected attention to be one of ('bahdanau', 'luong', 'multihead', 'none'). "
+     "Received: attention='foo'"),
+    (["--set", "options.dataset=amazon_reviews"], "expected --data FILE or "
+                                                  "options.dataset='amazon_reviews', not both"),
 ])
 def test_bad_settings(tmp_path, capsys, argv, expected):
     data = write_reviews(tmp_path / "reviews.csv")
@@ -195,3 +209,42 @@ def test_predict_bad_inputs(text_run, capsys):
     assert_one_line_error(code, err, "expected non-empty texts to classify")
     code, _, err = run_cli(capsys, "predict", text_run)
     assert_one_line_error(code, err, "expected at least one text to classify")
+
+
+def test_a_file_that_is_not_utf8_is_named_with_the_bad_byte_and_its_offset(tmp_path, capsys):
+    data = tmp_path / "reviews.csv"
+    data.write_bytes(b"review,stars\n\xffgood,5\n")  # 0xff at offset 13
+    code, _, err = run_cli(capsys, "train", "text", "--data", data, *COLUMNS, "--out", tmp_path / "run")
+    assert_one_line_error(code, err, "(byte 0xff at offset 13 is not UTF-8)")
+    assert [p.name for p in tmp_path.iterdir()] == ["reviews.csv"]
+
+
+def test_predict_reads_the_text_column_of_a_table_and_the_lines_of_other_files(text_run, tmp_path,
+                                                                               capsys):
+    table = write_reviews(tmp_path / "reviews.csv", rows=3, seed=7)
+    texts = [row[0] for row in csv.reader(table.open(encoding="utf-8"))][1:]
+    code, out, _ = run_cli(capsys, "predict", text_run, "--data", table)
+    assert code == 0
+    assert [line.split("\t")[0] for line in out.splitlines()] == texts  # no header, no labels
+    renamed = tmp_path / "renamed.tsv"
+    renamed.write_text("id\tbody\n1\t" + texts[0] + "\n", encoding="utf-8")
+    code, _, err = run_cli(capsys, "predict", text_run, "--data", renamed)
+    assert_one_line_error(code, err, "expected a column 'review' in")
+    code, out, _ = run_cli(capsys, "predict", text_run, "--data", renamed, "--text-col", "body")
+    assert code == 0 and out.split("\t")[0] == texts[0]
+    lines = tmp_path / "texts.txt"
+    lines.write_text(f"{TEXTS[0]}\n\n{TEXTS[1]}\n", encoding="utf-8")
+    code, out, _ = run_cli(capsys, "predict", text_run, "--data", lines)
+    assert code == 0 and [line.split("\t")[0] for line in out.splitlines()] == TEXTS
+    code, out, _ = run_cli(capsys, "predict", text_run, "--help")
+    assert "its --text-col column" in " ".join(out.split())
+
+
+def test_the_config_names_the_built_in_set_only_when_it_is_read(text_run):
+    config = yaml.safe_load((text_run / "config.yaml").read_text())
+    assert config["options"]["dataset"] is None and config["data"].endswith("reviews.csv")
+    task = get_task("text")
+    assert task.defaults()["options"]["dataset"] == "amazon_reviews"
+    assert task.defaults({"data": "mine.csv"})["options"]["dataset"] is None
+    # the same preset either way
+    assert task.defaults({"data": "mine.csv"})["model"] == task.defaults()["model"]

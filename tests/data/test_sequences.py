@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -140,3 +141,88 @@ def test_basic_motions():
     assert train.classes == ["badminton", "running", "standing", "walking"]
     with pytest.raises(ValueError, match="Received: name='GunPoint'"):
         load_builtin("GunPoint")
+
+
+def reviewer_file(path, last_time="later"):
+    """Series a and b, x = t for t = 0..11; b's last time value replaced by `last_time`."""
+    lines = ["series_id,time,x,label"]
+    for series_id in "ab":
+        for t in range(12):
+            shown = last_time if (series_id, t) == ("b", 11) else t
+            lines.append(f"{series_id},{shown},{t},{series_id}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_one_time_value_that_is_not_a_number_is_an_error_naming_it_and_its_row(tmp_path):
+    path = reviewer_file(tmp_path / "so.csv")
+    message = ("expected numbers or ISO 8601 dates (e.g. 2024-01-31) in time column 'time' of "
+               f"{path}. Received: value='later', row=24")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        read_long_format(path)
+
+
+def test_time_read_as_text_is_sorted_as_numbers_or_as_dates():
+    # "10" sorts before "2" as text; as numbers the steps keep their order
+    frame = pd.DataFrame({"series_id": ["a"] * 12 + ["b"] * 12,
+                          "time": [str(t) for t in range(12)][::-1] * 2,
+                          "x": list(range(12))[::-1] * 2, "label": ["u"] * 12 + ["d"] * 12})
+    frame["time"] = frame["time"].astype(object).where(frame.index != 0, " 11 ")
+    data = sequences_from_frame(frame, "f")
+    np.testing.assert_array_equal(data.x[0, :, 0], np.arange(12))
+    days = pd.date_range("2024-01-28", periods=6, freq="D").strftime("%Y-%m-%d").tolist()
+    dates = pd.DataFrame({"series_id": ["a"] * 6 + ["b"] * 6, "time": days[::-1] * 2,
+                          "x": list(range(6))[::-1] * 2, "label": ["u"] * 6 + ["d"] * 6})
+    data = sequences_from_frame(dates, "f")  # 2024-01-31 before 2024-02-01, as dates
+    np.testing.assert_array_equal(data.x[1, :, 0], np.arange(6))
+    dates.loc[3, "time"] = "31/01/2024"  # not ISO 8601: named, not guessed
+    with pytest.raises(ValueError, match=r"Received: value='31/01/2024', row=4"):
+        sequences_from_frame(dates, "f")
+
+
+def test_unlabelled_series_ignore_the_label_column_and_need_the_training_classes():
+    frame = long_frame().assign(label="sideways")
+    data = sequences_from_frame(frame, "f", classes=["down", "up"], labelled=False)
+    assert data.series_ids == ["a", "b", "c"] and data.labels.tolist() == [0, 0, 0]
+    assert data.feature_names == ["x", "y"]  # the label column is not a feature
+    data = sequences_from_frame(frame.drop(columns="label"), "f", classes=["down", "up"],
+                                labelled=False)
+    assert data.feature_names == ["x", "y"]
+    with pytest.raises(ValueError, match=re.escape("Received: unknown_labels=['sideways']")):
+        sequences_from_frame(frame, "f", classes=["down", "up"])
+    with pytest.raises(ValueError, match=re.escape(
+            "(columns: ['series_id', 'time', 'x', 'y']). Received: id_col='id'")):
+        sequences_from_frame(frame.drop(columns="label"), "f", id_col="id", classes=["down", "up"],
+                             labelled=False)
+
+
+def test_too_few_series_per_class_to_split_is_named_before_any_split():
+    from attnflow.data._table_files import check_splittable
+
+    with pytest.raises(ValueError, match=re.escape(
+            "expected at least 6 examples to split into train/validation/test (3 of each of the 2 "
+            "classes")) as caught:
+        check_splittable(np.array([0, 1]), ["down", "up"], "f", 0.2, 0.1, unit="series")
+    assert str(caught.value).endswith("Received: series=2, per_class={'down': 1, 'up': 1}")
+    with pytest.raises(ValueError, match=re.escape("per_class={'a': 5, 'b': 2}")):
+        check_splittable(np.array([0] * 5 + [1] * 2), ["a", "b"], "f", 0.2, 0.1)
+    # the minimum per class follows the fractions, and is what the split needs
+    from attnflow.data._table_files import min_per_class
+
+    assert [min_per_class(f, 0.1) for f in (0.01, 0.2, 0.4, 0.5, 0.9)] == [3, 3, 3, 4, 16]
+    for test_fraction in (0.01, 0.2, 0.5, 0.9):
+        for validation_fraction in (0.1, 0.5, 0.9):
+            needed = min_per_class(test_fraction, validation_fraction)
+            for size, whole in ((needed, True), (needed - 1, False)):
+                labels = np.repeat([0, 1], size)
+                rest, test = stratified_split(_labelled(labels), test_fraction)
+                train, validation = stratified_split(rest, validation_fraction)
+                each_split_has_both = all(sorted(set(part.labels.tolist())) == [0, 1]
+                                          for part in (train, validation, test))
+                assert each_split_has_both == whole, (test_fraction, validation_fraction, size)
+
+
+def _labelled(labels):
+    from attnflow.data.text import TextData
+
+    return TextData([f"t{i}" for i in range(len(labels))], labels, ["a", "b"])

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from attnflow.data.text import (
-    TextData, load_amazon_reviews, read_text_file, stratified_split, text_vectorizer,
+    TextData, load_amazon_reviews, read_text_file, read_texts, stratified_split, text_vectorizer,
     word_weights_from_ngrams)
 
 ROWS = [("great coffee", "pos"), ("awful, stale", "neg"), ("NA", "pos"), ("fine", "neutral")]
@@ -128,3 +128,28 @@ def test_word_weights_from_ngrams_follow_the_vectorizer_order():
     pair = vocabulary.index("coffee here")
     weights = (ids == pair).astype(float)  # all the weight on the pair "coffee here"
     np.testing.assert_allclose(word_weights_from_ngrams(weights, 3, ngrams=2), [0, 0.5, 0.5])
+
+
+def test_a_byte_that_is_not_utf8_is_reported_at_its_real_offset(tmp_path):
+    path = tmp_path / "nonutf.csv"
+    path.write_bytes(b"text,label\n\xffgood,pos\nbad,neg\n")  # 0xff at offset 11
+    with pytest.raises(ValueError, match=r"\(byte 0xff at offset 11 is not UTF-8\)"):
+        read_text_file(path)
+    lines = tmp_path / "texts.txt"
+    lines.write_bytes(b"fine\nbad \xfe\n")
+    with pytest.raises(ValueError, match=r"\(byte 0xfe at offset 9 is not UTF-8\)"):
+        read_texts(lines)
+
+
+def test_read_texts_takes_a_tables_text_column_or_a_files_lines(tmp_path):
+    frame = pd.DataFrame(ROWS, columns=["review", "stars"])
+    for name in ("reviews.csv", "reviews.tsv", "reviews.parquet"):
+        assert read_texts(write(tmp_path, name, frame), "review") == [text for text, _ in ROWS]
+    with pytest.raises(ValueError, match=r"expected a column 'text' in .*Received: text_col='text'"):
+        read_texts(tmp_path / "reviews.csv")
+    lines = tmp_path / "texts.txt"
+    lines.write_text("text,label\n\n  great coffee \n", encoding="utf-8")
+    assert read_texts(lines) == ["text,label", "great coffee"]  # a .txt is lines, whatever they hold
+    (tmp_path / "empty.txt").write_text("\n \n", encoding="utf-8")
+    with pytest.raises(ValueError, match="expected at least one text in the file"):
+        read_texts(tmp_path / "empty.txt")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -79,9 +81,9 @@ def test_model_settings_pick_the_architecture_and_name_unknown_keys():
                              vocabulary_size=20, max_length=16)
     assert isinstance(model, RNNWithAttention) and model.attention == "luong" and model.units == 8
     model_class, arguments = classifier_arguments(
-        {"architecture": "transformer", "attention": "bahdanau", "model_dim": 8, "num_heads": 2},
+        {"architecture": "transformer", "units": 8, "model_dim": 8, "num_heads": 2},
         2, vocabulary_size=20, max_length=16)
-    assert model_class is TransformerClassifier and "attention" not in arguments
+    assert model_class is TransformerClassifier and "units" not in arguments
     assert arguments["max_length"] == 16 and arguments["num_classes"] == 2
     with pytest.raises(ValueError, match=r"Received: unknown=\['unit'\]"):
         build_classifier({"unit": 8}, 2)
@@ -89,6 +91,32 @@ def test_model_settings_pick_the_architecture_and_name_unknown_keys():
         build_classifier({"architecture": "cnn"}, 2)
     with pytest.raises(ValueError, match="an RNN .* for attention \"none\""):
         build_classifier({"architecture": "transformer", "attention": "none"}, 2, vocabulary_size=9)
+
+
+@pytest.mark.parametrize("attention, message", [
+    ("foo", "expected attention to be one of ('bahdanau', 'luong', 'multihead', 'none'), with "
+            "model.architecture=rnn"),
+    ("bahdanau", 'an RNN (model.architecture=rnn) for attention "bahdanau"'),
+    ("multihead", 'an RNN (model.architecture=rnn) for attention "multihead"'),
+])
+def test_the_transformer_takes_no_attention_setting(attention, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        build_classifier({"architecture": "transformer", "attention": attention}, 2,
+                         vocabulary_size=9)
+    with pytest.raises(ValueError, match="expected attention to be one of"):
+        build_classifier({"architecture": "rnn", "attention": "foo"}, 2, vocabulary_size=9)
+
+
+def test_switching_architecture_drops_the_presets_settings_of_the_other_one():
+    from attnflow.tasks import get_task
+
+    sequence, text = get_task("sequence"), get_task("text")
+    model = sequence.defaults({"model": {"architecture": "transformer"}})["model"]
+    assert model == {"architecture": "transformer", "dropout": 0.4, "l2": 1e-3}  # no attention
+    assert sequence.defaults()["model"]["attention"] == "bahdanau"
+    model = text.defaults({"model": {"architecture": "rnn"}})["model"]
+    assert "model_dim" not in model and "token_dropout" not in model and model["dropout"] == 0.5
+    assert text.defaults()["model"]["model_dim"] == 32
 
 
 def test_length_bucketed_batches_count_their_steps_and_keep_every_example():

@@ -44,13 +44,27 @@ def read_table(path, keep_default_na: bool = True) -> pd.DataFrame:
                                 na_values=None if keep_default_na else [""])
     except pd.errors.EmptyDataError:
         fail("a file with a header row", path=f"{path} (empty)")
-    except UnicodeDecodeError as error:
-        fail("a UTF-8 encoded file", path=f"{path} (byte {error.start} is not UTF-8)")
+    except UnicodeDecodeError:
+        fail("a UTF-8 encoded file", path=f"{path} ({not_utf8(path)})")
     except (pd.errors.ParserError, OSError, ValueError) as error:
         fail("a readable table", path=f"{path} ({str(error).splitlines()[0]})")
     if len(frame) == 0:
         fail("at least one data row under the header", path=f"{path} (columns {list(frame.columns)}, 0 rows)")
     return frame
+
+
+def not_utf8(path) -> str:
+    """Where a file stops being UTF-8: "byte 0xff at offset 11 is not UTF-8".
+
+    pandas decodes in chunks, so the offset its UnicodeDecodeError holds is
+    within a chunk; the file's own bytes say where the bad byte really is.
+    """
+    raw = Path(path).read_bytes()
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        return f"byte 0x{raw[error.start]:02x} at offset {error.start} is not UTF-8"
+    return "not UTF-8"
 
 
 def check_columns(frame: pd.DataFrame, source: str, **columns: str) -> None:
@@ -107,6 +121,47 @@ def row_numbers(positions, limit: int = 10) -> str:
     return ", ".join(map(str, rows)) + more
 
 
+def held_out_count(size: int, fraction: float) -> int:
+    """Examples of a class of `size` that a stratified split holds out:
+    round(fraction * size), but at least one and at most size - 1 when size >= 2."""
+    count = int(round(fraction * size))
+    return min(max(count, 1), size - 1) if size >= 2 else count
+
+
+def min_per_class(test_fraction: float, validation_fraction: float) -> int:
+    """The fewest examples of a class that put at least one in each of test,
+    validation and train when the test split, then validation, are held out.
+
+    The test split takes one or more and leaves one or more; what it leaves
+    grows with the class, and once it is two or more the validation split
+    takes one and leaves one. So the answer is the smallest class whose
+    rest after the test split is two: 3 for test fractions below 1/2, more
+    for larger ones (4 for 0.5 and 0.6, 16 for 0.9).
+    """
+    size = 2
+    while size - held_out_count(size, test_fraction) < 2:
+        size += 1
+    return size
+
+
+def check_splittable(labels, classes: list[str], source: str, test_fraction: float,
+                     validation_fraction: float, unit: str = "rows") -> None:
+    """Raises ValueError unless every class has `min_per_class` examples, so that
+    train, validation and test each hold every class (`unit` names the
+    examples in the message: "rows", "series"). Checked before training:
+    with fewer, a split is left without a class, or empty (one example of
+    each class leaves nothing to test), which is otherwise found only after
+    training."""
+    counts = np.bincount(np.asarray(labels, dtype=np.int64), minlength=len(classes))
+    needed = min_per_class(test_fraction, validation_fraction)
+    if counts.min() < needed:
+        fail(f"at least {needed * len(classes)} examples to split into train/validation/test "
+             f"({needed} of each of the {len(classes)} classes, so that every split holds "
+             f"each class; test_fraction={test_fraction}, validation_fraction={validation_fraction}) "
+             f"in {source}", **{unit: int(counts.sum())},
+             per_class={name: int(count) for name, count in zip(classes, counts)})
+
+
 def stratified_indices(labels: np.ndarray, num_classes: int, fraction: float, seed: int = 0):
     """Row indices (rest, held_out) with about `fraction` of each class held out.
 
@@ -118,10 +173,7 @@ def stratified_indices(labels: np.ndarray, num_classes: int, fraction: float, se
     held = []
     for label in range(num_classes):
         rows = rng.permutation(np.flatnonzero(labels == label))
-        count = int(round(fraction * len(rows)))
-        if len(rows) >= 2:
-            count = min(max(count, 1), len(rows) - 1)
-        held.extend(rows[:count].tolist())
+        held.extend(rows[:held_out_count(len(rows), fraction)].tolist())
     held = np.sort(np.asarray(held, dtype=np.int64))
     return np.setdiff1d(np.arange(len(labels)), held), held
 

@@ -173,8 +173,11 @@ def read_long_format(path, id_col: str = "series_id", time_col: str = "time",
     """Reads a long-format CSV, TSV or Parquet file of labelled series.
 
     One row per (series, time step): `id_col` names the series, `time_col`
-    orders its steps (numbers or dates), the feature columns hold the values
-    and `label_col` the series' label, the same on all its rows.
+    orders its steps, the feature columns hold the values and `label_col`
+    the series' label, the same on all its rows. Time values are numbers
+    (sorted numerically: 2 before 10) or ISO 8601 dates and times
+    ("2024-01-31", "2024-01-31T08:30"; sorted in time); any other value,
+    in any row, is an error naming it and its row.
 
     Args:
         path: a .csv, .tsv/.tab or .parquet file with a header.
@@ -189,6 +192,7 @@ def read_long_format(path, id_col: str = "series_id", time_col: str = "time",
 
     Raises:
         ValueError: for a bad file, a missing column, a non-numeric feature,
+            a time value that is neither a number nor an ISO 8601 date,
             a repeated time step, a series with two labels, a series that is
             entirely NaN or has no values for a feature, or a single class.
 
@@ -202,9 +206,19 @@ def read_long_format(path, id_col: str = "series_id", time_col: str = "time",
 def sequences_from_frame(frame: pd.DataFrame, source: str, id_col: str = "series_id",
                          time_col: str = "time", label_col: str = "label",
                          feature_cols: list[str] | None = None,
-                         classes: list[str] | None = None) -> SequenceData:
-    """Checks a long-format DataFrame and pads its series (see `read_long_format`)."""
-    check_columns(frame, source, id_col=id_col, time_col=time_col, label_col=label_col)
+                         classes: list[str] | None = None, labelled: bool = True) -> SequenceData:
+    """Checks a long-format DataFrame and pads its series (see `read_long_format`).
+
+    With `labelled=False` (series to predict; `classes` given) the label
+    column may be absent and is ignored where present: every series gets
+    label index 0.
+    """
+    if labelled:
+        check_columns(frame, source, id_col=id_col, time_col=time_col, label_col=label_col)
+    else:
+        check_columns(frame, source, id_col=id_col, time_col=time_col)
+        if classes is None:
+            fail("the training classes to read unlabelled series", classes=None)
     if feature_cols is None:
         feature_cols = [c for c in frame.columns if c not in (id_col, time_col, label_col)]
     if not feature_cols:
@@ -218,13 +232,17 @@ def sequences_from_frame(frame: pd.DataFrame, source: str, id_col: str = "series
         fail(f"a series id and a time step in every row of {source}",
              **{id_col: "has empty cells" if frame[id_col].isna().any() else "ok",
                 time_col: "has empty cells" if frame[time_col].isna().any() else "ok"})
-    repeated = frame.duplicated([id_col, time_col])
+    order = time_order(frame[time_col], time_col, source)
+    repeated = frame.assign(_time=order).duplicated([id_col, "_time"])
     if repeated.any():
         row = frame[repeated].iloc[0]
         fail(f"one row per ({id_col}, {time_col}) in {source}",
              **{id_col: _plain(row[id_col]), time_col: _plain(row[time_col])})
-    labels = label_strings(frame[label_col], label_col, source)
-    frame = frame.assign(_label=labels).sort_values([id_col, time_col], kind="stable")
+    if labelled:
+        labels = label_strings(frame[label_col], label_col, source)
+    else:
+        labels = [classes[0]] * len(frame)
+    frame = frame.assign(_label=labels, _time=order).sort_values([id_col, "_time"], kind="stable")
     series, ids, series_labels = [], [], []
     for series_id, rows in frame.groupby(id_col, sort=True):
         distinct = rows["_label"].unique()
@@ -243,6 +261,33 @@ def sequences_from_frame(frame: pd.DataFrame, source: str, id_col: str = "series
     indices, classes = encode_labels(series_labels, classes, label_col, source)
     return SequenceData(x, mask, np.asarray(indices, dtype=np.int64), classes, ids,
                         [str(c) for c in feature_cols])
+
+
+def time_order(values: pd.Series, time_col: str, source: str) -> pd.Series:
+    """The values of a time column as what orders them: numbers, or ISO 8601 datetimes.
+
+    A numeric column is kept; a column of text is read as numbers when every
+    value is one ("2" before "10"), else as ISO 8601 dates when every value
+    is one. Anything else is an error naming the first value that is
+    neither (the one that breaks the column's kind) and its data row:
+    sorting such a column as text would scramble the steps of every series.
+    """
+    if pd.api.types.is_numeric_dtype(values) or pd.api.types.is_datetime64_any_dtype(values):
+        return values
+    text = values.astype(str).str.strip()
+    numbers = pd.to_numeric(text, errors="coerce")
+    if numbers.notna().all():
+        return numbers
+    try:
+        dates = pd.to_datetime(text, format="ISO8601", errors="coerce")
+    except (ValueError, TypeError):  # e.g. time zones mixed with naive times
+        dates = pd.Series(pd.NaT, index=values.index)
+    if dates.notna().all():
+        return dates
+    parsed = numbers if numbers.notna().sum() >= dates.notna().sum() else dates
+    position = int(np.flatnonzero(parsed.isna().to_numpy())[0])
+    fail(f"numbers or ISO 8601 dates (e.g. 2024-01-31) in time column {time_col!r} of {source}",
+         value=_plain(values.iloc[position]), row=position + 1)
 
 
 def _plain(value):

@@ -9,15 +9,17 @@ rating, 65%) or "other".
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from attnflow._validation import check_positive_int, fail
 from attnflow.data._table_files import (
-    check_columns, encode_labels, label_strings, read_table, row_numbers,
+    SUFFIXES, check_columns, encode_labels, label_strings, not_utf8, read_table, row_numbers,
     stratified_split)  # noqa: F401  (stratified_split: part of this module's API)
 
+AMAZON_DATASET = "amazon_reviews"  # the name a run records for the built-in set
 AMAZON_TEXT_COL = "review"
 AMAZON_LABEL_COL = "score"
 
@@ -85,6 +87,47 @@ def text_data_from_frame(frame: pd.DataFrame, text_col: str, label_col: str, sou
     labels = label_strings(frame[label_col], label_col, source)
     indices, classes = encode_labels(labels, classes, label_col, source)
     return TextData([str(text) for text in texts], np.asarray(indices, dtype=np.int64), classes)
+
+
+def read_texts(path, text_col: str = "text") -> list[str]:
+    """The texts of a file to classify (labels, if any, are not read).
+
+    A .csv, .tsv/.tab or .parquet file is a table with a header, read as
+    `read_text_file` reads it: its `text_col` column. Any other file holds
+    one text per non-empty line (UTF-8).
+
+    Args:
+        path: the file.
+        text_col: the column of the texts in a table (default "text").
+
+    Returns:
+        The texts, in file order.
+
+    Raises:
+        ValueError: for a missing or unreadable file, a table without
+            `text_col` or with an empty text, or a file of lines that is not
+            UTF-8 or has none.
+    """
+    path = Path(path)
+    if path.suffix.lower() in SUFFIXES:
+        frame = read_table(path, keep_default_na=False)
+        check_columns(frame, str(path), text_col=text_col)
+        texts = frame[text_col]
+        empty = (texts.isna() | texts.astype(str).str.strip().eq("")).to_numpy().nonzero()[0]
+        if len(empty):
+            fail(f"a non-empty text in every row of column {text_col!r} in {path}",
+                 empty_text_rows=row_numbers(empty))
+        return [str(text) for text in texts]
+    if not path.is_file():
+        fail("an existing file of texts (a table, or one text per line)", data=str(path))
+    try:
+        content = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        fail("a UTF-8 text file", data=f"{path} ({not_utf8(path)})")
+    texts = [line.strip() for line in content.splitlines() if line.strip()]
+    if not texts:
+        fail("at least one text in the file, one per line", data=f"{path} (no text)")
+    return texts
 
 
 def load_amazon_reviews() -> tuple[TextData, TextData]:

@@ -27,9 +27,9 @@ import keras
 import numpy as np
 
 from attnflow._validation import check_non_negative_int, check_positive_int, fail
-from attnflow.data._table_files import stratified_split
+from attnflow.data._table_files import check_splittable, stratified_split
 from attnflow.tasks._classifier import (
-    build_classifier, labelled_batches, predict_batches, serving_outputs)
+    build_classifier, labelled_batches, predict_batches, serving_outputs, settings_for)
 from attnflow.tasks._classification_scores import (
     classification_scores, plot_confusion_matrix, score_tables)
 from attnflow.tasks.base import Task, TrainingData
@@ -83,6 +83,7 @@ class ClassificationTask(Task):
 
     options_class = ClassificationOptions
     input_name = "inputs"  # of the serving signature
+    example_unit = "rows"  # what one example of a user's file is, in messages
 
     def preset(self, chosen: dict) -> dict:
         """RunConfig values that override the generic defaults below, given
@@ -93,7 +94,13 @@ class ClassificationTask(Task):
         generic = {"task": self.name, "epochs": 20, "batch_size": 32, "learning_rate": 1e-3,
                    "early_stopping": 5, "model": {"architecture": "rnn"},
                    "options": dataclasses.asdict(self.options_class())}
-        return merge(generic, self.preset(chosen or {}))
+        defaults = merge(generic, self.preset(chosen or {}))
+        architecture = ((chosen or {}).get("model") or {}).get("architecture")
+        if architecture is not None and architecture != defaults["model"].get("architecture"):
+            # the user switched networks: the preset's settings of the other one
+            # (an RNN's attention, a transformer's model_dim) are not this run's
+            defaults["model"] = settings_for(architecture, defaults["model"])
+        return defaults
 
     def check_config(self, config: RunConfig) -> None:
         options = self.options(config)
@@ -164,8 +171,11 @@ class ClassificationTask(Task):
             if config.data is None:
                 train, test = self.builtin_splits(options)
             else:
-                train, test = stratified_split(self.read_file(config.data, options),
-                                               options.test_fraction, config.seed)
+                examples = self.read_file(config.data, options)
+                check_splittable(examples.labels, examples.classes, str(config.data),
+                                 options.test_fraction, options.validation_fraction,
+                                 unit=self.example_unit)
+                train, test = stratified_split(examples, options.test_fraction, config.seed)
         train, validation = stratified_split(train, options.validation_fraction, config.seed)
         self.record_classes(config, train.classes)
         return ClassificationSplits(train, validation, test)
@@ -292,6 +302,13 @@ def no_attention_change(model_settings: dict) -> dict | None:
     if model_settings.get("num_layers") == 0:
         return {"pooling": "mean"}
     return None
+
+
+def set_help(parser, flag: str, text: str) -> None:
+    """Says what a task reads for a flag the CLI defines for every task (e.g. predict --data)."""
+    for action in parser._actions:  # argparse has no public way to reword a flag's help
+        if flag in action.option_strings:
+            action.help = text
 
 
 class reported_warnings:

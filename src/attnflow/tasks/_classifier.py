@@ -5,9 +5,11 @@ Model settings (config.model): "architecture" picks the network, "rnn"
 (`attnflow.models.RNNWithAttention`, attention from `--attention`:
 bahdanau, luong, multihead or none) or "transformer"
 (`attnflow.models.TransformerClassifier`, whose attention is always its
-multi-head self-attention: `--attention` may not be "none" there); every
-other key is a keyword argument of that class, and keys that only the other
-architecture takes are ignored.
+multi-head self-attention in its encoder blocks and its pooling
+(`model.pooling`): it takes no `attention` setting, and `--attention` with it
+is an error rather than a setting recorded and ignored); every other key is
+a keyword argument of that class, and keys that only the other architecture
+takes are ignored (a task's defaults drop them, see `settings_for`).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import tensorflow as tf
 
 from attnflow._validation import check_choice, fail
 from attnflow.models import RNNWithAttention, TransformerClassifier
+from attnflow.models.rnn_with_attention import ATTENTIONS
 from attnflow.training.progress import progress_bar
 
 ARCHITECTURES = {"rnn": RNNWithAttention, "transformer": TransformerClassifier}
@@ -40,9 +43,8 @@ def classifier_arguments(settings: dict, num_classes: int, **inputs) -> tuple[ty
     architecture = settings.pop("architecture", "rnn")
     check_choice("architecture", architecture, tuple(ARCHITECTURES))
     model_class = ARCHITECTURES[architecture]
-    if architecture == "transformer" and settings.pop("attention", None) == "none":
-        fail('an RNN (model.architecture=rnn) for attention "none"; the transformer '
-             "always attends", attention="none")
+    if architecture == "transformer" and "attention" in settings:
+        check_attention_for_transformer(settings.pop("attention"))
     names = {name: _parameters(cls) for name, cls in ARCHITECTURES.items()}
     others = set().union(*(v for k, v in names.items() if k != architecture)) - names[architecture]
     unknown = sorted(set(settings) - names[architecture] - others)
@@ -54,6 +56,28 @@ def classifier_arguments(settings: dict, num_classes: int, **inputs) -> tuple[ty
     chosen = {name: value for name, value in settings.items() if name in names[architecture]}
     given = {name: value for name, value in inputs.items() if name in names[architecture]}
     return model_class, {**chosen, **given, "num_classes": num_classes}
+
+
+def check_attention_for_transformer(attention) -> None:
+    """Raises ValueError for any `attention` given with the transformer: an
+    unknown name lists the RNN's attentions, a known one says it needs the RNN."""
+    if attention not in ATTENTIONS:
+        fail(f"attention to be one of {ATTENTIONS}, with model.architecture=rnn (the "
+             "transformer takes no attention setting)", attention=attention)
+    fail(f'an RNN (model.architecture=rnn) for attention "{attention}"; the transformer '
+         "always attends with its own multi-head self-attention and pooling (model.pooling) "
+         "and takes no attention setting", attention=attention)
+
+
+def settings_for(architecture, settings: dict) -> dict:
+    """`settings` without the keys that `architecture`'s class does not take
+    (a preset's RNN settings when the user picks the transformer);
+    unchanged for an unknown architecture, which `classifier_arguments` names."""
+    if architecture not in ARCHITECTURES:
+        return dict(settings)
+    taken = _parameters(ARCHITECTURES[architecture])
+    return {"architecture": architecture,
+            **{name: value for name, value in settings.items() if name in taken}}
 
 
 def _parameters(model_class) -> set[str]:

@@ -2,8 +2,10 @@
 
 `preset(name)` is merged into the sequence task's defaults when the run
 uses the built-in set `name` (`--dataset name`); a user's own file
-(`--data`) gets the JapaneseVowels settings. A config file, flags and
-`--set` still override every value. Keys:
+(`--data`) gets the JapaneseVowels settings, or those of
+`--set options.preset=NAME`. The run records the preset it started from as
+`options.preset` (and `options.dataset` only when it read a built-in set).
+A config file, flags and `--set` still override every value. Keys:
 
 - top level: RunConfig fields (epochs, batch_size, learning_rate, ...);
 - "options": the sequence task's settings;

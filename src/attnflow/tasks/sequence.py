@@ -29,16 +29,17 @@ from attnflow.data._table_files import read_table
 from attnflow.data.sequences import BUILTIN_DATASETS, SequenceData, load_builtin, sequences_from_frame
 from attnflow.tasks import register_task
 from attnflow.tasks._classification import (
-    NO_ATTENTION, ClassificationOptions, ClassificationTask, reported_warnings)
+    NO_ATTENTION, ClassificationOptions, ClassificationTask, reported_warnings, set_help)
 from attnflow.tasks._sequence_presets import DEFAULT_DATASET, preset
-from attnflow.training.config import RunConfig
+from attnflow.training.config import RunConfig, merge
 
 
 @dataclass
 class SequenceOptions(ClassificationOptions):
     """Settings of the sequence task, besides the shared ones."""
 
-    dataset: str = DEFAULT_DATASET  # built-in set (when no --data): JapaneseVowels, BasicMotions
+    dataset: str | None = None  # built-in set read (JapaneseVowels, BasicMotions); None with --data
+    preset: str | None = None  # built-in set whose default settings the run started from
     id_column: str = "series_id"  # column naming the series in --data
     time_column: str = "time"  # column ordering the steps of a series
     label_column: str = "label"  # column of the series' label
@@ -47,7 +48,9 @@ class SequenceOptions(ClassificationOptions):
 
     def __post_init__(self):
         super().__post_init__()
-        check_choice("dataset", self.dataset, BUILTIN_DATASETS)
+        for name in ("dataset", "preset"):
+            if getattr(self, name) is not None:
+                check_choice(name, getattr(self, name), BUILTIN_DATASETS)
         if self.feature_columns is not None and (
                 not isinstance(self.feature_columns, list) or not self.feature_columns):
             fail("feature_columns to be a non-empty list of column names",
@@ -63,13 +66,30 @@ class SequenceTask(ClassificationTask):
     options_class = SequenceOptions
     input_name = "series"
 
+    example_unit = "series"
+
     def preset(self, chosen: dict) -> dict:
-        return preset(chosen.get("options", {}).get("dataset"))  # that data set's settings
+        """The settings of the built-in set named by options.preset, else
+        options.dataset, else JapaneseVowels (a user's file too), recorded
+        as options.preset; options.dataset is recorded only when no --data
+        is given, so that a run on a file does not name a set it never read."""
+        options = chosen.get("options") or {}
+        name = options.get("preset") or options.get("dataset") or DEFAULT_DATASET
+        dataset = options.get("dataset") or (DEFAULT_DATASET if chosen.get("data") is None else None)
+        return merge(preset(name), {"options": {"dataset": dataset, "preset": name}})
+
+    def check_config(self, config: RunConfig) -> None:
+        super().check_config(config)
+        options = self.options(config)
+        if config.data is not None and options.dataset is not None:
+            fail("--data FILE or --dataset NAME, not both (to start a file's run from a built-in "
+                 "set's settings: --set options.preset=NAME)",
+                 data=str(config.data), dataset=options.dataset)
 
     def add_arguments(self, parser, command: str) -> None:
         if command == "train":
             parser.add_argument("--dataset", dest="options.dataset", choices=BUILTIN_DATASETS,
-                                help=f"built-in data set (default {DEFAULT_DATASET}); "
+                                help=f"built-in data set (default {DEFAULT_DATASET} when no --data); "
                                      "also picks its default settings")
             for flag, option, default in (("--id-col", "id_column", "series_id"),
                                           ("--time-col", "time_column", "time"),
@@ -77,6 +97,9 @@ class SequenceTask(ClassificationTask):
                 parser.add_argument(flag, dest=f"options.{option}", metavar="NAME",
                                     help=f"column of --data (default {default!r})")
         if command == "predict":
+            set_help(parser, "--data", "long-format CSV/TSV/Parquet file of the series to "
+                     "classify: the run's id, time and feature columns (a label column, if "
+                     "present, is ignored)")
             parser.add_argument("--plots", metavar="DIR",
                                 help="with --show-attention: where the PNGs go "
                                      "(default RUN/attention/predicted)")
@@ -87,7 +110,7 @@ class SequenceTask(ClassificationTask):
         return read_series(path, options)
 
     def builtin_splits(self, options: SequenceOptions) -> tuple[SequenceData, SequenceData]:
-        return load_builtin(options.dataset)
+        return load_builtin(options.dataset or DEFAULT_DATASET)
 
     def input_arguments(self, config: RunConfig, data) -> dict:
         if data is None:
@@ -139,10 +162,9 @@ def read_series(path, options: SequenceOptions, labelled: bool = True) -> Sequen
     With `labelled=False` the label column may be absent (predict).
     """
     frame = read_table(path)
-    if not labelled and options.label_column not in frame.columns:
-        frame = frame.assign(**{options.label_column: options.classes[0]})
     return sequences_from_frame(frame, str(path), options.id_column, options.time_column,
-                                options.label_column, options.feature_columns, options.classes)
+                                options.label_column, options.feature_columns, options.classes,
+                                labelled=labelled)
 
 
 def plot_series(part: SequenceData, probabilities, weights, directory: Path,

@@ -25,10 +25,11 @@ import tensorflow as tf
 
 from attnflow._validation import check_positive_int, fail
 from attnflow.data.text import (
-    TextData, load_amazon_reviews, read_text_file, text_vectorizer, word_weights_from_ngrams)
+    AMAZON_DATASET, TextData, load_amazon_reviews, read_text_file, read_texts, text_vectorizer,
+    word_weights_from_ngrams)
 from attnflow.tasks import register_task
 from attnflow.tasks._classification import (
-    NO_ATTENTION, ClassificationOptions, ClassificationSplits, ClassificationTask)
+    NO_ATTENTION, ClassificationOptions, ClassificationSplits, ClassificationTask, set_help)
 from attnflow.tasks._classifier import build_classifier
 from attnflow.tasks._classification_scores import classification_scores
 from attnflow.tasks._text_model import RawTextClassifier
@@ -43,6 +44,7 @@ HTML_NAME = "samples.html"
 class TextOptions(ClassificationOptions):
     """Settings of the text task, besides the shared ones."""
 
+    dataset: str | None = None  # the built-in set read ("amazon_reviews"); None with --data
     text_column: str = "text"  # column of the texts in --data
     label_column: str = "label"  # column of the labels in --data
     vocabulary_size: int = 20000  # most token ids, padding and out-of-vocabulary included
@@ -55,6 +57,8 @@ class TextOptions(ClassificationOptions):
         check_positive_int("vocabulary_size", self.vocabulary_size)
         check_positive_int("max_length", self.max_length)
         check_positive_int("ngrams", self.ngrams)
+        if self.dataset not in (None, AMAZON_DATASET):
+            fail(f"dataset to be None (with --data) or {AMAZON_DATASET!r}", dataset=self.dataset)
 
 
 @register_task
@@ -67,7 +71,22 @@ class TextTask(ClassificationTask):
     baseline_names = (TFIDF, NO_ATTENTION)
 
     def preset(self, chosen: dict) -> dict:
-        return preset()
+        """The text preset (from the Amazon reviews experiments, applied to every
+        run), with options.dataset naming the built-in set only when no --data
+        is given, so that a run on a file does not name data it never read."""
+        dataset = (chosen.get("options") or {}).get("dataset")
+        if dataset is None and chosen.get("data") is None:
+            dataset = AMAZON_DATASET
+        values = preset()
+        values.setdefault("options", {})["dataset"] = dataset
+        return values
+
+    def check_config(self, config: RunConfig) -> None:
+        super().check_config(config)
+        dataset = self.options(config).dataset
+        if config.data is not None and dataset is not None:
+            fail(f"--data FILE or options.dataset={AMAZON_DATASET!r}, not both",
+                 data=str(config.data), dataset=dataset)
 
     def add_arguments(self, parser, command: str) -> None:
         if command == "train":
@@ -76,6 +95,12 @@ class TextTask(ClassificationTask):
             parser.add_argument("--label-col", dest="options.label_column", metavar="NAME",
                                 help="column of the labels in --data (default 'label')")
         if command == "predict":
+            set_help(parser, "--data", "texts to classify: from a CSV/TSV/Parquet file (with a "
+                     "header), its --text-col column; from any other file (e.g. .txt), one text "
+                     "per line")
+            parser.add_argument("--text-col", dest="text_column", metavar="NAME",
+                                help="column of the texts in a --data table (default: the "
+                                     "run's text column)")
             parser.add_argument("--html", metavar="FILE",
                                 help="with --show-attention: the HTML file to write "
                                      "(default RUN/attention/predicted.html)")
@@ -140,9 +165,9 @@ class TextTask(ClassificationTask):
                           directory / HTML_NAME, captions)]
 
     def prediction_inputs(self, inputs: list[str], args: dict, options: TextOptions) -> TextData:
-        from attnflow.tasks._seq2seq_output import read_inputs
-
-        texts = list(inputs) + (read_inputs(args["data"]) if args.get("data") else [])
+        texts = list(inputs)
+        if args.get("data"):
+            texts += read_texts(args["data"], args.get("text_column") or options.text_column)
         if not texts:
             fail("at least one text to classify (as arguments or --data FILE)", inputs=texts)
         for text in texts:
