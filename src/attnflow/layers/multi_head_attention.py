@@ -8,6 +8,7 @@ import keras
 import tensorflow as tf
 
 from attnflow._validation import check_choice, check_positive_int, check_rate, check_seed, fail
+from attnflow.layers._head_projection import HeadProjection
 from attnflow.layers._kv_cache import check_cache, check_cache_index, prefix_with_true, write_cache
 from attnflow.layers._masking import merge_attention_masks, sliding_window_mask
 from attnflow.ops import combine_masks, dot_product_attention
@@ -210,7 +211,7 @@ class MultiHeadAttention(keras.layers.Layer):
         def fresh(initializer):
             return initializer.__class__.from_config(initializer.get_config())
 
-        return keras.layers.EinsumDense(
+        return HeadProjection(
             equation,
             output_shape=output_shape,
             bias_axes=bias_axes,
