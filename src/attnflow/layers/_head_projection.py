@@ -10,6 +10,8 @@ For thousands of rows the two ops run at the same speed.
 
 from __future__ import annotations
 
+import math
+
 import keras
 
 
@@ -44,7 +46,8 @@ class HeadProjection(keras.layers.EinsumDense):
         contracted = self._contracted
         kernel = self.kernel  # [*contracted, *out]
         in_shape = keras.ops.shape(inputs)
-        in_size, out_shape = _product(kernel.shape[:contracted]), tuple(kernel.shape[contracted:])
+        in_size = math.prod(int(size) for size in kernel.shape[:contracted])
+        out_shape = tuple(kernel.shape[contracted:])
         rows = keras.ops.reshape(inputs, (-1, in_size))  # [rows, in]
         product = keras.ops.matmul(rows, keras.ops.reshape(kernel, (in_size, -1)))  # [rows, out]
         outputs = keras.ops.reshape(product, (*in_shape[:-contracted], *out_shape))  # [..., *out]
@@ -73,9 +76,3 @@ def contracted_axes(equation: str) -> int | None:
         return None
     return count
 
-
-def _product(sizes) -> int:
-    total = 1
-    for size in sizes:
-        total *= int(size)
-    return total
