@@ -116,3 +116,11 @@ def test_config_round_trip_and_keras_file(tmp_path, rng):
     assert isinstance(loaded.layers[0], HeadProjection)
     assert loaded.layers[0].get_config() == layer.get_config()
     np.testing.assert_array_equal(loaded(inputs).numpy(), model(inputs).numpy())
+
+
+def test_inputs_of_another_depth_name_the_shape():
+    layer = HeadProjection("abc,cde->abde", (None, H, 4), bias_axes="de")
+    layer.build((B, TQ, D))
+    with pytest.raises(ValueError, match=r"expected inputs of shape \[\.\.\., 5\], as the layer was built\. "
+                                         r"Received: inputs.shape=\(2, 3, 10\)"):
+        layer(np.ones((B, TQ, 2 * D), np.float32))

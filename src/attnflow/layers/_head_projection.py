@@ -14,6 +14,8 @@ import math
 
 import keras
 
+from attnflow._validation import fail
+
 
 @keras.saving.register_keras_serializable(package="attnflow")
 class HeadProjection(keras.layers.EinsumDense):
@@ -45,6 +47,11 @@ class HeadProjection(keras.layers.EinsumDense):
             return super().call(inputs, training=training)
         contracted = self._contracted
         kernel = self.kernel  # [*contracted, *out]
+        expected, received = tuple(kernel.shape[:contracted]), tuple(inputs.shape[-contracted:])
+        if any(want != got for want, got in zip(expected, received) if got is not None):
+            # else a reshape fails deep in TensorFlow, naming no argument
+            fail(f"inputs of shape [..., {', '.join(map(str, expected))}], as the layer was built",
+                 **{"inputs.shape": tuple(inputs.shape)})
         in_shape = keras.ops.shape(inputs)
         in_size = math.prod(int(size) for size in kernel.shape[:contracted])
         out_shape = tuple(kernel.shape[contracted:])
@@ -69,8 +76,7 @@ def contracted_axes(equation: str) -> int | None:
         return None
     if "." in equation:
         return None
-    shared = [letter for letter in kernel if letter in inputs]
-    count = len(shared)
+    count = sum(letter in inputs for letter in kernel)
     if (count == 0 or kernel[:count] != inputs[len(inputs) - count:]
             or output != inputs[:len(inputs) - count] + kernel[count:]):
         return None
