@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import attnflow.bench
 from attnflow import cli
-from attnflow.tasks.dates import DatesTask
+from attnflow.tasks.translation.dates import DatesTask
 from tests.cli.conftest import run_cli
 
 

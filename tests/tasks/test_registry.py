@@ -1,11 +1,11 @@
-"""The task registry: tasks found by name, one file each, clear errors otherwise."""
+"""The task registry: five tasks listed by name, clear errors otherwise."""
 
 from __future__ import annotations
 
 import pytest
 
 from attnflow import tasks
-from attnflow.tasks import available_tasks, get_task, register_task
+from attnflow.tasks import available_tasks, get_task
 from attnflow.tasks.base import Task
 
 
@@ -22,19 +22,13 @@ def test_unknown_tasks(name):
         get_task(name)
 
 
-def test_registering_checks_the_class(monkeypatch):
-    monkeypatch.setattr(tasks, "_REGISTRY", dict(tasks._REGISTRY))
-    with pytest.raises(ValueError, match="subclass of attnflow.tasks.base.Task"):
-        register_task(int)
+def test_the_registry_lists_five_tasks_each_under_its_own_name():
+    assert sorted(tasks.TASKS) == ["dates", "forecast", "sequence", "text", "translate"]
+    for name in tasks.TASKS:
+        assert tasks.task_class(name).name == name
 
-    class Nameless(Task):
-        pass
 
-    with pytest.raises(ValueError, match="non-empty `name`"):
-        register_task(Nameless)
-
-    class Other(Task):
-        name = "dates"
-
-    with pytest.raises(ValueError, match="one task per name"):
-        register_task(Other)
+def test_helper_modules_are_not_tasks():
+    assert "baselines" not in available_tasks()
+    with pytest.raises(ValueError, match="expected a task among"):
+        get_task("forecast_baselines")

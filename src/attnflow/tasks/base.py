@@ -1,14 +1,13 @@
-"""Task: what a task file in attnflow/tasks/ implements.
+"""Task: what a task module in attnflow/tasks/<family>/ implements.
 
 A task ties data, a model and metrics together; `attnflow.training.Trainer`
 runs any task the same way (config, run directory, fit with backup and
 resume, evaluation, export, plots, metrics.json), and `attnflow.cli`
-dispatches to it. A new task is one new file in `attnflow/tasks/`:
+dispatches to it. A new task is one module in its family's package plus
+one line in `attnflow.tasks.TASKS` ("mytask": "attnflow.tasks.family.mytask:MyTask"):
 
-    from attnflow.tasks import register_task
     from attnflow.tasks.base import Task, TrainingData
 
-    @register_task
     class MyTask(Task):
         name = "mytask"
         summary = "one line for `attnflow train --help`"

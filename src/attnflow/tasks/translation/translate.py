@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from attnflow._validation import fail
 from attnflow.data.pairs_file import read_pairs
 from attnflow.data.parallel import ParallelSplits, split_pairs
-from attnflow.tasks import register_task
-from attnflow.tasks._seq2seq import Seq2SeqOptions, Seq2SeqTask
+from attnflow.tasks.translation.seq2seq import Seq2SeqOptions, Seq2SeqTask
 from attnflow.training.config import RunConfig
 
 
@@ -27,7 +26,6 @@ class TranslateOptions(Seq2SeqOptions):
     test_fraction: float = 0.1  # share of the pairs for the test split
 
 
-@register_task
 class TranslateTask(Seq2SeqTask):
     """A user's parallel text -> Seq2SeqAttention, character level."""
 

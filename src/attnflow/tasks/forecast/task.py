@@ -10,7 +10,7 @@ The test part is the last `horizon` steps; the network (AttentionForecaster,
 a seed ensemble of `options.ensemble` members) is compared on it with
 seasonal naive, Holt-Winters, SARIMA and the same network without
 attention. Settings: the task's defaults, then the preset of the
-series (`attnflow.tasks._forecast_presets`; "default" for a user's file),
+series (`attnflow.tasks.forecast.presets`; "default" for a user's file),
 then a config file, then flags.
 """
 
@@ -28,18 +28,16 @@ from attnflow.data.windows import make_dataset
 from attnflow.models.attention_forecaster import (ATTENTION_ALIASES, ATTENTIONS, AttentionForecaster,
                                                    ForecasterConfig)
 from attnflow.models.forecast_blocks import PinballLoss, PointLoss
-from attnflow.tasks import _forecast_output as output
-from attnflow.tasks import register_task
-from attnflow.tasks._forecast_data import ForecastData, scoring_data, training_data
-from attnflow.tasks._forecast_model import scaler_from_dict, scaler_to_dict, serving_function
-from attnflow.tasks._forecast_options import FROM_DATA, ForecastOptions
-from attnflow.tasks._forecast_predict import predict as predict_command
-from attnflow.tasks._forecast_presets import preset
+from attnflow.tasks.forecast import output
+from attnflow.tasks.forecast.data import ForecastData, scoring_data, training_data
+from attnflow.tasks.forecast.model import scaler_from_dict, scaler_to_dict, serving_function
+from attnflow.tasks.forecast.options import FROM_DATA, ForecastOptions
+from attnflow.tasks.forecast.predict import predict as predict_command
+from attnflow.tasks.forecast.presets import preset
 from attnflow.tasks.base import Task, TrainingData
-from attnflow.tasks.forecast_baselines import REFERENCE_BASELINES, default_baselines
+from attnflow.tasks.forecast.baselines import REFERENCE_BASELINES, default_baselines
 from attnflow.training.config import RunConfig, merge
 
-@register_task
 class ForecastTask(Task):
     """A time series -> AttentionForecaster (a seed ensemble), beside the classical methods."""
 
@@ -227,7 +225,7 @@ class ForecastTask(Task):
     # -- showing --------------------------------------------------------------------
 
     def explain(self, model, data: ForecastData, config: RunConfig, directory: Path) -> list[Path]:
-        from attnflow.tasks._forecast_predict import write_attention, write_test_plot
+        from attnflow.tasks.forecast.predict import write_attention, write_test_plot
 
         directory.mkdir(parents=True, exist_ok=True)
         quantiles = self.options(config).quantiles

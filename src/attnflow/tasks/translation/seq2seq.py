@@ -16,7 +16,7 @@ from attnflow.data.parallel import ParallelSplits
 from attnflow.data.pairs_file import read_pairs
 from attnflow.data.vectorize import char_vocabulary
 from attnflow.models.seq2seq_attention import ATTENTIONS, Seq2SeqAttention, Seq2SeqConfig
-from attnflow.tasks import _seq2seq_output as output
+from attnflow.tasks.translation import output
 from attnflow.tasks.base import Task, TrainingData
 from attnflow.training.config import RunConfig, merge
 from attnflow.training.metrics import MaskedAccuracy, masked_loss

@@ -28,11 +28,11 @@ import numpy as np
 
 from attnflow._validation import check_non_negative_int, check_positive_int, fail
 from attnflow.data._table_files import check_splittable, stratified_split
-from attnflow.tasks._classifier import (
+from attnflow.tasks.classification.classifier import (
     build_classifier, labelled_batches, predict_batches, serving_outputs, settings_for)
-from attnflow.tasks._classification_scores import (
-    classification_scores, plot_confusion_matrix, score_tables)
+from attnflow.explain.confusion_matrix import plot_confusion_matrix
 from attnflow.tasks.base import Task, TrainingData
+from attnflow.tasks.classification.scores import classification_scores, score_tables
 from attnflow.training.config import RunConfig, merge
 
 NO_ATTENTION = "no_attention"  # the baseline: the same RNN with attention "none"

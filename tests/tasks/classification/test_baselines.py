@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from attnflow.models import RNNWithAttention
-from attnflow.tasks.classification_baselines import attention_free_twin, tfidf_logistic_regression
+from attnflow.tasks.classification.baselines import attention_free_twin, tfidf_logistic_regression
 
 WORDS = {0: ["delicious", "great", "love"], 1: ["stale", "awful", "broken"], 2: ["okay", "average", "fine"]}
 

@@ -27,10 +27,9 @@ import tensorflow as tf
 from attnflow._validation import check_choice, fail
 from attnflow.data._table_files import read_table
 from attnflow.data.sequences import BUILTIN_DATASETS, SequenceData, load_builtin, sequences_from_frame
-from attnflow.tasks import register_task
-from attnflow.tasks._classification import (
+from attnflow.tasks.classification.task import (
     NO_ATTENTION, ClassificationOptions, ClassificationTask, reported_warnings, set_help)
-from attnflow.tasks._sequence_presets import DEFAULT_DATASET, preset
+from attnflow.tasks.classification.sequence_presets import DEFAULT_DATASET, preset
 from attnflow.training.config import RunConfig, merge
 
 
@@ -57,7 +56,6 @@ class SequenceOptions(ClassificationOptions):
                  feature_columns=self.feature_columns)
 
 
-@register_task
 class SequenceTask(ClassificationTask):
     """Multivariate series -> RNNWithAttention (or TransformerClassifier)."""
 

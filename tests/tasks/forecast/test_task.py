@@ -13,11 +13,11 @@ from attnflow import cli
 from attnflow.data.timeseries import from_frame
 from attnflow.data.windows import Scaler, make_windows
 from attnflow.tasks import get_task
-from attnflow.tasks._forecast_data import raw_inputs
-from attnflow.tasks._forecast_model import (raw_forecast, scaled_inputs, scaler_from_dict, scaler_to_dict,
+from attnflow.tasks.forecast.data import raw_inputs
+from attnflow.tasks.forecast.model import (raw_forecast, scaled_inputs, scaler_from_dict, scaler_to_dict,
                                             serving_function)
-from attnflow.tasks._forecast_output import forecast_frame, top_k_attention
-from attnflow.tasks._forecast_presets import preset
+from attnflow.tasks.forecast.output import forecast_frame, top_k_attention
+from attnflow.tasks.forecast.presets import preset
 from attnflow.training.config import RunConfig, merge, resolve_config
 from attnflow.training.trainer import fit_model
 

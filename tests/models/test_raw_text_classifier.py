@@ -9,8 +9,7 @@ import tensorflow as tf
 
 from attnflow.data.text import text_vectorizer
 from attnflow.models import RNNWithAttention
-from attnflow.tasks._text_model import RawTextClassifier
-from attnflow.tasks.text import word_weights
+from attnflow.models.raw_text_classifier import RawTextClassifier
 
 TRICKY = ["Hello,  world - it's\u00a0fine!\tok", "¡Qué RICO! ... (5/5)", "--- !!! ---", "a\nb  c"]
 
@@ -61,21 +60,6 @@ def test_bad_arguments():
         RawTextClassifier(classifier, ["a", "b"])
     with pytest.raises(ValueError, match="a Keras model as classifier"):
         RawTextClassifier("rnn", ["", "[UNK]"])
-
-
-def test_word_weights_skip_punctuation_and_words_past_the_last_token():
-    words, weights = word_weights("Good - very good!", [0.5, 0.3])
-    assert words == ["Good", "-", "very", "good!"]
-    assert weights == [0.5, None, 0.3, None]  # "good!" came after the model's last token
-
-
-def test_word_token_weights_fold_the_pairs_onto_their_words():
-    from attnflow.tasks.text import word_token_weights
-
-    # "Good - very good!": 3 word tokens, then 2 pairs; the ids were cut after the first pair
-    folded = word_token_weights("Good - very good!", [0.2, 0.3, 0.1, 0.4], ngrams=2)
-    np.testing.assert_allclose(folded, [0.4, 0.5, 0.1])
-    assert word_token_weights("Good - very good!", [0.5, 0.5], ngrams=2).tolist() == [0.5, 0.5]
 
 
 def test_a_word_pair_vocabulary_splits_like_the_adapted_vectorizer():

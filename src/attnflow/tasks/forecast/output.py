@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from attnflow.tasks._forecast_data import ForecastData, raw_inputs
-from attnflow.tasks._forecast_model import raw_forecast
-from attnflow.tasks.forecast_baselines import run_baselines
+from attnflow.tasks.forecast.data import ForecastData, raw_inputs
+from attnflow.tasks.forecast.model import raw_forecast
+from attnflow.tasks.forecast.baselines import run_baselines
 from attnflow.training.forecast_metrics import forecast_metrics, pinball
 
 

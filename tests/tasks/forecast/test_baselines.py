@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from attnflow.data.builtin_series import load_series
-from attnflow.tasks.forecast_baselines import (REFERENCE_BASELINES, BaselineSpec, arima, autoregressive,
+from attnflow.tasks.forecast.baselines import (REFERENCE_BASELINES, BaselineSpec, arima, autoregressive,
                                                default_baselines, holt_winters, run_baselines,
                                                seasonal_naive)
 from attnflow.training.forecast_metrics import mape

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from attnflow._validation import check_positive_int, fail
 from attnflow.explain.forecast_plot import plot_attention_over_past, plot_forecast
-from attnflow.tasks import _forecast_output as output
-from attnflow.tasks._forecast_data import ForecastData, load_series, raw_inputs
-from attnflow.tasks._forecast_model import attention_over_context, scaler_from_dict
+from attnflow.tasks.forecast import output
+from attnflow.tasks.forecast.data import ForecastData, load_series, raw_inputs
+from attnflow.tasks.forecast.model import attention_over_context, scaler_from_dict
 
 
 def predict(task, load_model, inputs: list[str], args: dict, config) -> None:

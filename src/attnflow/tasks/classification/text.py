@@ -12,7 +12,7 @@ RNNWithAttention or TransformerClassifier (`--set model.architecture=...`)
 behind the run's TextVectorization, saved inside the model, so that
 model.keras and the SavedModel take raw strings. Baseline: TF-IDF +
 logistic regression on the same training split ("tfidf_logreg").
-Default settings: `attnflow.tasks._text_presets`.
+Default settings: `attnflow.tasks.classification.text_presets`.
 """
 
 from __future__ import annotations
@@ -27,13 +27,12 @@ from attnflow._validation import check_positive_int, fail
 from attnflow.data.text import (
     AMAZON_DATASET, TextData, load_amazon_reviews, read_text_file, read_texts, text_vectorizer,
     word_weights_from_ngrams)
-from attnflow.tasks import register_task
-from attnflow.tasks._classification import (
+from attnflow.tasks.classification.task import (
     NO_ATTENTION, ClassificationOptions, ClassificationSplits, ClassificationTask, set_help)
-from attnflow.tasks._classifier import build_classifier
-from attnflow.tasks._classification_scores import classification_scores
-from attnflow.tasks._text_model import RawTextClassifier
-from attnflow.tasks._text_presets import preset
+from attnflow.tasks.classification.classifier import build_classifier
+from attnflow.tasks.classification.scores import classification_scores
+from attnflow.models.raw_text_classifier import RawTextClassifier
+from attnflow.tasks.classification.text_presets import preset
 from attnflow.training.config import RunConfig
 
 TFIDF = "tfidf_logreg"
@@ -61,7 +60,6 @@ class TextOptions(ClassificationOptions):
             fail(f"dataset to be None (with --data) or {AMAZON_DATASET!r}", dataset=self.dataset)
 
 
-@register_task
 class TextTask(ClassificationTask):
     """Texts -> RawTextClassifier (an RNN or Transformer with attention)."""
 
@@ -144,7 +142,7 @@ class TextTask(ClassificationTask):
     def baselines(self, data: ClassificationSplits, config: RunConfig) -> dict:
         results = super().baselines(data, config)
         if TFIDF in self.options(config).baselines:
-            from attnflow.tasks.classification_baselines import tfidf_logistic_regression
+            from attnflow.tasks.classification.baselines import tfidf_logistic_regression
 
             baseline = tfidf_logistic_regression(data.train.texts, data.train.labels, seed=config.seed)
             results[TFIDF] = classification_scores(data.test.labels, baseline.predict(data.test.texts),

@@ -1,20 +1,18 @@
 """Scores of a classifier: accuracy, precision, recall, F1, the confusion matrix.
 
 `classification_scores` gives the "test" entry of metrics.json for the
-"text" and "sequence" tasks (and their baselines); `plot_confusion_matrix`
-draws the matrix as a PNG and `score_tables` prints it with the per-class
-scores.
+"text" and "sequence" tasks (and their baselines), computed by
+scikit-learn; `score_tables` prints the matrix with the per-class scores
+(`attnflow.explain.confusion_matrix` draws it).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
 from attnflow._validation import fail
-from attnflow.explain._figure import pyplot, save_figure
 
 
 def classification_scores(labels, predicted, classes: Sequence[str]) -> dict:
@@ -34,6 +32,8 @@ def classification_scores(labels, predicted, classes: Sequence[str]) -> dict:
          "per_class": {name: {"precision", "recall", "f1", "support"}},
          "confusion_matrix": C lists of C counts, rows true, columns predicted}.
     """
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
     labels = np.asarray(labels, dtype=np.int64)
     predicted = np.asarray(predicted, dtype=np.int64)
     count = len(classes)
@@ -43,17 +43,13 @@ def classification_scores(labels, predicted, classes: Sequence[str]) -> dict:
     for name, values in (("labels", labels), ("predicted", predicted)):
         if values.min() < 0 or values.max() >= count:
             fail(f"class indices in [0, {count})", **{name: sorted(set(values.tolist()))[:10]})
-    matrix = np.zeros((count, count), dtype=np.int64)
-    np.add.at(matrix, (labels, predicted), 1)  # [C true, C predicted]
-    hits = np.diag(matrix).astype(np.float64)
-    support, chosen = matrix.sum(axis=1), matrix.sum(axis=0)
-    precision = np.divide(hits, chosen, out=np.zeros(count), where=chosen > 0)
-    recall = np.divide(hits, support, out=np.zeros(count), where=support > 0)
-    total = precision + recall
-    f1 = np.divide(2 * precision * recall, total, out=np.zeros(count), where=total > 0)
-    present = (support > 0) | (chosen > 0)
+    every = np.arange(count)
+    matrix = confusion_matrix(labels, predicted, labels=every)  # [C true, C predicted]
+    precision, recall, f1, support = precision_recall_fscore_support(
+        labels, predicted, labels=every, average=None, zero_division=0)
+    present = (matrix.sum(axis=1) > 0) | (matrix.sum(axis=0) > 0)  # sklearn's macro classes
     return {
-        "accuracy": float(hits.sum() / len(labels)),
+        "accuracy": float(np.trace(matrix) / len(labels)),
         "precision_macro": float(precision[present].mean()),
         "recall_macro": float(recall[present].mean()),
         "f1_macro": float(f1[present].mean()),
@@ -62,28 +58,6 @@ def classification_scores(labels, predicted, classes: Sequence[str]) -> dict:
                       for i, name in enumerate(classes)},
         "confusion_matrix": matrix.tolist(),
     }
-
-
-def plot_confusion_matrix(matrix, classes: Sequence[str], path, title: str | None = None) -> Path:
-    """Writes the confusion matrix (rows true, columns predicted) as a PNG, counts in the cells."""
-    matrix = np.asarray(matrix, dtype=np.int64)
-    if matrix.shape != (len(classes), len(classes)):
-        fail(f"a {len(classes)}x{len(classes)} matrix", matrix_shape=matrix.shape)
-    size = max(3.5, 0.5 * len(classes) + 2.0)
-    figure, ax = pyplot().subplots(figsize=(size + 1.0, size))
-    image = ax.imshow(matrix, cmap="Blues")
-    ticks = range(len(classes))
-    ax.set_xticks(ticks, [str(c) for c in classes], rotation=45, ha="right")
-    ax.set_yticks(ticks, [str(c) for c in classes])
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    middle = matrix.max() / 2 if matrix.size else 0
-    for (row, column), value in np.ndenumerate(matrix):
-        ax.text(column, row, str(value), ha="center", va="center", fontsize=8,
-                color="white" if value > middle else "black")
-    figure.colorbar(image, ax=ax, fraction=0.046)
-    ax.set_title(title or "confusion matrix", fontsize=10)
-    return save_figure(figure, path)
 
 
 def score_tables(scores: dict, title: str = "test"):

@@ -10,10 +10,10 @@ import tensorflow as tf
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_score, recall_score
 
 from attnflow.models import RNNWithAttention, TransformerClassifier
-from attnflow.tasks._classifier import (
+from attnflow.tasks.classification.classifier import (
     build_classifier, classifier_arguments, labelled_batches, predict_batches, serving_outputs,
     step_weights)
-from attnflow.tasks._classification_scores import classification_scores, plot_confusion_matrix
+from attnflow.tasks.classification.scores import classification_scores
 
 CLASSES = ["ant", "bee", "cat"]
 # rows true, columns predicted: 10 examples
@@ -67,13 +67,6 @@ def test_bad_score_inputs(labels, predicted, message):
     with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("(", r"\(")
                        .replace(")", r"\)")):
         classification_scores(np.array(labels, int), np.array(predicted, int), CLASSES)
-
-
-def test_confusion_matrix_png(tmp_path):
-    path = plot_confusion_matrix(MATRIX, CLASSES, tmp_path / "cm.png")
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 5000
-    with pytest.raises(ValueError, match="a 2x2 matrix"):
-        plot_confusion_matrix(MATRIX, CLASSES[:2], tmp_path / "bad.png")
 
 
 def test_model_settings_pick_the_architecture_and_name_unknown_keys():
@@ -168,7 +161,7 @@ def test_predict_batches_sorted_by_length_give_each_example_its_own_row():
 
 
 def test_sequence_plot_names_stay_distinct_when_ids_collide_once_made_file_safe():
-    from attnflow.tasks.sequence import _plot_name
+    from attnflow.tasks.classification.sequence import _plot_name
 
     taken: set[str] = set()
     ids = ["a_b_2", "a b", "a_b", "A_B", "s/1"]

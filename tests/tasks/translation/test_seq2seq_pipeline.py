@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from attnflow.models import Seq2SeqAttention
-from attnflow.tasks._seq2seq import pair_dataset
+from attnflow.tasks.translation.seq2seq import pair_dataset
 
 SOURCE = list("abcdefghij ")
 TARGET = list("0123456789")

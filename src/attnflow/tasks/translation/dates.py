@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from attnflow._validation import check_positive_int, fail
 from attnflow.data.dates import DEFAULT_LOCALES, date_splits
 from attnflow.data.parallel import ParallelSplits
-from attnflow.tasks import register_task
-from attnflow.tasks._seq2seq import Seq2SeqOptions, Seq2SeqTask
+from attnflow.tasks.translation.seq2seq import Seq2SeqOptions, Seq2SeqTask
 from attnflow.training.config import RunConfig
 
 
@@ -37,7 +36,6 @@ class DatesOptions(Seq2SeqOptions):
             fail("locales to be a non-empty list of Babel locales", locales=self.locales)
 
 
-@register_task
 class DatesTask(Seq2SeqTask):
     """Dates as people write them -> ISO 8601, learned by Seq2SeqAttention."""
 
