@@ -30,3 +30,12 @@ def quiet_stderr():
         os.dup2(saved, 2)
         os.close(saved)
         os.close(devnull)
+
+
+def quiet_tensorflow_import() -> None:
+    """Imports TensorFlow (once) with its C++ start-up lines silenced."""
+    if "tensorflow" in sys.modules:
+        return
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with quiet_stderr():
+        import tensorflow  # noqa: F401

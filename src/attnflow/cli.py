@@ -129,9 +129,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _train(args, argv) -> int:
+    from attnflow.estimators import estimator_class
     from attnflow.tasks import get_task
-    from attnflow.training import RunConfig, RunDirectory, Trainer, load_config_file, resolve_config
-    from attnflow.training.config import merge
+    from attnflow.training import RunConfig, RunDirectory, load_config_file
+    from attnflow.training.config import resolve_task_config
 
     if args.resume:
         run = RunDirectory.unfinished(args.resume)
@@ -144,7 +145,7 @@ def _train(args, argv) -> int:
         if given or args.overrides or args.config or args.out:
             _fail("no other settings with --resume (a run keeps its own)",
                   settings=given + args.overrides + [f for f in ("config", "out") if getattr(args, f)])
-        result = Trainer(task, RunConfig.from_dict(values)).resume(run)
+        estimator = estimator_class(task.name)().fit_config(RunConfig.from_dict(values), resume=run)
     else:
         file_values = load_config_file(args.config) if args.config else {}
         name = args.task or file_values.get("task")
@@ -157,23 +158,24 @@ def _train(args, argv) -> int:
         args = build_parser(task, "train").parse_args(argv)
         flags = [_nested(key, value) for key, value in _overrides(args).items() if value is not None]
         overrides = flags + [_parse_override(text) for text in args.overrides]
-        config = resolve_config(task.defaults(merge(file_values, *overrides)), file_values, overrides)
-        result = Trainer(task, config).train(args.out)
-    _show(task, result)
-    print(result.path)
+        config = resolve_task_config(task, file_values, overrides)
+        estimator = estimator_class(task.name)().fit_config(config, out=args.out)
+    _show(task, estimator.result_)
+    print(estimator.result_.path)
     return 0
 
 
 def _demo(args, argv) -> int:
     from rich.console import Console
 
+    from attnflow.estimators import Translator
     from attnflow.tasks import get_task
-    from attnflow.training import Trainer, resolve_config
+    from attnflow.training.config import resolve_task_config
 
     Console().print("[bold]attnflow demo[/bold]: a character-level translator with attention "
                     "learns to read dates written in 12 locales and write them as ISO 8601.")
     task = get_task("dates")
-    result = Trainer(task, resolve_config(task.defaults())).train(args.out)
+    result = Translator().fit_config(resolve_task_config(task), out=args.out).result_
     _show(task, result)
     print(f"run: {result.path}  (attnflow predict {result.path} \"14 février 2013\" --show-attention)")
     print(result.path)
@@ -183,9 +185,10 @@ def _demo(args, argv) -> int:
 def _evaluate(args, argv) -> int:
     from attnflow.training.report import metrics_document, metrics_table
 
+    from attnflow.estimators import load
+
     task, config, run, args = _finished_run(args, argv, "evaluate")
-    data = task.load_data(config, args.data)
-    scores = task.evaluate(run.load_model(), data, config)
+    scores = load(run.path).evaluate_file(args.data)
     console = _console()
     console.print(f"{config.task}, evaluated on {args.data or 'its own test data'}:",
                   highlight=False, soft_wrap=True)  # a long path is never cut

@@ -15,9 +15,12 @@ def pyplot():
     return plt
 
 
-def save_figure(figure, path, dpi: int = 100) -> Path:
-    """Lays out `figure`, writes it to `path` (creating its folder) and closes it."""
+def save_figure(figure, path, dpi: int = 100):
+    """Lays out `figure`, writes it to `path` (creating its folder) and closes it;
+    returns the path. With `path` None, returns the laid-out figure, open, instead."""
     figure.tight_layout()
+    if path is None:
+        return figure
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=dpi)

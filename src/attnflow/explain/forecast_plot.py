@@ -69,12 +69,12 @@ def plot_attention_over_past(weights, context_times, context_values, forecast_ti
         context_times: [L] timestamps of the context steps.
         context_values: [L] the (first) target over the context (NaN: gaps).
         forecast_times: [H] timestamps of the forecast steps (the heatmap's rows).
-        path: the PNG to write.
+        path: the PNG to write (None: return the matplotlib Figure instead).
         name: the target's name (the series panel's label).
         title: the figure's title.
 
     Returns:
-        The path written.
+        The path written, or the Figure when `path` is None.
     """
     weights = np.asarray(weights, float)
     if weights.shape != (len(forecast_times), len(context_times)) or len(context_values) != len(context_times):
@@ -101,6 +101,8 @@ def plot_attention_over_past(weights, context_times, context_values, forecast_ti
     bottom.set_ylabel("forecast step")
     figure.colorbar(image, ax=[top, bottom], fraction=0.03, pad=0.02, label="attention weight")
     top.set_title(title or "attention of each forecast step over the past", fontsize=10)
+    if path is None:
+        return figure
     figure.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(figure)
     return Path(path)

@@ -25,12 +25,12 @@ def plot_sequence_attention(values, weights, path, feature_names: Sequence[str] 
         values: the series [T, F] (NaN at padded or missing steps).
         weights: attention per step [T], or per head [H, T] (drawn as the
             mean with the heads faintly behind it).
-        path: the PNG to write.
+        path: the PNG to write (None: return the matplotlib Figure instead).
         feature_names: F names for the legend (default "feature 0", ...).
         title: the figure's title.
 
     Returns:
-        The path written.
+        The path written, or the Figure when `path` is None.
     """
     values = np.asarray(values, dtype=np.float64)
     weights = np.asarray(weights, dtype=np.float64)

@@ -173,6 +173,14 @@ def resolve_config(task_defaults: dict, file_values: dict | None = None,
     return RunConfig.from_dict(values)
 
 
+def resolve_task_config(task, file_values: dict | None = None,
+                        overrides: list[dict] | tuple = ()) -> RunConfig:
+    """A task's RunConfig: its defaults (which may depend on what was chosen, e.g. the
+    data set) <- a config file's values <- the settings given (flags, estimator arguments)."""
+    file_values = file_values or {}
+    return resolve_config(task.defaults(merge(file_values, *overrides)), file_values, overrides)
+
+
 def _as_float(value):
     if isinstance(value, str):
         try:

@@ -33,7 +33,26 @@ def predict(task, load_model, inputs: list[str], args: dict, config) -> None:
     plots = Path(args.get("plots") or Path(args["run"]) / "attention" / "predicted")
     if args.get("show_attention") and plots.exists() and not plots.is_dir():
         fail("--plots to name a folder, not a file", plots=str(plots))
-    series, _ = load_series(options, args.get("data") or config.data)
+    frame, model, data, origin = forecast_next(task, load_model, config, args.get("data"))
+    horizon = data.horizon
+    if output_path is not None:
+        _write_whole(output_path, frame.to_csv(index=False))
+        print(f"forecast of {horizon} steps written to {output_path}")
+    else:
+        print(frame.to_string(index=False))
+    if args.get("show_attention"):
+        plots.mkdir(parents=True, exist_ok=True)
+        png, top = write_attention(model, data, origin, plots / "forecast_attention.png",
+                                   plots / "forecast_attention_top_k.json", k=args.get("top_k", 5))
+        print(f"attention over the past: {png}\ntop-{args.get('top_k', 5)} past steps: {top}")
+
+
+def forecast_next(task, load_model, config, data_path=None):
+    """The forecast of the `horizon` steps after the end of the series in `data_path`
+    (default: the run's data), as (frame, model, ForecastData, origin); the frame has
+    the time column, one column per target and the quantile columns."""
+    options = task.options(config)
+    series, _ = load_series(options, data_path or config.data)
     context, horizon = options.context, options.horizon
     if len(series) < context:
         fail(f"a series of at least context={context} steps to forecast from", length=len(series))
@@ -46,16 +65,24 @@ def predict(task, load_model, inputs: list[str], args: dict, config) -> None:
     forecast = output.network_forecast(model, data, origin)  # [H, T(, Q)]
     frame = output.forecast_frame(series.future_times(horizon), forecast, series.target_names,
                                   series.time_col, options.quantiles)
-    if output_path is not None:
-        _write_whole(output_path, frame.to_csv(index=False))
-        print(f"forecast of {horizon} steps written to {output_path}")
-    else:
-        print(frame.to_string(index=False))
-    if args.get("show_attention"):
-        plots.mkdir(parents=True, exist_ok=True)
-        png, top = write_attention(model, data, origin, plots / "forecast_attention.png",
-                                   plots / "forecast_attention_top_k.json", k=args.get("top_k", 5))
-        print(f"attention over the past: {png}\ntop-{args.get('top_k', 5)} past steps: {top}")
+    return frame, model, data, origin
+
+
+def attention_frame(model, data: ForecastData, origin: int):
+    """The attention of the forecast from `origin` as a tidy DataFrame: one row per
+    (forecast step, context step) with their times and the weight."""
+    import pandas as pd
+
+    series, context, horizon = data.series, data.context, data.horizon
+    raw = raw_inputs(series, [origin], context, horizon)
+    weights = attention_over_context(model, data.scaler, raw)[0]  # [H, L]
+    context_times = series.times[origin - context:origin]
+    forecast_times = _times_from(series, origin, horizon)
+    rows = [{"forecast_step": step + 1, "forecast_time": forecast_times[step],
+             "context_step": past - context, "context_time": context_times[past],
+             "weight": float(weights[step, past])}
+            for step in range(horizon) for past in range(context)]
+    return pd.DataFrame(rows)
 
 
 def _checked_output(output) -> Path | None:

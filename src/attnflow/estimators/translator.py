@@ -1,0 +1,84 @@
+"""Translator: the `translate` task from Python, on lists of sources and targets."""
+
+from __future__ import annotations
+
+from attnflow._validation import fail
+from attnflow.estimators.base import Estimator
+from attnflow.estimators.text_classifier import check_texts
+
+
+class Translator(Estimator):
+    """Pairs of texts -> a character-level encoder-decoder with attention (`attnflow train translate`).
+
+    Every argument defaults to None: the task's default (the CLI's).
+
+    Args:
+        attention: "bahdanau", "luong-dot", "luong-general", "multihead" or "none".
+        epochs, batch_size, seed, learning_rate, early_stopping: as `attnflow train`'s.
+        model: other model settings (config.model), e.g. {"decoder_units": 64}.
+        options: other task settings (config.options).
+        verbose: Keras's verbosity of fit ("auto", 0, 1 or 2).
+
+    Example:
+        >>> model = Translator(epochs=20).fit(sources, targets)
+        >>> model.translate(["14 février 2013"], beam=4)
+    """
+
+    task_name = "translate"
+
+    def __init__(self, *, attention=None, epochs=None, batch_size=None, seed=None,
+                 learning_rate=None, early_stopping=None, model=None, options=None, verbose="auto"):
+        self.attention = attention
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.seed = seed
+        self.learning_rate = learning_rate
+        self.early_stopping = early_stopping
+        self.model = model
+        self.options = options
+        self.verbose = verbose
+
+    def fit(self, sources, targets) -> "Translator":
+        """Trains on parallel texts, as `attnflow train translate --data pairs.csv` would."""
+        import pandas as pd
+
+        sources = check_texts(sources)
+        targets = check_texts(targets)
+        if len(targets) != len(sources):
+            fail(f"targets of the same length as the sources ({len(sources)})",
+                 targets=f"{len(targets)} texts")
+        return self._fit_table(pd.DataFrame({"source": sources, "target": targets}), {})
+
+    def _evaluation_table(self, data):
+        import pandas as pd
+
+        sources, targets = (check_texts(texts) for texts in data)
+        return pd.DataFrame({"source": sources, "target": targets})
+
+    def translate(self, texts, beam: int = 4) -> list[str]:
+        """The translation of each text (beam search of width `beam`; 1: greedy)."""
+        from attnflow.tasks.translation.seq2seq import decode
+
+        self._check_fitted()
+        translations = decode(self.model_, check_texts(texts), self._task().options(self.config_), beam)
+        return [translation.text for translation in translations]
+
+    def attention(self, texts) -> list:
+        """Per text, the greedy translation's attention: an array [output characters + 1
+        (the end token), source characters]."""
+        self._check_fitted()
+        return [t.attention for t in self.model_.translate(check_texts(texts))]
+
+    def plot_attention(self, text: str):
+        """A matplotlib Figure: the alignment of `text`'s greedy translation with it
+        (the heatmap `attnflow predict --show-attention` draws)."""
+        from attnflow.explain.heatmap import plot_attention
+
+        self._check_fitted()
+        translation, = self.model_.translate(check_texts([text]))
+        if not translation.attention.size or not translation.text:
+            fail("a model with attention and a non-empty translation",
+                 attention=self.config_.model.get("attention"), translation=translation.text)
+        axes = plot_attention(translation.attention, translation.source_tokens,
+                              list(translation.text), title=f"{text} -> {translation.text}")
+        return axes.figure
