@@ -84,14 +84,6 @@ class TimeSeries:
         values = np.asarray(values, dtype=np.float64).reshape(self.values.shape)
         return dataclasses.replace(self, values=values, observed=~np.isnan(values))
 
-    def to_frame(self) -> pd.DataFrame:
-        """The series as a DataFrame: time column, targets, covariates (NaN kept)."""
-        frame = pd.DataFrame(self.values, columns=list(self.target_names))
-        for j, name in enumerate(self.covariate_names):
-            frame[name] = self.covariates[:, j]
-        frame.insert(0, self.time_col, self.times)
-        return frame
-
 
 def season_length_of(freq: str) -> int:
     """The seasonal period suggested by a pandas offset alias ("MS" -> 12)."""
