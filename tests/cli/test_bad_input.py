@@ -27,6 +27,15 @@ def assert_one_line_error(code, err, expected):
     assert "Traceback" not in err and expected in lines[0]
 
 
+@pytest.mark.parametrize("argv, expected", [
+    ([], "the following arguments are required: command"),
+    (["bogus"], "invalid choice: 'bogus'"),
+])
+def test_a_missing_or_unknown_command(capsys, argv, expected):
+    code, _, err = run_cli(capsys, *argv)
+    assert_one_line_error(code, err, expected)
+
+
 @pytest.mark.parametrize("kind, expected", [
     ("missing", "expected an existing data file"),
     ("empty", "expected a non-empty data file"),

@@ -28,7 +28,10 @@ def test_values_are_the_published_ones():
     air = load_series()
     assert DEFAULT_SERIES == "airpassengers"
     np.testing.assert_array_equal(air.values[:3, 0], [112.0, 118.0, 132.0])
-    assert air.values[-1, 0] == 432.0
+    # 1960, the test year, and the total of all 144 months (Box & Jenkins, Series G).
+    np.testing.assert_array_equal(air.values[-12:, 0], [417.0, 391.0, 419.0, 461.0, 472.0, 535.0,
+                                                        622.0, 606.0, 508.0, 461.0, 390.0, 432.0])
+    assert air.values.sum() == 40363.0
     co2 = load_series("co2_monthly")
     weekly = load_series("co2")
     march_1958 = weekly.values[:1, 0]  # 1958-03-29 is the only March week

@@ -160,3 +160,22 @@ def test_month_start_and_end_series_stay_valid(freq):
     times = pd.date_range("2001-01-01", periods=40, freq=freq).delete([5, 6])  # gaps allowed
     series = from_frame(pd.DataFrame({"date": times.astype(str), "sales": np.arange(38.0)}), "date", "sales")
     assert len(series) == 40 and (series.times == pd.date_range(times[0], periods=40, freq=freq)).all()
+
+
+def test_a_file_pandas_cannot_read_names_the_file_and_why(tmp_path):
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(b"date,sales\n2000-01-01,1\n2000-02-01,\xe92\n")  # 0xe9 at offset 35
+    with pytest.raises(ValueError, match=r"^expected a UTF-8 encoded CSV\. Received: path='.*latin\.csv' "
+                                         r"\(byte 0xe9 at offset 35 is not UTF-8\)$"):
+        read_series(latin, "date", "sales")
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"not parquet")
+    with pytest.raises(ValueError, match=r"^expected a readable Parquet file\. Received: "
+                                         r"path='.*broken\.parquet' \(.+\)$"):
+        read_series(broken, "date", "sales")
+    no_rows = tmp_path / "no_rows.parquet"
+    pd.DataFrame({"date": pd.Series([], dtype="datetime64[ns]"),
+                  "sales": pd.Series([], dtype=float)}).to_parquet(no_rows)
+    with pytest.raises(ValueError, match=r"expected a Parquet file with a header and rows\. Received: "
+                                         r"path='.*no_rows\.parquet' \(columns \['date', 'sales'\], 0 rows\)$"):
+        read_series(no_rows, "date", "sales")

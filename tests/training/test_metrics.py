@@ -9,7 +9,7 @@ import pytest
 from attnflow.training.callbacks import ResumableEarlyStopping, TrainingClock
 from attnflow.training.metrics import MaskedAccuracy, masked_loss
 from attnflow.training.report import metrics_document, metrics_table
-from attnflow.training.text_metrics import character_error_rate, edit_distance, text_metrics
+from attnflow.training.text_metrics import character_error_rate, text_metrics
 
 
 def test_masked_accuracy_and_loss_ignore_padding():
@@ -25,8 +25,23 @@ def test_masked_accuracy_and_loss_ignore_padding():
     assert float(masked_loss()(y_true, logits)) == pytest.approx(padded_loss)
 
 
+# Edit distances the hand-written Levenshtein gave before rapidfuzz replaced it.
+@pytest.mark.parametrize("prediction, reference, distance", [
+    ("", "", 0), ("ab", "", 2), ("", "ab", 2), ("kitten", "sitting", 3), ("flaw", "lawn", 2),
+    ("ab", "ba", 2), ("café", "cafe", 1), ("cafe\u0301", "café", 2), ("日本", "日本語", 1),
+    ("\U0001f44d\U0001f3fd", "\U0001f44d", 1), ("Strasse", "Straße", 2),
+])
+def test_character_error_rate_is_the_old_edit_distance(prediction, reference, distance):
+    expected = distance / max(len(reference), 1)  # an empty reference counts as one character
+    assert character_error_rate([prediction], [reference]) == pytest.approx(expected)
+
+
+def test_character_error_rate_sums_over_the_corpus():
+    assert character_error_rate(["日本", "cafe\u0301"], ["日本語", "café"]) == pytest.approx(3 / 7)
+    assert character_error_rate(["", "x"], ["", ""]) == 1.0
+
+
 def test_text_metrics():
-    assert edit_distance("kitten", "sitting") == 3 and edit_distance("", "ab") == 2
     assert character_error_rate(["2013-02-14"], ["2013-02-15"]) == pytest.approx(0.1)
     perfect = text_metrics(["2013-02-14", "1998-03-07"], ["2013-02-14", "1998-03-07"], "char")
     assert perfect == {"exact_match": 1.0, "cer": 0.0, "chrf": 100.0, "bleu": 100.0}

@@ -24,7 +24,6 @@ import tensorflow as tf
 BATCH, HEADS, HEAD_DIM = 1, 8, 64
 MODEL_DIM = HEADS * HEAD_DIM
 IMPLEMENTATIONS = ("attnflow", "keras", "attnflow core", "keras core")
-PASSES = ("fwd", "fwd+bwd")
 BASELINE = {"attnflow": "keras", "keras": "keras", "attnflow core": "keras core",
             "keras core": "keras core"}
 

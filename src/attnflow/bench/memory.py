@@ -2,8 +2,8 @@
 
 The child builds the case, traces it without running it, resets the kernel's
 peak-RSS counter, runs the step once and reports VmHWM - VmRSS(before): the
-memory the step itself needed. The parent samples the child's RSS every few
-milliseconds and kills it as soon as it passes the cap, so a configuration
+memory the step itself needed. The parent samples the child's RSS (psutil) every
+few milliseconds and kills it as soon as it passes the cap, so a configuration
 that does not fit is reported, not run to the end (the machine is shared).
 
 Run as `python -m attnflow.bench.memory '{"implementation": ..., "length": ..., "mode": ...}'`
@@ -20,34 +20,32 @@ import sys
 import threading
 import time
 
+import psutil
+
 GIB, MIB = 1024**3, 1024**2
 POLL_SECONDS = 0.005
 
 
-def read_status(pid: int | str = "self") -> dict[str, int]:
-    """VmRSS and VmHWM of a process in bytes (missing keys when it is gone)."""
-    values = {}
+def rss_bytes(process: psutil.Process | None = None) -> int:
+    """Resident set size (VmRSS) of a process, this one by default, in bytes; 0 once it is gone."""
     try:
-        with open(f"/proc/{pid}/status") as status:
-            for line in status:
-                name, _, rest = line.partition(":")
-                if name in ("VmRSS", "VmHWM"):
-                    values[name] = int(rest.split()[0]) * 1024
-    except (FileNotFoundError, ProcessLookupError, ValueError):
-        pass
-    return values
+        return (process or psutil.Process()).memory_info().rss
+    except psutil.NoSuchProcess:  # a ZombieProcess too: exited, not yet reaped
+        return 0
 
 
-def available_bytes() -> int | None:
-    """MemAvailable from /proc/meminfo, or None where unreadable."""
-    try:
-        with open("/proc/meminfo") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return None
+def peak_rss_bytes() -> int:
+    """VmHWM of this process in bytes: the kernel's high-water mark of its RSS.
+
+    psutil has no high-water mark, and `resource.getrusage`'s ru_maxrss keeps
+    the peaks of threads that exited before `/proc/self/clear_refs` reset it,
+    so the status file is read for this one figure.
+    """
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024  # the file counts kB
+    raise OSError("no VmHWM in /proc/self/status")
 
 
 def measure(case, cap_bytes: int, timeout: float = 900.0) -> dict:
@@ -62,10 +60,11 @@ def measure(case, cap_bytes: int, timeout: float = 900.0) -> dict:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     child = subprocess.Popen([sys.executable, "-m", "attnflow.bench.memory", spec], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = psutil.Process(child.pid)
     record = {"cap_bytes": cap_bytes}
     peak, status, started = 0, None, time.monotonic()
     while child.poll() is None:
-        peak = max(peak, read_status(child.pid).get("VmRSS", 0))
+        peak = max(peak, rss_bytes(process))
         if peak > cap_bytes:
             status = "exceeds_cap"
         elif time.monotonic() - started > timeout:
@@ -90,10 +89,11 @@ def measure(case, cap_bytes: int, timeout: float = 900.0) -> dict:
 
 def start_self_watchdog(cap_bytes: int, interval: float = 0.05) -> threading.Thread:
     """Kills this process (exit code 3) if its own RSS ever passes the cap."""
+    me = psutil.Process()
 
     def watch():
         while True:
-            rss = read_status().get("VmRSS", 0)
+            rss = rss_bytes(me)
             if rss > cap_bytes:
                 print(f"attnflow bench: RSS {rss / GIB:.1f} GiB passed the cap "
                       f"{cap_bytes / GIB:.1f} GiB; stopping.", file=sys.stderr, flush=True)
@@ -117,11 +117,11 @@ def _child(spec: str) -> int:
         resettable = True
     except OSError:
         resettable = False
-    before = read_status()["VmRSS"]
+    before = rss_bytes()
     started = time.perf_counter()
     step().numpy()
     seconds = time.perf_counter() - started
-    peak = read_status()["VmHWM"] if resettable else None
+    peak = peak_rss_bytes() if resettable else None
     print(json.dumps({"baseline_rss_bytes": before, "peak_growth_bytes":
                       None if peak is None else max(peak - before, 0), "seconds": seconds}))
     return 0

@@ -18,7 +18,9 @@ import platform
 import sys
 from pathlib import Path
 
-from attnflow.bench.memory import GIB, available_bytes, measure, start_self_watchdog
+import psutil
+
+from attnflow.bench.memory import GIB, measure, start_self_watchdog
 
 DEFAULT_SIZES = (256, 1024, 4096, 16384)
 QUICK_SIZES = (256, 1024)
@@ -55,10 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     sizes = tuple(args.sizes or (QUICK_SIZES if args.quick else DEFAULT_SIZES))
     repeats = args.repeats or (3 if args.quick else 5)
     tokens = args.decode_tokens if args.decode_tokens is not None else (64 if args.quick else 512)
-    available = available_bytes()
-    cap = int(args.cap_gib * GIB)
-    if available is not None:  # leave the other users of the machine 2 GiB
-        cap = min(cap, max(available - 2 * GIB, GIB))
+    # Leave the other users of the machine 2 GiB (MemAvailable, as psutil reads it on Linux).
+    available = psutil.virtual_memory().available
+    cap = min(int(args.cap_gib * GIB), max(available - 2 * GIB, GIB))
     start_self_watchdog(cap)
     started = datetime.datetime.now()
     load_start = os.getloadavg()

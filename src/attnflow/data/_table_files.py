@@ -1,4 +1,6 @@
-"""Reading the user's CSV, TSV and Parquet files for the classification tasks.
+"""The user's CSV, TSV and Parquet files: the one table reader (classification
+data and time series alike), and the checks of labels and splits that the
+classification tasks make on what it read.
 
 Everything that can go wrong with a file (missing, empty, not UTF-8, a
 header with no rows, a missing column) becomes a ValueError in attnflow's
@@ -7,6 +9,7 @@ header with no rows, a missing column) becomes a ValueError in attnflow's
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -15,9 +18,34 @@ import pandas as pd
 from attnflow._validation import fail
 
 SUFFIXES = {".csv": ",", ".tsv": "\t", ".tab": "\t", ".parquet": None, ".pq": None}
+_KINDS = {",": "CSV", "\t": "TSV", None: "Parquet file"}  # by separator; None: Parquet
 
 
-def read_table(path, keep_default_na: bool = True) -> pd.DataFrame:
+@dataclasses.dataclass(frozen=True)
+class TableFiles:
+    """Which table files a reader takes, and what its errors say a file must be.
+
+    Each text is what follows "expected" and may name the file's kind with
+    "{kind}" ("CSV", "TSV" or "Parquet file").
+
+    Attributes:
+        suffixes: accepted suffixes (lowercase), each with its CSV separator,
+            or None for Parquet.
+        existing: what a path that is not a file should have been.
+        header: what an empty file (not even a header) should have been.
+        rows: what a file with a header and no rows should have been.
+    """
+
+    suffixes: dict[str, str | None] = dataclasses.field(default_factory=lambda: dict(SUFFIXES))
+    existing: str = "an existing file"
+    header: str = "a file with a header row"
+    rows: str = "at least one data row under the header"
+
+
+ANY_TABLE = TableFiles()
+
+
+def read_table(path, keep_default_na: bool = True, files: TableFiles = ANY_TABLE) -> pd.DataFrame:
     """Reads a .csv, .tsv/.tab or .parquet file with a header and at least one row.
 
     Args:
@@ -25,32 +53,46 @@ def read_table(path, keep_default_na: bool = True) -> pd.DataFrame:
         keep_default_na: whether "NA", "null", "NaN", ... read as missing
             (default True); text columns want False, so that only empty
             cells are missing.
+        files: the suffixes taken and the wording of the errors (default:
+            every suffix in `SUFFIXES`).
 
     Returns:
         A DataFrame.
+
+    Raises:
+        ValueError: "expected ... Received: path='<path>' (<why>)" for a
+            suffix not taken, a missing, empty, unreadable or not UTF-8
+            file, or a header with no rows.
     """
     path = Path(path)
     suffix = path.suffix.lower()
-    if suffix not in SUFFIXES:
-        fail(f"a file ending in one of {tuple(SUFFIXES)}", path=str(path))
+    if suffix not in files.suffixes:
+        fail(f"a file ending in {' or '.join(files.suffixes)}", path=str(path))
+    separator = files.suffixes[suffix]
+    kind = _KINDS[separator]
     if not path.is_file():
-        fail("an existing file", path=str(path))
+        fail(files.existing.format(kind=kind), path=str(path))
     try:
-        if SUFFIXES[suffix] is None:
+        if separator is None:
             frame = pd.read_parquet(path)
         else:
-            frame = pd.read_csv(path, sep=SUFFIXES[suffix], encoding="utf-8",
-                                keep_default_na=keep_default_na,
+            frame = pd.read_csv(path, sep=separator, encoding="utf-8", keep_default_na=keep_default_na,
                                 na_values=None if keep_default_na else [""])
     except pd.errors.EmptyDataError:
-        fail("a file with a header row", path=f"{path} (empty)")
+        _fail_file(files.header.format(kind=kind), path, "empty")
     except UnicodeDecodeError:
-        fail("a UTF-8 encoded file", path=f"{path} ({not_utf8(path)})")
-    except (pd.errors.ParserError, OSError, ValueError) as error:
-        fail("a readable table", path=f"{path} ({str(error).splitlines()[0]})")
+        _fail_file(f"a UTF-8 encoded {kind}", path, not_utf8(path))
+    except (pd.errors.ParserError, OSError, ValueError, ImportError) as error:
+        # ImportError: Parquet without pyarrow.
+        _fail_file(f"a readable {kind}", path, (str(error).strip().splitlines() or [repr(error)])[0])
     if len(frame) == 0:
-        fail("at least one data row under the header", path=f"{path} (columns {list(frame.columns)}, 0 rows)")
+        _fail_file(files.rows.format(kind=kind), path, f"columns {list(map(str, frame.columns))}, 0 rows")
     return frame
+
+
+def _fail_file(expected: str, path: Path, why: str) -> None:
+    """ValueError "expected <expected>. Received: path='<path>' (<why>)"."""
+    raise ValueError(f"expected {expected}. Received: path={str(path)!r} ({why})")
 
 
 def not_utf8(path) -> str:

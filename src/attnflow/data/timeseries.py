@@ -20,12 +20,17 @@ import numpy as np
 import pandas as pd
 
 from attnflow._validation import fail
+from attnflow.data._table_files import TableFiles, read_table
 
 # The seasonal period a frequency suggests (for seasonal naive and MASE).
 SEASON_LENGTHS = {"30min": 48, "h": 24, "D": 7, "W": 52, "M": 12, "Q": 4, "Y": 1}
 _FIXED_STEPS = {pd.Timedelta(minutes=30): "30min", pd.Timedelta(hours=1): "h",
                 pd.Timedelta(days=1): "D", pd.Timedelta(days=7): "W"}
 _WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+# The files `read_series` takes, and what its errors say they must be.
+SERIES_FILES = TableFiles(suffixes={".csv": ",", ".parquet": None, ".pq": None},
+                          existing="an existing CSV or Parquet file",
+                          header="a {kind} with a header and rows", rows="a {kind} with a header and rows")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,14 +84,6 @@ class TimeSeries:
         values = np.asarray(values, dtype=np.float64).reshape(self.values.shape)
         return dataclasses.replace(self, values=values, observed=~np.isnan(values))
 
-    def to_frame(self) -> pd.DataFrame:
-        """The series as a DataFrame: time column, targets, covariates (NaN kept)."""
-        frame = pd.DataFrame(self.values, columns=list(self.target_names))
-        for j, name in enumerate(self.covariate_names):
-            frame[name] = self.covariates[:, j]
-        frame.insert(0, self.time_col, self.times)
-        return frame
-
 
 def season_length_of(freq: str) -> int:
     """The seasonal period suggested by a pandas offset alias ("MS" -> 12)."""
@@ -110,37 +107,8 @@ def read_series(path: str | Path, time_col: str, targets: str | list[str],
     Returns:
         A `TimeSeries`; see `from_frame` for the checks.
     """
-    path = Path(path)
-    if not path.is_file():
-        fail("an existing CSV or Parquet file", path=str(path))
-    suffix = path.suffix.lower()
-    if suffix not in (".csv", ".parquet", ".pq"):
-        fail("a file ending in .csv or .parquet", path=str(path))
-    frame = _read_table(path, suffix)
-    if len(frame) == 0:
-        _fail_file("a CSV with a header and rows" if suffix == ".csv" else "a file with rows",
-                   path, f"columns {list(map(str, frame.columns))}, 0 rows")
+    frame = read_table(path, files=SERIES_FILES)
     return from_frame(frame, time_col, targets, covariates, freq)
-
-
-def _read_table(path: Path, suffix: str) -> pd.DataFrame:
-    """The file as a DataFrame; what pandas cannot read names the file."""
-    try:
-        if suffix == ".csv":
-            return pd.read_csv(path, encoding="utf-8")
-        return pd.read_parquet(path)
-    except pd.errors.EmptyDataError:
-        _fail_file("a CSV with a header and rows", path, "empty")
-    except UnicodeDecodeError as error:
-        _fail_file("a UTF-8 encoded CSV", path, f"byte {error.start} is not UTF-8")
-    except (pd.errors.ParserError, OSError, ValueError, ImportError) as error:
-        kind = "CSV" if suffix == ".csv" else "Parquet file"
-        _fail_file(f"a readable {kind}", path, str(error).strip().splitlines()[0])
-
-
-def _fail_file(expected: str, path: Path, why: str) -> None:
-    """ValueError "expected <expected>. Received: path='<path>' (<why>)"."""
-    raise ValueError(f"expected {expected}. Received: path={str(path)!r} ({why})")
 
 
 def from_frame(frame: pd.DataFrame, time_col: str, targets: str | list[str],

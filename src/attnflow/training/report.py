@@ -36,10 +36,6 @@ def write_metrics(path, document: dict) -> Path:
     return path
 
 
-def read_metrics(path) -> dict:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
-
-
 def metrics_table(document: dict, title: str | None = None):
     """A rich Table: one row per split and baseline, one column per numeric metric.
 

@@ -5,24 +5,14 @@ from __future__ import annotations
 from attnflow._validation import fail
 
 
-def edit_distance(a: str, b: str) -> int:
-    """Levenshtein distance between two strings (characters)."""
-    if len(a) < len(b):
-        a, b = b, a
-    previous = list(range(len(b) + 1))
-    for i, char_a in enumerate(a, 1):
-        current = [i]
-        for j, char_b in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1,
-                               previous[j - 1] + (char_a != char_b)))
-        previous = current
-    return previous[-1]
-
-
 def character_error_rate(predictions: list[str], references: list[str]) -> float:
-    """Total edit distance over total reference length (0 = perfect)."""
+    """Total Levenshtein distance (rapidfuzz) over total reference length (0 = perfect)."""
+    from rapidfuzz.distance import Levenshtein
+
     total = sum(len(r) for r in references)
-    errors = sum(edit_distance(p, r) for p, r in zip(predictions, references))
+    # Levenshtein over code points, as Python iterates a str: "é" written as
+    # "e" + U+0301 is two characters.
+    errors = sum(Levenshtein.distance(p, r) for p, r in zip(predictions, references))
     return errors / max(total, 1)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from attnflow import cli
+from attnflow.explain import worked_example
 from tests import reference as ref
 
 TOKENS = ["the", "cat", "sat", "down"]
@@ -31,7 +31,7 @@ def block(found: dict, title_start: str) -> np.ndarray:
 
 @pytest.fixture
 def printed(capsys):
-    code = cli.main(["example"])
+    code = worked_example.main()  # what `attnflow example` runs (tests/cli/test_commands.py)
     return code, capsys.readouterr().out
 
 
@@ -64,12 +64,3 @@ def test_example_layers_print_their_weights(printed):
         weights = block(found, f"MultiHeadAttention(num_heads=2, key_dim=2), causal, head {head}")
         np.testing.assert_array_equal(weights[np.triu_indices(4, 1)], 0.0)
         np.testing.assert_allclose(weights.sum(-1), 1.0, atol=3e-3)
-
-
-@pytest.mark.parametrize("argv", [[], ["bogus"]])
-def test_bad_command_is_one_line_and_exit_2(capsys, argv):
-    with pytest.raises(SystemExit) as exit_info:
-        cli.main(argv)
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
-    assert err.startswith("attnflow: error: ") and err.count("\n") == 1
