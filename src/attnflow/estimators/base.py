@@ -19,6 +19,7 @@ import inspect
 import shutil
 import sys
 import tempfile
+import weakref
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -39,7 +40,9 @@ class Estimator:
     # constructor arguments that are top-level RunConfig keys
     _config_arguments: ClassVar[tuple[str, ...]] = (
         "epochs", "batch_size", "seed", "learning_rate", "early_stopping")
-    _model_arguments: ClassVar[tuple[str, ...]] = ("attention",)  # model.* (the CLI's --attention)
+    # constructor argument -> model.* key ("attention_type" is the CLI's --attention: the
+    # name "attention" is the method that returns the weights)
+    _model_arguments: ClassVar[dict[str, str]] = {"attention_type": "attention"}
     _option_arguments: ClassVar[tuple[str, ...]] = ()  # options.*
 
     # -- scikit-learn's parameter protocol -------------------------------------------
@@ -73,8 +76,8 @@ class Estimator:
         """The settings given, as the CLI's flags and --set would give them."""
         values: dict = {key: getattr(self, key) for key in self._config_arguments
                         if getattr(self, key, None) is not None}
-        model = {key: getattr(self, key) for key in self._model_arguments
-                 if getattr(self, key, None) is not None}
+        model = {key: getattr(self, name) for name, key in self._model_arguments.items()
+                 if getattr(self, name, None) is not None}
         if model:
             values["model"] = model
         options = {key: getattr(self, key) for key in self._option_arguments
@@ -122,6 +125,12 @@ class Estimator:
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
+        # the scratch run lives as long as the estimator (or until it is fitted again);
+        # `save` keeps a copy
+        previous = getattr(self, "_scratch", None)
+        if previous is not None:
+            previous()
+        self._scratch = weakref.finalize(self, shutil.rmtree, scratch, ignore_errors=True)
         return self
 
     def fit_config(self, config, out: str | None = None, resume=None) -> "Estimator":
@@ -228,8 +237,8 @@ class Estimator:
         estimator = cls()
         for key in cls._config_arguments:
             setattr(estimator, key, getattr(config, key))
-        for key in cls._model_arguments:
-            setattr(estimator, key, config.model.get(key))
+        for name, key in cls._model_arguments.items():
+            setattr(estimator, name, config.model.get(key))
         for key in cls._option_arguments:
             setattr(estimator, key, config.options.get(key))
         estimator.model = dict(config.model)

@@ -20,7 +20,7 @@ class ClassifierEstimator(Estimator):
     """A classification task's estimator (subclasses say how inputs become a part)."""
 
     _estimator_type: ClassVar[str] = "classifier"  # scikit-learn's tag (its scorers read it)
-    _model_arguments: ClassVar[tuple[str, ...]] = ("architecture", "attention")
+    _model_arguments = {"architecture": "architecture", "attention_type": "attention"}
 
     def __sklearn_tags__(self):
         """scikit-learn's tags: a classifier of raw inputs (texts, series), not of a matrix."""

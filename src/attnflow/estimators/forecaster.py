@@ -20,7 +20,7 @@ class Forecaster(Estimator):
         context: L, past steps the model reads.
         quantiles: e.g. [0.1, 0.5, 0.9]: quantile forecasts with the pinball loss.
         backtest: K > 0: rolling-origin evaluation over the last K windows.
-        attention: "multihead", "bahdanau" or "none" (model.attention).
+        attention_type: "multihead", "bahdanau" or "none" (model.attention).
         epochs, batch_size, seed, learning_rate, early_stopping: as `attnflow train`'s.
         model: other model settings (config.model), e.g. {"units": 32}.
         options: other task settings (config.options), e.g. {"ensemble": 3}.
@@ -36,13 +36,13 @@ class Forecaster(Estimator):
     _option_arguments = ("horizon", "context", "quantiles", "backtest")
 
     def __init__(self, *, horizon=None, context=None, quantiles=None, backtest=None,
-                 attention=None, epochs=None, batch_size=None, seed=None, learning_rate=None,
+                 attention_type=None, epochs=None, batch_size=None, seed=None, learning_rate=None,
                  early_stopping=None, model=None, options=None, verbose="auto"):
         self.horizon = horizon
         self.context = context
         self.quantiles = quantiles
         self.backtest = backtest
-        self.attention = attention
+        self.attention_type = attention_type
         self.epochs = epochs
         self.batch_size = batch_size
         self.seed = seed

@@ -22,7 +22,7 @@ class SequenceClassifier(ClassifierEstimator):
 
     Args:
         architecture: "rnn" or "transformer" (model.architecture).
-        attention: the RNN's attention ("bahdanau", "luong", "multihead", "none").
+        attention_type: the RNN's attention ("bahdanau", "luong", "multihead", "none").
         epochs, batch_size, seed, learning_rate, early_stopping: as `attnflow train`'s.
         baselines: names of the baselines trained in the run ("no_attention").
         model: other model settings (config.model), e.g. {"units": 64}.
@@ -37,11 +37,11 @@ class SequenceClassifier(ClassifierEstimator):
     task_name = "sequence"
     _option_arguments = ("baselines",)
 
-    def __init__(self, *, architecture=None, attention=None, epochs=None, batch_size=None,
+    def __init__(self, *, architecture=None, attention_type=None, epochs=None, batch_size=None,
                  seed=None, learning_rate=None, early_stopping=None, baselines=None, model=None,
                  options=None, verbose="auto"):
         self.architecture = architecture
-        self.attention = attention
+        self.attention_type = attention_type
         self.epochs = epochs
         self.batch_size = batch_size
         self.seed = seed

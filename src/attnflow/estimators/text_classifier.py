@@ -20,7 +20,7 @@ class TextClassifier(ClassifierEstimator):
 
     Args:
         architecture: "rnn" or "transformer" (model.architecture).
-        attention: the RNN's attention, e.g. "bahdanau", "luong", "multihead", "none".
+        attention_type: the RNN's attention, e.g. "bahdanau", "luong", "multihead", "none".
         epochs, batch_size, seed, learning_rate, early_stopping: as `attnflow train`'s.
         vocabulary_size: most token ids, padding and unknown included.
         max_length: tokens read per text.
@@ -39,12 +39,12 @@ class TextClassifier(ClassifierEstimator):
     task_name = "text"
     _option_arguments = ("vocabulary_size", "max_length", "ngrams", "baselines")
 
-    def __init__(self, *, architecture=None, attention=None, epochs=None, batch_size=None,
+    def __init__(self, *, architecture=None, attention_type=None, epochs=None, batch_size=None,
                  seed=None, learning_rate=None, early_stopping=None, vocabulary_size=None,
                  max_length=None, ngrams=None, baselines=None, model=None, options=None,
                  verbose="auto"):
         self.architecture = architecture
-        self.attention = attention
+        self.attention_type = attention_type
         self.epochs = epochs
         self.batch_size = batch_size
         self.seed = seed

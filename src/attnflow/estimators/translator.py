@@ -13,7 +13,7 @@ class Translator(Estimator):
     Every argument defaults to None: the task's default (the CLI's).
 
     Args:
-        attention: "bahdanau", "luong-dot", "luong-general", "multihead" or "none".
+        attention_type: "bahdanau", "luong-dot", "luong-general", "multihead" or "none".
         epochs, batch_size, seed, learning_rate, early_stopping: as `attnflow train`'s.
         model: other model settings (config.model), e.g. {"decoder_units": 64}.
         options: other task settings (config.options).
@@ -26,9 +26,9 @@ class Translator(Estimator):
 
     task_name = "translate"
 
-    def __init__(self, *, attention=None, epochs=None, batch_size=None, seed=None,
+    def __init__(self, *, attention_type=None, epochs=None, batch_size=None, seed=None,
                  learning_rate=None, early_stopping=None, model=None, options=None, verbose="auto"):
-        self.attention = attention
+        self.attention_type = attention_type
         self.epochs = epochs
         self.batch_size = batch_size
         self.seed = seed

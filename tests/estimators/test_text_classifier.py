@@ -1,0 +1,117 @@
+"""TextClassifier: the text task from lists, with scikit-learn's API, and its runs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import cross_val_score
+
+import attnflow
+from tests.cli.conftest import run_cli
+from tests.estimators.conftest import TINY_TEXT, reviews
+
+
+@pytest.fixture(scope="module")
+def fitted():
+    texts, labels = reviews()
+    return attnflow.TextClassifier(**TINY_TEXT, baselines=["tfidf_logreg"]).fit(texts, labels)
+
+
+def test_fit_runs_the_task_and_predicts_the_labels_as_given(fitted):
+    texts, labels = reviews(10, seed=1)
+    assert list(fitted.classes_) == ["bad", "good"]
+    probabilities = fitted.predict_proba(texts)
+    assert probabilities.shape == (10, 2)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    predicted = fitted.predict(texts)
+    assert set(predicted) <= {"bad", "good"}
+    np.testing.assert_array_equal(predicted, fitted.classes_[probabilities.argmax(axis=1)])
+    assert fitted.score(texts, labels) == pytest.approx(np.mean(predicted == np.array(labels)))
+    metrics = fitted.evaluate()
+    assert metrics["task"] == "text" and "tfidf_logreg" in metrics["baselines"]
+    assert 0.0 <= metrics["test"]["accuracy"] <= 1.0
+
+
+def test_attention_is_one_weight_per_word_token_summing_to_one(fitted):
+    weights = fitted.attention(["great coffee and fresh", "stale bitter box"])
+    assert [w.shape for w in weights] == [(4,), (3,)]
+    for w in weights:
+        assert w.sum() == pytest.approx(1.0, abs=1e-5) and (w >= 0).all()
+    figure = fitted.plot_attention(["great coffee and fresh"])
+    assert type(figure).__name__ == "Figure" and len(figure.axes) == 1
+
+
+def test_save_writes_a_run_that_load_and_the_cli_open(fitted, tmp_path, capsys):
+    path = fitted.save(tmp_path / "run")
+    for name in ("config.yaml", "metrics.json", "model.keras", "saved_model", "data.csv"):
+        assert (path / name).exists(), name
+    loaded = attnflow.load(path)
+    assert isinstance(loaded, attnflow.TextClassifier)
+    texts, _ = reviews(6, seed=2)
+    np.testing.assert_allclose(loaded.predict_proba(texts), fitted.predict_proba(texts), atol=1e-6)
+    code, out, err = run_cli(capsys, "predict", path, texts[0])
+    assert code == 0, err
+    assert out.strip().split("\t")[1] == fitted.predict(texts[:1])[0]
+    code, out, err = run_cli(capsys, "evaluate", path)
+    assert code == 0, err and "accuracy" in out
+    with pytest.raises(ValueError, match="does not exist yet"):
+        fitted.save(path)
+
+
+def test_a_cli_run_loads_as_a_fitted_estimator(capsys, tmp_path):
+    from tests.cli.test_text_cli import COLUMNS, TINY, write_reviews
+
+    data = write_reviews(tmp_path / "reviews.csv")
+    out = tmp_path / "cli-run"
+    code, _, err = run_cli(capsys, "train", "text", "--data", data, *COLUMNS, "--out", out, *TINY,
+                           "--set", "options.baselines=[]")
+    assert code == 0, err
+    loaded = attnflow.load(out)
+    assert loaded.epochs == 3 and loaded.architecture == "rnn"
+    assert list(loaded.classes_) == ["1", "5"]
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert loaded.evaluate() == metrics
+    assert loaded.predict(["the coffee was great and fresh"]).shape == (1,)
+
+
+def test_clone_and_cross_val_score_work():
+    texts, labels = reviews(30)
+    estimator = attnflow.TextClassifier(**{**TINY_TEXT, "epochs": 1}, baselines=[])
+    copy = clone(estimator)
+    assert copy.get_params() == estimator.get_params() and copy is not estimator
+    scores = cross_val_score(estimator, texts, labels, cv=3)
+    assert scores.shape == (3,) and ((0 <= scores) & (scores <= 1)).all()
+
+
+def test_set_params_changes_the_next_fit_and_names_unknown_ones():
+    estimator = attnflow.TextClassifier()
+    assert estimator.set_params(epochs=4).epochs == 4
+    with pytest.raises(ValueError, match="a parameter among .* Received: units=8"):
+        estimator.set_params(units=8)
+
+
+@pytest.mark.parametrize("texts, labels, message", [
+    (["a b", "c d", "e f"], ["x", "y"], "labels of the same length as the texts \\(3\\)"),
+    ("one text", ["x"], "a list of texts, not one string"),
+    ([["a"], ["b"]], ["x", "y"], "a 1-D list of texts"),
+    (["a", 3], ["x", "y"], "every text to be a string"),
+])
+def test_bad_input_is_one_value_error_and_leaves_no_run(texts, labels, message, scratch_root):
+    with pytest.raises(ValueError, match=message):
+        attnflow.TextClassifier(**TINY_TEXT).fit(texts, labels)
+    assert list(scratch_root.iterdir()) == []
+
+
+def test_bad_settings_fail_before_a_run_exists(scratch_root):
+    texts, labels = reviews(20)
+    with pytest.raises(ValueError, match="Received: epochs=0"):
+        attnflow.TextClassifier(**{**TINY_TEXT, "epochs": 0}).fit(texts, labels)
+    assert list(scratch_root.iterdir()) == []
+
+
+def test_predict_before_fit_is_a_value_error():
+    with pytest.raises(ValueError, match="a fitted TextClassifier: call fit first"):
+        attnflow.TextClassifier().predict(["a text"])
