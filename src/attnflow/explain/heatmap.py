@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from attnflow._validation import fail
+from attnflow.explain._figure import pyplot
 
 SHADES = " ░▒▓█"
 
@@ -42,10 +43,7 @@ def plot_attention(weights, source_tokens, output_tokens, path=None, title: str 
         The path written, or the matplotlib Axes when `path` is None.
     """
     weights = _check(weights, source_tokens, output_tokens)
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     figure = None
     if ax is None:
