@@ -86,6 +86,22 @@ def test_clone_and_cross_val_score_work():
     assert scores.shape == (3,) and ((0 <= scores) & (scores <= 1)).all()
 
 
+def test_a_pipeline_feeds_the_classifier_what_its_steps_make():
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    texts, labels = reviews(30)
+    pipeline = Pipeline([
+        ("upper", FunctionTransformer(lambda xs: [x.upper() for x in xs])),
+        ("classify", attnflow.TextClassifier(**{**TINY_TEXT, "epochs": 1}, baselines=[])),
+    ]).fit(texts, labels)
+    classifier = pipeline.named_steps["classify"]
+    written = (classifier.run_path_.parent / "data.csv").read_text()
+    assert texts[0].upper() in written and texts[0] not in written
+    np.testing.assert_array_equal(pipeline.predict(texts[:5]),
+                                  classifier.predict([t.upper() for t in texts[:5]]))
+
+
 def test_set_params_changes_the_next_fit_and_names_unknown_ones():
     estimator = attnflow.TextClassifier()
     assert estimator.set_params(epochs=4).epochs == 4
