@@ -21,7 +21,7 @@ import sys
 import tempfile
 import weakref
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from attnflow._validation import fail
 
@@ -52,6 +52,11 @@ class Estimator:
         parameters = inspect.signature(cls.__init__).parameters.values()
         return [p.name for p in parameters
                 if p.name != "self" and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+
+    def _keep(self, arguments: dict) -> None:
+        """Stores each constructor argument as the attribute of its name (from `locals()`)."""
+        for name in self._get_param_names():
+            setattr(self, name, arguments[name])
 
     def get_params(self, deep: bool = True) -> dict:
         """The constructor arguments, as given (None: the task's default)."""

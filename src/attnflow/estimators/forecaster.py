@@ -38,19 +38,7 @@ class Forecaster(Estimator):
     def __init__(self, *, horizon=None, context=None, quantiles=None, backtest=None,
                  attention_type=None, epochs=None, batch_size=None, seed=None, learning_rate=None,
                  early_stopping=None, model=None, options=None, verbose="auto"):
-        self.horizon = horizon
-        self.context = context
-        self.quantiles = quantiles
-        self.backtest = backtest
-        self.attention_type = attention_type
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.seed = seed
-        self.learning_rate = learning_rate
-        self.early_stopping = early_stopping
-        self.model = model
-        self.options = options
-        self.verbose = verbose
+        self._keep(locals())  # one attribute per argument, as scikit-learn expects
 
     def fit(self, df, *, time_col: str | None = None, target=None, id_col: str | None = None,
             covariates=None, future_covariates=None) -> "Forecaster":

@@ -40,17 +40,7 @@ class SequenceClassifier(ClassifierEstimator):
     def __init__(self, *, architecture=None, attention_type=None, epochs=None, batch_size=None,
                  seed=None, learning_rate=None, early_stopping=None, baselines=None, model=None,
                  options=None, verbose="auto"):
-        self.architecture = architecture
-        self.attention_type = attention_type
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.seed = seed
-        self.learning_rate = learning_rate
-        self.early_stopping = early_stopping
-        self.baselines = baselines
-        self.model = model
-        self.options = options
-        self.verbose = verbose
+        self._keep(locals())  # one attribute per argument, as scikit-learn expects
 
     def fit(self, X, y=None, *, id_col: str = SERIES_ID, time_col: str = TIME,
             label_col: str = LABEL) -> "SequenceClassifier":

@@ -43,20 +43,7 @@ class TextClassifier(ClassifierEstimator):
                  seed=None, learning_rate=None, early_stopping=None, vocabulary_size=None,
                  max_length=None, ngrams=None, baselines=None, model=None, options=None,
                  verbose="auto"):
-        self.architecture = architecture
-        self.attention_type = attention_type
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.seed = seed
-        self.learning_rate = learning_rate
-        self.early_stopping = early_stopping
-        self.vocabulary_size = vocabulary_size
-        self.max_length = max_length
-        self.ngrams = ngrams
-        self.baselines = baselines
-        self.model = model
-        self.options = options
-        self.verbose = verbose
+        self._keep(locals())  # one attribute per argument, as scikit-learn expects
 
     def fit(self, texts, labels) -> "TextClassifier":
         """Trains on `texts` (a list, array or Series of strings) and their `labels`,

@@ -28,15 +28,7 @@ class Translator(Estimator):
 
     def __init__(self, *, attention_type=None, epochs=None, batch_size=None, seed=None,
                  learning_rate=None, early_stopping=None, model=None, options=None, verbose="auto"):
-        self.attention_type = attention_type
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.seed = seed
-        self.learning_rate = learning_rate
-        self.early_stopping = early_stopping
-        self.model = model
-        self.options = options
-        self.verbose = verbose
+        self._keep(locals())  # one attribute per argument, as scikit-learn expects
 
     def fit(self, sources, targets) -> "Translator":
         """Trains on parallel texts, as `attnflow train translate --data pairs.csv` would."""
