@@ -11,8 +11,8 @@ from tests.cli.conftest import run_cli
 def test_demo_trains_dates_and_shows_metrics_samples_and_attention(tmp_path, capsys, monkeypatch):
     full_defaults = DatesTask.defaults
 
-    def tiny_defaults(self):
-        defaults = full_defaults(self)
+    def tiny_defaults(self, chosen=None):
+        defaults = full_defaults(self, chosen)
         defaults["epochs"] = 1
         defaults["model"].update(embedding_dim=8, encoder_units=8, decoder_units=16, attention_units=8)
         defaults["options"].update(train_size=200, validation_size=20, test_size=20,
