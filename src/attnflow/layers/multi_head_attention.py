@@ -10,8 +10,8 @@ import tensorflow as tf
 from attnflow._validation import check_choice, check_positive_int, check_rate, check_seed, fail
 from attnflow.layers._head_projection import HeadProjection
 from attnflow.layers._kv_cache import check_cache, check_cache_index, prefix_with_true, write_cache
-from attnflow.layers._masking import merge_attention_masks, sliding_window_mask
-from attnflow.ops import combine_masks, dot_product_attention
+from attnflow.layers._masking import merge_attention_masks
+from attnflow.ops import combine_masks, dot_product_attention, sliding_window_mask
 from attnflow.ops.attention import IMPLEMENTATIONS
 
 
@@ -242,7 +242,7 @@ class MultiHeadAttention(keras.layers.Layer):
                                      attention_mask=attention_mask)
         if self.sliding_window is not None:
             mask = combine_masks(mask, sliding_window_mask(
-                tf.shape(query)[1], tf.shape(keys)[2], self.sliding_window))  # [1, 1, Tq, Tk]
+                tf.shape(query)[1], tf.shape(keys)[2], self.sliding_window))  # [Tq, Tk]
         # tf.identity drops the Keras masks, which the projections do not take.
         queries = self._split_heads(self.query_dense(tf.identity(query)))  # [B, H, Tq, Dk]
         result = dot_product_attention(
