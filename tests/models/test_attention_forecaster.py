@@ -8,8 +8,9 @@ import pytest
 import tensorflow as tf
 
 from attnflow.models import AttentionForecaster, ForecasterConfig
-from attnflow.models.forecast_blocks import (ForecastEncoderBlock, PinballLoss, PointLoss, anchor_and_level,
-                                             context_scale, seasonal_difference_features)
+from attnflow.models.forecast_blocks import (ForecastEncoderBlock, anchor_and_level, context_scale,
+                                             seasonal_difference_features)
+from attnflow.training.losses import PointLoss
 
 L, H = 7, 3  # distinct sizes so swapped axes cannot pass
 
@@ -82,20 +83,6 @@ def test_anchors_by_hand():
     scale = np.asarray(context_scale(context, observed, level)).ravel()
     expected = np.sqrt(np.mean((np.array([1, 2, 3, 4, 5, 8.0]) - 6.5) ** 2))
     np.testing.assert_allclose(scale, [expected], rtol=1e-6)
-
-
-def test_losses_by_hand_and_masked_targets_do_not_count():
-    y_true = np.array([[[1.0], [2.0]]], np.float32)  # [1, 2, 1]
-    y_pred = np.array([[[1.5], [0.0]]], np.float32)
-    weight = np.array([[[1.0], [0.0]]], np.float32)
-    assert float(PointLoss("mae")(y_true, y_pred)) == pytest.approx((0.5 + 2.0) / 2)
-    assert float(PointLoss("mse")(y_true, y_pred, sample_weight=weight)) == pytest.approx(0.25 / 2)
-    assert float(PointLoss("huber")(y_true, y_pred)) == pytest.approx((0.125 + 1.5) / 2)
-    quantile_pred = np.array([[[[0.0, 2.0]], [[2.0, 3.0]]]], np.float32)  # [1, 2, 1, 2]
-    # step 1: y=1, q=0.2 f=0 -> 0.2; q=0.8 f=2 -> 0.2. step 2: y=2, f=2 -> 0; f=3 -> 0.2
-    loss = PinballLoss((0.2, 0.8))
-    assert float(loss(y_true, quantile_pred)) == pytest.approx((0.2 + 0.0 + 0.2 + 0.2) / 2 / 2)
-    assert float(loss(y_true, quantile_pred, sample_weight=weight)) == pytest.approx(0.2 / 2)
 
 
 def test_a_nan_free_gradient_when_targets_and_context_are_missing():
