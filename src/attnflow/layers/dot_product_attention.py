@@ -7,9 +7,9 @@ import tensorflow as tf
 
 from attnflow._validation import check_choice, check_rate, check_seed, fail
 from attnflow.layers._masking import check_batch_and_length, merge_attention_masks, zero_padded_queries
+from attnflow.layers._output_spec import attention_weights_spec
 from attnflow.ops import dot_product_attention
 from attnflow.ops.attention import IMPLEMENTATIONS
-from attnflow.ops.weights import softmax_dtype
 
 SCORES = ("dot", "general", "scaled_dot")
 
@@ -127,9 +127,7 @@ class DotProductAttention(keras.layers.Layer):
                                    dtype=self.compute_dtype)
         if not return_attention_scores:
             return output
-        weights_dtype = softmax_dtype(tf.as_dtype(self.compute_dtype)).name
-        weights = keras.KerasTensor((*query.shape[:-1], value.shape[1]), dtype=weights_dtype)  # [B, Tq, Tk]
-        return output, weights
+        return output, attention_weights_spec(self, (*query.shape[:-1], value.shape[1]))  # [B, Tq, Tk]
 
     def get_config(self):
         return {
