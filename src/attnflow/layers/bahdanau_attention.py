@@ -22,7 +22,8 @@ class BahdanauAttention(keras.layers.Layer):
 
     Args:
         units: size of the hidden layer of the score network.
-        dropout: dropout rate on the attention weights (default 0.0).
+        dropout: dropout rate on the attention weights (default 0.0), the
+            kernel's (`attnflow.ops.weights_dropout`).
         use_bias: whether W1 and W2 have biases (default True).
         kernel_initializer: for W1, W2 and v (default "glorot_uniform").
         bias_initializer: for the biases (default "zeros").
@@ -113,6 +114,7 @@ class BahdanauAttention(keras.layers.Layer):
         queries = self.query_dense(tf.identity(query))  # [B, Tq, units]
         scores = additive_scores(queries, keys, self.attention_vector)  # [B, Tq, Tk]
         weights = masked_softmax(scores, mask)  # [B, Tq, Tk]
+        # The kernel's dropout: the entries DotProductAttention would drop for the same seed.
         dropped = weights_dropout(weights, self.dropout, self.seed_generator) if training else weights
         context = weighted_sum(dropped, value)  # [B, Tq, Dv]
         context = zero_padded_queries(context, query_mask)
