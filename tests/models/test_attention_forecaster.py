@@ -8,8 +8,7 @@ import pytest
 import tensorflow as tf
 
 from attnflow.models import AttentionForecaster, ForecasterConfig
-from attnflow.models.forecast_blocks import (ForecastEncoderBlock, anchor_and_level, context_scale,
-                                             seasonal_difference_features)
+from attnflow.models.forecast_blocks import anchor_and_level, context_scale, seasonal_difference_features
 from attnflow.training.losses import PointLoss
 
 L, H = 7, 3  # distinct sizes so swapped axes cannot pass
@@ -119,8 +118,7 @@ def test_keras_round_trip(tmp_path):
     config = loaded.get_config()
     assert {f.name for f in dataclasses.fields(ForecasterConfig)} <= set(config)
     assert tuple(config["quantiles"]) == (0.25, 0.75) and config["encoder"] == "transformer"
-    block = ForecastEncoderBlock(8, 2, dropout=0.1, seed=4)
-    assert ForecastEncoderBlock.from_config(block.get_config()).get_config() == block.get_config()
+    assert loaded.get_build_config()["weights_layout"] == 2
 
 
 def test_from_forecaster_config():
