@@ -29,6 +29,8 @@ class TestDecoderStateBattery(LayerBattery):
     init_kwargs = {"units": UNITS}
     config_kwargs = {"units": UNITS, "dropout": 0.25, "seed": 5}
     input_shapes = {"query": (B, D), "value": (B, TK, DV)}
+    keras_mask_arguments = {"value": "value_mask"}
+    output_mask_from = None
     test_mixed_precision = None  # the sequence battery above covers it
 
 
