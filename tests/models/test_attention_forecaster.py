@@ -10,6 +10,7 @@ import tensorflow as tf
 from attnflow.models import AttentionForecaster, ForecasterConfig
 from attnflow.models.forecast_blocks import anchor_and_level, context_scale, seasonal_difference_features
 from attnflow.training.losses import PointLoss
+from tests.models.mixed_precision import assert_mixed_precision_matches_float32
 
 L, H = 7, 3  # distinct sizes so swapped axes cannot pass
 
@@ -242,3 +243,14 @@ def test_multi_head_is_read_as_multihead_so_old_configs_still_load(tmp_path):
     assert np.asarray(loaded.attention_weights(data)).shape == (2, 2, H, L)
     assert AttentionForecaster.from_forecaster_config(ForecasterConfig(context=L, horizon=H, units=8,
                                                                        attention="multi_head")).attention == "multihead"
+
+
+@pytest.mark.parametrize("variant", [VARIANTS[0], VARIANTS[1], VARIANTS[2]],
+                         ids=lambda v: f"{v['encoder']}-{v['attention']}")
+def test_mixed_precision_matches_float32(mixed_policy, variant):
+    data = inputs(unobserved=(2,))
+    forecast, weights = assert_mixed_precision_matches_float32(
+        lambda: AttentionForecaster(context=L, horizon=H, units=8, **variant),
+        lambda model: list(model(data, return_attention_scores=True)), mixed_policy)
+    assert forecast.dtype == keras.mixed_precision.global_policy().compute_dtype
+    assert weights.dtype == tf.float32 and np.all(weights.numpy()[..., 2] == 0.0)  # unobserved step
