@@ -27,6 +27,16 @@ def causal_mask(q_len: int, k_len: int) -> np.ndarray:
     return np.arange(k_len)[None, :] <= np.arange(q_len)[:, None] + (k_len - q_len)
 
 
+def sliding_window_mask(q_len: int, k_len: int, window: int) -> np.ndarray:
+    """Query i, at key position k_len - q_len + i, sees the keys less than `window` away."""
+    mask = np.zeros((q_len, k_len), bool)
+    for i in range(q_len):
+        position = k_len - q_len + i
+        for j in range(k_len):
+            mask[i, j] = abs(position - j) < window
+    return mask
+
+
 def combine(*masks) -> np.ndarray | None:
     masks = [bool_mask(m) for m in masks if m is not None]
     if not masks:

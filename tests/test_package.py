@@ -23,3 +23,16 @@ def test_import_attnflow_does_not_import_tensorflow_until_asked():
             "attnflow.Forecaster; print('tensorflow' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "True"]
+
+
+def test_layers_and_models_list_their_exports_plainly():
+    import attnflow.layers
+    import attnflow.models
+
+    for package in (attnflow.layers, attnflow.models):
+        assert package.__all__ == sorted(set(package.__all__))
+        for name in package.__all__:
+            exported = getattr(package, name)
+            assert exported.__name__ == name and exported.__module__.startswith(package.__name__ + ".")
+        public = {name for name, value in vars(package).items() if isinstance(value, type)}
+        assert public == set(package.__all__)

@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pytest
 
+from attnflow import ops
 from attnflow.layers import BahdanauAttention
 from tests import reference as ref
 from tests.layer_battery import LayerBattery, error_message
@@ -28,6 +29,8 @@ class TestDecoderStateBattery(LayerBattery):
     init_kwargs = {"units": UNITS}
     config_kwargs = {"units": UNITS, "dropout": 0.25, "seed": 5}
     input_shapes = {"query": (B, D), "value": (B, TK, DV)}
+    keras_mask_arguments = {"value": "value_mask"}
+    output_mask_from = None
     test_mixed_precision = None  # the sequence battery above covers it
 
 
@@ -90,6 +93,16 @@ def test_decoder_state_query_matches_float64_reference(inputs):
     # The same as the first row of a sequence query.
     seq_output, seq_weights = layer(query, value, key=key, return_attention_scores=True)
     np.testing.assert_allclose(output.numpy(), seq_output.numpy()[:, 0], rtol=1e-12)
+
+
+def test_dropout_is_the_kernels_positional_dropout(inputs):
+    query, value, key = inputs
+    layer = BahdanauAttention(UNITS, dropout=0.5, seed=5, dtype="float64")
+    _, weights = layer(query, value, key=key, return_attention_scores=True)  # inference draws no seed
+    trained = layer(query, value, key=key, training=True).numpy()
+    dropped = ops.weights_dropout(weights, 0.5, keras.random.SeedGenerator(5)).numpy()  # [B, Tq, Tk]
+    assert 0.0 < (dropped == 0.0).mean() < 1.0
+    np.testing.assert_allclose(trained, dropped @ value, rtol=1e-12)
 
 
 def masks(rng):

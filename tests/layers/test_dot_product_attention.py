@@ -52,6 +52,24 @@ def test_general_kernel_has_query_by_key_shape(rng):
     assert tuple(layer.kernel.shape) == (D, D + 2)
 
 
+@pytest.mark.parametrize("training", [False, True])
+def test_general_scores_from_ops_equal_the_kernel_on_the_projected_query(qvk, training):
+    """score="general" (ops.general_scores) gives what score="dot" gives for q W_a, dropout included."""
+    query, value, key = qvk
+    general = DotProductAttention(score="general", dropout=0.5, seed=3, dtype="float64")
+    masks = {"value_mask": np.array([[1, 1, 1, 0], [1, 0, 1, 1]], bool)}
+    general(query, value, key=key)
+    dot = DotProductAttention(score="dot", dropout=0.5, seed=3, dtype="float64")
+    projected = query @ general.kernel.numpy()  # [B, Tq, Dk]
+    for use_causal_mask in (False, True):
+        got = general(query, value, key=key, training=training, use_causal_mask=use_causal_mask,
+                      return_attention_scores=True, **masks)
+        want = dot(projected, value, key=key, training=training, use_causal_mask=use_causal_mask,
+                   return_attention_scores=True, **masks)
+        for g, w in zip(got, want):
+            np.testing.assert_allclose(g.numpy(), w.numpy(), rtol=1e-12)
+
+
 def random_masks(rng):
     query_mask = np.array([[1, 1, 0], [1, 1, 1]], bool)
     value_mask = np.array([[1, 1, 1, 0], [1, 0, 1, 1]], bool)
@@ -148,6 +166,7 @@ def test_keras_parity_with_embedding_masks():
     ({"seed": -1}, "seed=-1"),
     ({"seed": 1.5}, "seed=1.5"),
     ({"implementation": "x"}, "implementation='x'"),
+    ({"score": "general", "implementation": "chunked"}, "implementation='chunked'"),
 ])
 def test_bad_constructor_arguments(kwargs, received):
     with pytest.raises(ValueError, match="Received: ") as error:

@@ -1,19 +1,66 @@
-"""PositionalEmbedding: the sinusoidal table against NumPy, tokens and vectors, masks, saving."""
+"""PositionalEmbedding: the layer battery, the sinusoidal table against NumPy, tokens and vectors, masks."""
 
 from __future__ import annotations
-
-import inspect
 
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from attnflow.layers import PositionalEmbedding
+from attnflow.layers import MaskedPooling, PositionalEmbedding
 from attnflow.layers.positional_embedding import sinusoidal_table
+from tests.layer_battery import LayerBattery
 
 VOCAB, DIM, T = 11, 6, 4
 IDS = np.array([[3, 7, 1, 0], [5, 0, 0, 0]])
+
+
+class TestTokenBattery(LayerBattery):
+    """Token ids [B, T] in: the layer makes the Keras mask (mask_zero=True)."""
+
+    layer_class = PositionalEmbedding
+    init_kwargs = {"output_dim": DIM, "vocabulary_size": VOCAB, "mask_zero": True}
+    config_kwargs = {"output_dim": DIM, "vocabulary_size": VOCAB, "max_length": 8, "kind": "learned",
+                     "mask_zero": True, "scale_embeddings": True, "max_wavelength": 500.0}
+    input_shapes = {"inputs": (2, T)}
+    token_inputs = {"inputs": VOCAB}
+    dropout_kwargs = None
+    keras_mask_arguments = {}  # it reads no mask; the Keras-mask check below is its own
+
+    def call_layer(self, layer, inputs, **kwargs):
+        return (layer(inputs["inputs"], **kwargs),)
+
+    def masks(self):
+        return {}
+
+    def test_keras_masks_from_embedding(self, rng):
+        """Its output carries ids != 0 as the Keras mask, eagerly and to the next layer of a model."""
+        layer, pooling = self.make_layer(), MaskedPooling("mean")
+        np.testing.assert_array_equal(layer(IDS)._keras_mask.numpy(), IDS != 0)
+        ids = keras.Input((None,), dtype="int32")
+        model = keras.Model(ids, pooling(layer(ids)))  # pooling reads the Keras mask
+        want = pooling(layer(IDS).numpy(), mask=IDS != 0).numpy()
+        np.testing.assert_allclose(model.predict(IDS, verbose=0), want, atol=1e-6)
+
+
+class TestVectorBattery(LayerBattery):
+    """Vectors [B, T, D] in, learned positions: the Keras mask of the inputs passes through."""
+
+    layer_class = PositionalEmbedding
+    init_kwargs = {"output_dim": DIM, "max_length": 6, "kind": "learned"}
+    config_kwargs = {"output_dim": DIM, "max_length": 6, "kind": "learned", "max_wavelength": 100.0}
+    input_shapes = {"inputs": (2, T, DIM)}
+    dropout_kwargs = None
+    keras_mask_arguments = {}
+
+    call_layer = TestTokenBattery.call_layer
+    masks = TestTokenBattery.masks
+
+    def test_keras_masks_from_embedding(self, rng):
+        """The Keras mask of its inputs passes through it, unchanged."""
+        layer = self.make_layer()
+        embedded = keras.layers.Embedding(VOCAB, DIM, mask_zero=True)(tf.constant(IDS))
+        np.testing.assert_array_equal(layer(embedded)._keras_mask.numpy(), IDS != 0)
 
 
 def reference_table(length, depth, max_wavelength=10000.0):
@@ -73,31 +120,6 @@ def test_tf_function_with_varying_lengths():
     fn = tf.function(layer, input_signature=[tf.TensorSpec([None, None], tf.int32)])
     for ids in (IDS, IDS[:, :2], np.array([[1, 2, 3, 4, 5, 6]])):
         np.testing.assert_allclose(fn(tf.constant(ids, tf.int32)).numpy(), layer(ids).numpy(), atol=1e-6)
-
-
-def test_config_round_trip_and_keras_save(tmp_path):
-    layer = PositionalEmbedding(DIM, vocabulary_size=VOCAB, max_length=8, kind="learned",
-                                mask_zero=True, scale_embeddings=True, max_wavelength=500.0)
-    config = layer.get_config()
-    init_args = set(inspect.signature(PositionalEmbedding.__init__).parameters) - {"self", "kwargs"}
-    assert init_args <= set(config)
-    assert PositionalEmbedding.from_config(config).get_config() == config
-    inputs = keras.Input((None,), dtype="int32")
-    model = keras.Model(inputs, layer(inputs))
-    expected = model.predict(IDS, verbose=0)
-    model.save(tmp_path / "m.keras")
-    loaded = keras.models.load_model(tmp_path / "m.keras")
-    np.testing.assert_allclose(loaded.predict(IDS, verbose=0), expected, atol=1e-6)
-
-
-def test_mixed_precision_matches_float32(mixed_policy):
-    layer = PositionalEmbedding(DIM, vocabulary_size=VOCAB)
-    reference = PositionalEmbedding(DIM, vocabulary_size=VOCAB, dtype="float32")
-    reference(IDS)
-    out = layer(IDS)
-    reference.set_weights(layer.get_weights())
-    assert out.dtype == keras.mixed_precision.global_policy().compute_dtype
-    np.testing.assert_allclose(tf.cast(out, tf.float32).numpy(), reference(IDS).numpy(), atol=2e-2)
 
 
 @pytest.mark.parametrize("kwargs,message", [

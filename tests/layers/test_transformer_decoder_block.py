@@ -1,16 +1,14 @@
-"""TransformerDecoderBlock: float64 reference, causality, padding, both weights, saving."""
+"""TransformerDecoderBlock: the layer battery, float64 reference, causality, padding, both weights."""
 
 from __future__ import annotations
 
-import inspect
-
-import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from attnflow.layers import TransformerDecoderBlock
 from tests import reference as ref
+from tests.layers.test_transformer_encoder_block import TestBattery as EncoderBattery
 from tests.layers.test_transformer_encoder_block import layer_norm
 
 B, TQ, TK, D, DC, H, FF = 2, 3, 4, 6, 5, 2, 7
@@ -43,6 +41,30 @@ def block_reference(block, target, source, target_mask, source_mask):
             x = norm(x + out)
         weights.append(w)
     return x, weights[0], weights[1]
+
+
+class TestBattery(EncoderBattery):
+    """The encoder block's battery settings (same constructor), on two inputs and two weights."""
+
+    layer_class = TransformerDecoderBlock
+    input_shapes = {"inputs": (B, TQ, D), "context": (B, TK, DC)}
+    keras_mask_arguments = {"inputs": "inputs_mask", "context": "context_mask"}
+    weights_over = {1: "inputs", 2: "context"}  # self- and cross-attention weights
+
+    def call_layer(self, layer, inputs, **kwargs):
+        return tuple(layer(inputs["inputs"], inputs["context"], return_attention_scores=True, **kwargs))
+
+    def masks(self):
+        # Decoder position 2 of element 0 is padding; element 1's context is all padding.
+        return {"inputs_mask": np.array([[True, True, False], [True, True, True]]),
+                "context_mask": np.array([[True, True, True, False], [False] * TK])}
+
+    def check_fully_masked(self, outputs):
+        self_weights, cross_weights = outputs[1].numpy(), outputs[2].numpy()  # [B, H, Tq, Tq], [B, H, Tq, Tk]
+        assert np.all(cross_weights[1] == 0.0)
+        assert np.all(self_weights[0, :, 2] == 0.0) and np.all(cross_weights[0, :, 2] == 0.0)
+        np.testing.assert_allclose(self_weights[:, :, :2].sum(-1), 1.0, rtol=1e-6)
+        np.testing.assert_allclose(cross_weights[0, :, :2].sum(-1), 1.0, rtol=1e-6)
 
 
 def make_block(**kwargs):
@@ -95,35 +117,6 @@ def test_source_padding_changes_nothing(inputs, rng):
     np.testing.assert_allclose(out[1], alone[0], atol=1e-5)
 
 
-def test_keras_masks_from_embeddings_equal_explicit_masks():
-    target_ids = np.array([[3, 1, 4], [5, 8, 0]])
-    source_ids = np.array([[2, 6, 1, 7], [4, 4, 0, 0]])
-    target_embed = keras.layers.Embedding(9, D, mask_zero=True)
-    source_embed = keras.layers.Embedding(9, DC, mask_zero=True)
-    block = make_block()
-    t_in, s_in = keras.Input((None,), dtype="int32"), keras.Input((None,), dtype="int32")
-    out, self_w, cross_w = block(target_embed(t_in), source_embed(s_in), return_attention_scores=True)
-    model = keras.Model([t_in, s_in], [out, self_w, cross_w])
-    got = model.predict([target_ids, source_ids], verbose=0)
-    want = block(target_embed(target_ids).numpy(), source_embed(source_ids).numpy(),
-                 inputs_mask=target_ids != 0, context_mask=source_ids != 0, return_attention_scores=True)
-    for g, w in zip(got, want):
-        np.testing.assert_allclose(g, w.numpy(), atol=1e-6)
-    assert np.all(got[2][1, :, :, 2:] == 0.0)
-
-
-def test_dropout_only_in_training(inputs):
-    target, source = inputs
-    block = make_block(dropout=0.5, attention_dropout=0.3, seed=2)
-    plain = make_block()
-    block(target, source)
-    plain(target, source)
-    plain.set_weights(block.get_weights())
-    inference = block(target, source).numpy()
-    np.testing.assert_allclose(inference, plain(target, source).numpy(), atol=1e-6)
-    assert np.abs(block(target, source, training=True).numpy() - inference).max() > 1e-3
-
-
 def test_tf_function(inputs):
     target, source = inputs
     block = make_block(norm_first=True)
@@ -133,23 +126,6 @@ def test_tf_function(inputs):
                                       tf.TensorSpec([None, None], tf.bool)])
     for got, want in zip(fn(target, source, SOURCE_MASK), expected):
         np.testing.assert_allclose(got.numpy(), want.numpy(), atol=1e-5)
-
-
-def test_config_round_trip_and_keras_save(inputs, tmp_path):
-    target, source = inputs
-    block = make_block(key_dim=3, dropout=0.1, attention_dropout=0.1, activation="gelu",
-                       norm_first=True, layer_norm_epsilon=1e-6, seed=4, implementation="full")
-    config = block.get_config()
-    init_args = set(inspect.signature(TransformerDecoderBlock.__init__).parameters) - {"self", "kwargs"}
-    assert init_args <= set(config)
-    assert TransformerDecoderBlock.from_config(config).get_config() == config
-    t_in, s_in = keras.Input((None, D)), keras.Input((None, DC))
-    model = keras.Model([t_in, s_in], list(block(t_in, s_in, return_attention_scores=True)))
-    expected = model.predict([target, source], verbose=0)
-    model.save(tmp_path / "m.keras")
-    loaded = keras.models.load_model(tmp_path / "m.keras")
-    for got, want in zip(loaded.predict([target, source], verbose=0), expected):
-        np.testing.assert_allclose(got, want, atol=1e-6)
 
 
 @pytest.mark.parametrize("kwargs,message", [

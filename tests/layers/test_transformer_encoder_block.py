@@ -1,8 +1,6 @@
-"""TransformerEncoderBlock: float64 reference (pre- and post-norm), masks, dropout, saving."""
+"""TransformerEncoderBlock: the layer battery, float64 reference (pre- and post-norm), masks."""
 
 from __future__ import annotations
-
-import inspect
 
 import keras
 import numpy as np
@@ -11,6 +9,7 @@ import tensorflow as tf
 
 from attnflow.layers import TransformerEncoderBlock
 from tests import reference as ref
+from tests.layer_battery import LayerBattery
 
 B, T, D, H, FF = 2, 4, 6, 2, 5
 LENGTHS = np.array([4, 2])
@@ -46,6 +45,31 @@ def block_reference(block, x, mask=None, attention_mask=None):
     attended, weights = attend(x)
     x = norm1(x + attended)
     return norm2(x + feedforward(x)), weights
+
+
+class TestBattery(LayerBattery):
+    layer_class = TransformerEncoderBlock
+    init_kwargs = {"num_heads": H, "intermediate_dim": FF}
+    config_kwargs = {"num_heads": H, "intermediate_dim": FF, "key_dim": 4, "dropout": 0.1,
+                     "attention_dropout": 0.2, "activation": "gelu", "norm_first": True,
+                     "layer_norm_epsilon": 1e-6, "seed": 7, "implementation": "full"}
+    input_shapes = {"inputs": (B, T, D)}
+    dropout_kwargs = {"dropout": 0.5, "attention_dropout": 0.5, "seed": 11}
+    keras_mask_arguments = {"inputs": "mask"}
+    weights_over = {1: "inputs"}
+    output_mask_from = "inputs"
+    gradient_delta = 1e-5
+
+    def call_layer(self, layer, inputs, **kwargs):
+        return tuple(layer(inputs["inputs"], return_attention_scores=True, **kwargs))
+
+    def masks(self):
+        return {"mask": np.array([[True, True, True, False], [False] * T])}  # element 1 all padding
+
+    def check_fully_masked(self, outputs):
+        weights = outputs[1].numpy()  # [B, H, T, T]
+        assert np.all(weights[1] == 0.0) and np.all(weights[0, ..., 3] == 0.0)
+        np.testing.assert_allclose(weights[0, :, :3].sum(-1), 1.0, rtol=1e-6)
 
 
 def make_block(**kwargs):
@@ -88,50 +112,15 @@ def test_padding_changes_nothing_in_real_positions(inputs, rng, norm_first):
     np.testing.assert_allclose(out[1, :2], alone[0], atol=1e-5)
 
 
-def test_keras_mask_from_embedding_equals_explicit_mask():
-    ids = np.array([[3, 1, 4, 2], [5, 8, 0, 0]])
-    embed = keras.layers.Embedding(9, D, mask_zero=True)
-    block = make_block()
-    token_ids = keras.Input((None,), dtype="int32")
-    outputs, weights = block(embed(token_ids), return_attention_scores=True)
-    model = keras.Model(token_ids, [outputs, weights])
-    got, got_weights = model.predict(ids, verbose=0)
-    assert model.outputs[0]._keras_mask is not None
-    want, want_weights = block(embed(ids).numpy(), mask=ids != 0, return_attention_scores=True)
-    np.testing.assert_allclose(got, want.numpy(), atol=1e-6)
-    np.testing.assert_allclose(got_weights, want_weights.numpy(), atol=1e-6)
+def test_keras_mask_is_read_off_the_inputs_next_to_an_attention_mask():
     # Keras fills `mask` only when inputs is the one tensor argument; with an
     # attention_mask the block reads the Keras mask off the tensor itself.
-    embedded = embed(tf.constant(ids))
-    with_attention_mask = block(embedded, attention_mask=np.ones((B, T, T), bool),
-                                return_attention_scores=True)[1].numpy()
-    np.testing.assert_allclose(with_attention_mask, want_weights.numpy(), atol=1e-6)
-
-
-def test_fully_padded_sequence_gives_finite_outputs_and_gradients(inputs):
-    block = make_block(norm_first=True)
-    mask = MASK.copy()
-    mask[1] = False
-    x = tf.constant(inputs)
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        out, weights = block(x, mask=mask, return_attention_scores=True)
-        loss = tf.reduce_sum(out ** 2)
-    grads = tape.gradient(loss, [x, *block.trainable_variables])
-    assert np.all(np.isfinite(out.numpy())) and np.all(weights.numpy()[1] == 0.0)
-    assert all(np.all(np.isfinite(g.numpy())) for g in grads)
-
-
-def test_dropout_only_in_training(inputs):
-    block = make_block(dropout=0.5, attention_dropout=0.5, seed=3)
-    plain = make_block()
-    plain(inputs)
-    block(inputs)
-    plain.set_weights(block.get_weights())
-    inference = block(inputs, training=False).numpy()
-    np.testing.assert_allclose(inference, plain(inputs).numpy(), atol=1e-6)
-    np.testing.assert_array_equal(inference, block(inputs, training=False).numpy())
-    assert np.abs(block(inputs, training=True).numpy() - inference).max() > 1e-3
+    ids = np.array([[3, 1, 4, 2], [5, 8, 0, 0]])
+    embedded = keras.layers.Embedding(9, D, mask_zero=True)(tf.constant(ids))
+    block = make_block()
+    want = block(embedded.numpy(), mask=ids != 0, return_attention_scores=True)[1].numpy()
+    got = block(embedded, attention_mask=np.ones((B, T, T), bool), return_attention_scores=True)[1].numpy()
+    np.testing.assert_allclose(got, want, atol=1e-6)
 
 
 def test_tf_function_with_dynamic_shapes(inputs):
@@ -142,34 +131,6 @@ def test_tf_function_with_dynamic_shapes(inputs):
     for got, want in zip(fn(inputs, MASK), expected):
         np.testing.assert_allclose(got.numpy(), want.numpy(), atol=1e-5)
     assert fn(inputs[:1, :3], MASK[:1, :3])[0].shape == (1, 3, D)
-
-
-def test_mixed_precision_matches_float32(inputs, mixed_policy):
-    block = make_block()
-    out, weights = block(inputs, mask=MASK, return_attention_scores=True)
-    reference = make_block(dtype="float32")
-    reference(inputs)
-    reference.set_weights(block.get_weights())
-    want = reference(inputs, mask=MASK).numpy()
-    assert out.dtype == block.compute_dtype and weights.dtype == tf.float32
-    np.testing.assert_allclose(tf.cast(out, tf.float32).numpy(), want, atol=0.1)
-
-
-def test_config_round_trip_and_keras_save(inputs, tmp_path):
-    block = make_block(key_dim=4, dropout=0.1, attention_dropout=0.2, activation="gelu",
-                       norm_first=True, layer_norm_epsilon=1e-6, seed=7, implementation="full")
-    config = block.get_config()
-    init_args = set(inspect.signature(TransformerEncoderBlock.__init__).parameters) - {"self", "kwargs"}
-    assert init_args <= set(config)
-    assert TransformerEncoderBlock.from_config(config).get_config() == config
-    x = keras.Input((None, D))
-    outputs, weights = block(x, return_attention_scores=True)
-    model = keras.Model(x, [outputs, weights])
-    expected = model.predict(inputs, verbose=0)
-    model.save(tmp_path / "m.keras")
-    loaded = keras.models.load_model(tmp_path / "m.keras")
-    for got, want in zip(loaded.predict(inputs, verbose=0), expected):
-        np.testing.assert_allclose(got, want, atol=1e-6)
 
 
 @pytest.mark.parametrize("kwargs,message", [

@@ -8,8 +8,9 @@ import pytest
 import tensorflow as tf
 
 from attnflow.models import AttentionForecaster, ForecasterConfig
-from attnflow.models.forecast_blocks import (ForecastEncoderBlock, PinballLoss, PointLoss, anchor_and_level,
-                                             context_scale, seasonal_difference_features)
+from attnflow.models.forecast_blocks import anchor_and_level, context_scale, seasonal_difference_features
+from attnflow.training.losses import PointLoss
+from tests.models.mixed_precision import assert_mixed_precision_matches_float32
 
 L, H = 7, 3  # distinct sizes so swapped axes cannot pass
 
@@ -84,20 +85,6 @@ def test_anchors_by_hand():
     np.testing.assert_allclose(scale, [expected], rtol=1e-6)
 
 
-def test_losses_by_hand_and_masked_targets_do_not_count():
-    y_true = np.array([[[1.0], [2.0]]], np.float32)  # [1, 2, 1]
-    y_pred = np.array([[[1.5], [0.0]]], np.float32)
-    weight = np.array([[[1.0], [0.0]]], np.float32)
-    assert float(PointLoss("mae")(y_true, y_pred)) == pytest.approx((0.5 + 2.0) / 2)
-    assert float(PointLoss("mse")(y_true, y_pred, sample_weight=weight)) == pytest.approx(0.25 / 2)
-    assert float(PointLoss("huber")(y_true, y_pred)) == pytest.approx((0.125 + 1.5) / 2)
-    quantile_pred = np.array([[[[0.0, 2.0]], [[2.0, 3.0]]]], np.float32)  # [1, 2, 1, 2]
-    # step 1: y=1, q=0.2 f=0 -> 0.2; q=0.8 f=2 -> 0.2. step 2: y=2, f=2 -> 0; f=3 -> 0.2
-    loss = PinballLoss((0.2, 0.8))
-    assert float(loss(y_true, quantile_pred)) == pytest.approx((0.2 + 0.0 + 0.2 + 0.2) / 2 / 2)
-    assert float(loss(y_true, quantile_pred, sample_weight=weight)) == pytest.approx(0.2 / 2)
-
-
 def test_a_nan_free_gradient_when_targets_and_context_are_missing():
     model = AttentionForecaster(context=L, horizon=H, units=8, seed=0, encoder="transformer")
     data = inputs(unobserved=range(L))  # nothing observed at all
@@ -132,8 +119,7 @@ def test_keras_round_trip(tmp_path):
     config = loaded.get_config()
     assert {f.name for f in dataclasses.fields(ForecasterConfig)} <= set(config)
     assert tuple(config["quantiles"]) == (0.25, 0.75) and config["encoder"] == "transformer"
-    block = ForecastEncoderBlock(8, 2, dropout=0.1, seed=4)
-    assert ForecastEncoderBlock.from_config(block.get_config()).get_config() == block.get_config()
+    assert loaded.get_build_config()["weights_layout"] == 2
 
 
 def test_from_forecaster_config():
@@ -257,3 +243,14 @@ def test_multi_head_is_read_as_multihead_so_old_configs_still_load(tmp_path):
     assert np.asarray(loaded.attention_weights(data)).shape == (2, 2, H, L)
     assert AttentionForecaster.from_forecaster_config(ForecasterConfig(context=L, horizon=H, units=8,
                                                                        attention="multi_head")).attention == "multihead"
+
+
+@pytest.mark.parametrize("variant", [VARIANTS[0], VARIANTS[1], VARIANTS[2]],
+                         ids=lambda v: f"{v['encoder']}-{v['attention']}")
+def test_mixed_precision_matches_float32(mixed_policy, variant):
+    data = inputs(unobserved=(2,))
+    forecast, weights = assert_mixed_precision_matches_float32(
+        lambda: AttentionForecaster(context=L, horizon=H, units=8, **variant),
+        lambda model: list(model(data, return_attention_scores=True)), mixed_policy)
+    assert forecast.dtype == keras.mixed_precision.global_policy().compute_dtype
+    assert weights.dtype == tf.float32 and np.all(weights.numpy()[..., 2] == 0.0)  # unobserved step

@@ -10,6 +10,7 @@ import pytest
 import tensorflow as tf
 
 from attnflow.models import RNNWithAttention
+from tests.models.mixed_precision import assert_mixed_precision_matches_float32
 
 VOCAB, C = 12, 3
 IDS = np.array([[3, 5, 7, 2, 0, 0], [4, 4, 9, 1, 6, 11]])  # lengths 4 and 6
@@ -119,10 +120,13 @@ def test_l2_and_logits():
     assert not np.allclose(logits.sum(-1), 1.0)
 
 
-def test_mixed_precision_gives_float32_probabilities(mixed_policy):
-    probabilities, weights = make_model(attention="bahdanau")(IDS, return_attention_scores=True)
-    assert probabilities.dtype == tf.float32 and np.all(np.isfinite(probabilities.numpy()))
-    assert np.all(weights.numpy()[0, 4:] == 0.0)
+@pytest.mark.parametrize("attention,rnn_type", [("bahdanau", "gru"), ("luong", "lstm"), ("multihead", "gru")])
+def test_mixed_precision_matches_float32(mixed_policy, attention, rnn_type):
+    probabilities, weights = assert_mixed_precision_matches_float32(
+        lambda: make_model(attention=attention, rnn_type=rnn_type),
+        lambda model: list(model(IDS, return_attention_scores=True)), mixed_policy)
+    assert probabilities.dtype == tf.float32 and weights.dtype == tf.float32
+    assert np.all(weights.numpy()[0, ..., 4:] == 0.0)
 
 
 def test_tiny_model_overfits_tiny_problem():

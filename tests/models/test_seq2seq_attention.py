@@ -10,6 +10,7 @@ import tensorflow as tf
 
 from attnflow.models import Seq2SeqAttention
 from attnflow.models.seq2seq_attention import ATTENTIONS
+from tests.models.mixed_precision import assert_mixed_precision_matches_float32
 
 SOURCE = list("0123456789/<>enus_ ")
 TARGET = list("0123456789-")
@@ -52,6 +53,18 @@ def test_step_decoding_equals_teacher_forcing(attention, rnn):
     for t in range(target_in.shape[1]):
         step_logits, states, _ = model._step(target_in[:, t], states, encoded, mask)
         np.testing.assert_allclose(step_logits.numpy(), logits[:, t], atol=2e-5)
+
+
+@pytest.mark.parametrize("attention, rnn", [("bahdanau", "gru"), ("luong-general", "lstm"), ("multihead", "gru")])
+def test_mixed_precision_matches_float32(mixed_policy, attention, rnn):
+    def call(model):
+        source, target_in, _ = batch(model)
+        logits, weights = model((source, target_in), return_attention_scores=True)  # logits: compute dtype
+        # Probabilities, of order 1 as the tolerance assumes (the logits are of order 10).
+        return [tf.nn.softmax(tf.cast(logits, tf.float32)), weights]
+
+    _, weights = assert_mixed_precision_matches_float32(lambda: tiny(attention, rnn=rnn), call, mixed_policy)
+    assert weights.dtype == tf.float32
 
 
 def test_encode_target_adds_start_and_end():

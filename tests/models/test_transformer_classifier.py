@@ -10,6 +10,7 @@ import pytest
 import tensorflow as tf
 
 from attnflow.models import TransformerClassifier
+from tests.models.mixed_precision import assert_mixed_precision_matches_float32
 
 VOCAB, C, D, H = 12, 3, 8, 2
 IDS = np.array([[3, 5, 7, 2, 0, 0], [4, 4, 9, 1, 6, 11]])  # lengths 4 and 6
@@ -90,9 +91,13 @@ def test_tf_function_and_dropout():
     assert np.abs(model(IDS, training=True).numpy() - expected).max() > 1e-4
 
 
-def test_mixed_precision_gives_float32_probabilities(mixed_policy):
-    probabilities = make_model()(IDS)
-    assert probabilities.dtype == tf.float32 and np.all(np.isfinite(probabilities.numpy()))
+@pytest.mark.parametrize("pooling", ["mean", "attention"])
+def test_mixed_precision_matches_float32(mixed_policy, pooling):
+    probabilities, blocks, pooled = assert_mixed_precision_matches_float32(
+        lambda: make_model(pooling=pooling),
+        lambda model: [(out := model(IDS, return_attention_scores=True))[0], out[1]["blocks"], out[1]["pooling"]],
+        mixed_policy)
+    assert probabilities.dtype == blocks.dtype == pooled.dtype == tf.float32
 
 
 def test_tiny_model_overfits_tiny_problem(rng):

@@ -230,6 +230,7 @@ def test_combine_masks_with_unknown_sizes_in_tf_function():
     (ops.as_bool_mask, ("Args:", "Returns:")),
     (ops.padding_mask, ("Args:", "Returns:")),
     (ops.causal_mask, ("Args:", "Returns:")),
+    (ops.sliding_window_mask, ("Args:", "Returns:")),
     (ops.combine_masks, ("Args:", "Returns:")),
     (ops.from_additive_mask, ("Args:", "Returns:")),
     (ops.from_key_padding_mask, ("Args:", "Returns:")),
@@ -242,3 +243,36 @@ def test_public_mask_functions_document_args_and_returns(function, sections):
 def test_causal_mask_mixes_a_tensor_length_with_a_numpy_one():
     fn = tf.function(lambda q: ops.causal_mask(tf.shape(q)[0], np.int64(4)))
     np.testing.assert_array_equal(fn(tf.zeros((3, 1))).numpy(), ref.causal_mask(3, 4))
+
+
+@pytest.mark.parametrize("q_len, k_len, window", [(4, 4, 2), (3, 4, 2), (2, 5, 3), (4, 3, 1), (3, 3, 9), (1, 4, 2)])
+def test_sliding_window_mask_matches_reference(q_len, k_len, window):
+    mask = ops.sliding_window_mask(q_len, k_len, window)
+    assert mask.dtype == tf.bool and mask.shape == (q_len, k_len)
+    np.testing.assert_array_equal(mask.numpy(), ref.sliding_window_mask(q_len, k_len, window))
+
+
+def test_sliding_window_mask_is_a_band_around_the_bottom_right_diagonal():
+    np.testing.assert_array_equal(ops.sliding_window_mask(3, 3, 2).numpy(),
+                                  [[1, 1, 0], [1, 1, 1], [0, 1, 1]])
+    # Two queries against four keys sit at key positions 2 and 3, as in causal_mask.
+    np.testing.assert_array_equal(ops.sliding_window_mask(2, 4, 2).numpy(),
+                                  [[0, 1, 1, 1], [0, 0, 1, 1]])
+    causal_band = ops.combine_masks(ops.sliding_window_mask(2, 4, 2), ops.causal_mask(2, 4))
+    np.testing.assert_array_equal(causal_band.numpy(), [[0, 1, 1, 0], [0, 0, 1, 1]])
+
+
+@pytest.mark.parametrize("jit_compile", [False, True])
+def test_sliding_window_mask_with_tensor_lengths(jit_compile):
+    fn = tf.function(lambda q, k: ops.sliding_window_mask(tf.shape(q)[0], tf.shape(k)[0], 2),
+                     jit_compile=jit_compile)
+    np.testing.assert_array_equal(fn(tf.zeros((3, 1)), tf.zeros((5, 1))).numpy(), ref.sliding_window_mask(3, 5, 2))
+
+
+@pytest.mark.parametrize("args, received", [
+    ((3, 3, 0), "window=0"), ((3, 3, 1.5), "window=1.5"), ((3, 3, True), "window=True"),
+    ((-1, 3, 2), "q_len=-1"), ((3, 2.5, 2), "k_len=2.5"),
+])
+def test_sliding_window_mask_rejects_bad_arguments(args, received):
+    with pytest.raises(ValueError, match=f"Received: {received}"):
+        ops.sliding_window_mask(*args)

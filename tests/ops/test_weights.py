@@ -105,6 +105,20 @@ def test_weights_dropout_zeroes_and_rescales(rng):
     np.testing.assert_array_equal(ops.weights_dropout(tf.constant(weights), 0.5, seed=7).numpy(), dropped)
 
 
+def test_weights_dropout_drops_what_the_kernel_drops(rng):
+    query, key = tf.constant(rng.normal(size=(B, H, TQ, 5))), tf.constant(rng.normal(size=(B, H, TK, 5)))
+    value = tf.constant(rng.normal(size=(B, H, TK, 6)))
+    output = ops.dot_product_attention(query, key, value, dropout_rate=0.5, training=True, seed=7,
+                                       implementation="full")
+    weights = ops.masked_softmax(ops.scaled_dot_scores(query, key))  # [B, H, Tq, Tk]
+    dropped = ops.weights_dropout(weights, 0.5, seed=7)
+    assert 0.0 < float(tf.reduce_mean(tf.cast(dropped == 0.0, tf.float32))) < 1.0
+    np.testing.assert_allclose(output.numpy(), ops.weighted_sum(dropped, value).numpy(), rtol=1e-12)
+    # Fewer axes: [B, Tq, Tk] loses the entries of [B, 1, Tq, Tk], as DotProductAttention passes it.
+    np.testing.assert_array_equal(ops.weights_dropout(weights[:, 0], 0.5, seed=7).numpy(),
+                                  ops.weights_dropout(weights[:, :1], 0.5, seed=7).numpy()[:, 0])
+
+
 @pytest.mark.parametrize("function", [ops.masked_softmax, ops.weights_dropout, ops.weighted_sum])
 def test_weight_functions_document_args_and_returns(function):
     for section in ("Args:", "Returns:"):

@@ -111,10 +111,3 @@ def _check_sizes(name, mask, axes) -> None:
     wanted = ", ".join(letter if want is None else f"{letter}={want}" for letter, want in axes)
     fail(f"{name} broadcastable to [{wanted}]", **{f"{name}.shape": tuple(mask.shape)})
 
-
-def sliding_window_mask(q_len, k_len, window: int):
-    """Bool [1, 1, Tq, Tk]: query i, at key position Tk - Tq + i (bottom-right,
-    like the causal mask), may attend to the keys within window - 1 of it."""
-    query_positions = tf.range(q_len) + (k_len - q_len)  # [Tq]
-    distance = tf.abs(query_positions[:, None] - tf.range(k_len)[None, :])  # [Tq, Tk]
-    return (distance < window)[None, None]  # [1, 1, Tq, Tk]

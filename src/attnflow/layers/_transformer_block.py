@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 
 from attnflow._validation import check_positive_int, check_rate, check_seed, fail
+from attnflow.layers._initializers import fresh_initializer
 from attnflow.layers.multi_head_attention import MultiHeadAttention
 from attnflow.ops.attention import IMPLEMENTATIONS
 
@@ -91,10 +92,9 @@ class TransformerBlock(keras.layers.Layer):
                                     dtype=self.dtype_policy)
 
     def _initializers(self) -> dict:
-        """New initializer objects per sub-layer, so that seeded ones do not repeat values."""
-        return {name: initializer.__class__.from_config(initializer.get_config())
-                for name, initializer in (("kernel_initializer", self.kernel_initializer),
-                                          ("bias_initializer", self.bias_initializer))}
+        """A new copy of each initializer per sub-layer (see `fresh_initializer`)."""
+        return {"kernel_initializer": fresh_initializer(self.kernel_initializer),
+                "bias_initializer": fresh_initializer(self.bias_initializer)}
 
     def _norm(self, name, input_shape):
         norm = keras.layers.LayerNormalization(epsilon=self.layer_norm_epsilon,

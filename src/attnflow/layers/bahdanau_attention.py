@@ -6,9 +6,10 @@ import keras
 import tensorflow as tf
 
 from attnflow._validation import check_positive_int, check_rate, check_seed, fail
+from attnflow.layers._initializers import fresh_initializer
 from attnflow.layers._masking import check_batch_and_length, merge_attention_masks, zero_padded_queries
+from attnflow.layers._output_spec import attention_weights_spec
 from attnflow.ops import additive_scores, causal_mask, combine_masks, masked_softmax, weighted_sum, weights_dropout
-from attnflow.ops.weights import softmax_dtype
 
 
 @keras.saving.register_keras_serializable(package="attnflow")
@@ -21,7 +22,8 @@ class BahdanauAttention(keras.layers.Layer):
 
     Args:
         units: size of the hidden layer of the score network.
-        dropout: dropout rate on the attention weights (default 0.0).
+        dropout: dropout rate on the attention weights (default 0.0), the
+            kernel's (`attnflow.ops.weights_dropout`).
         use_bias: whether W1 and W2 have biases (default True).
         kernel_initializer: for W1, W2 and v (default "glorot_uniform").
         bias_initializer: for the biases (default "zeros").
@@ -82,17 +84,13 @@ class BahdanauAttention(keras.layers.Layer):
         self.query_dense.build(query_shape)
         self.attention_vector = self.add_weight(  # v
             name="attention_vector", shape=(self.units,),
-            initializer=self._fresh(self.kernel_initializer))
+            initializer=fresh_initializer(self.kernel_initializer))
 
     def _dense(self, name):
         return keras.layers.Dense(
             self.units, use_bias=self.use_bias, name=name, dtype=self.dtype_policy,
-            kernel_initializer=self._fresh(self.kernel_initializer),
-            bias_initializer=self._fresh(self.bias_initializer))
-
-    @staticmethod
-    def _fresh(initializer):
-        return initializer.__class__.from_config(initializer.get_config())
+            kernel_initializer=fresh_initializer(self.kernel_initializer),
+            bias_initializer=fresh_initializer(self.bias_initializer))
 
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
              attention_mask=None, use_causal_mask=False, return_attention_scores=False,
@@ -116,6 +114,7 @@ class BahdanauAttention(keras.layers.Layer):
         queries = self.query_dense(tf.identity(query))  # [B, Tq, units]
         scores = additive_scores(queries, keys, self.attention_vector)  # [B, Tq, Tk]
         weights = masked_softmax(scores, mask)  # [B, Tq, Tk]
+        # The kernel's dropout: the entries DotProductAttention would drop for the same seed.
         dropped = weights_dropout(weights, self.dropout, self.seed_generator) if training else weights
         context = weighted_sum(dropped, value)  # [B, Tq, Dv]
         context = zero_padded_queries(context, query_mask)
@@ -138,9 +137,7 @@ class BahdanauAttention(keras.layers.Layer):
                                    dtype=self.compute_dtype)
         if not return_attention_scores:
             return output
-        weights_dtype = softmax_dtype(tf.as_dtype(self.compute_dtype)).name
-        weights = keras.KerasTensor((*query.shape[:-1], value.shape[1]), dtype=weights_dtype)  # [B, (Tq,) Tk]
-        return output, weights
+        return output, attention_weights_spec(self, (*query.shape[:-1], value.shape[1]))  # [B, (Tq,) Tk]
 
     def get_config(self):
         return {

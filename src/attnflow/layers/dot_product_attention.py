@@ -7,9 +7,10 @@ import tensorflow as tf
 
 from attnflow._validation import check_choice, check_rate, check_seed, fail
 from attnflow.layers._masking import check_batch_and_length, merge_attention_masks, zero_padded_queries
-from attnflow.ops import dot_product_attention
+from attnflow.layers._output_spec import attention_weights_spec
+from attnflow.ops import (causal_mask, combine_masks, dot_product_attention, general_scores, masked_softmax,
+                          weighted_sum, weights_dropout)
 from attnflow.ops.attention import IMPLEMENTATIONS
-from attnflow.ops.weights import softmax_dtype
 
 SCORES = ("dot", "general", "scaled_dot")
 
@@ -19,7 +20,10 @@ class DotProductAttention(keras.layers.Layer):
     """Luong-style dot-product attention over [B, T, D] sequences.
 
     Scores are q . k ("dot"), q W_a k ("general", with a learned W_a of shape
-    [Dq, Dk]) or q . k / sqrt(D) ("scaled_dot"). With score="dot" the outputs
+    [Dq, Dk]) or q . k / sqrt(D) ("scaled_dot"). "dot" and "scaled_dot" run
+    in `attnflow.ops.dot_product_attention`; "general" takes its scores from
+    `attnflow.ops.general_scores` and normalizes them with the kernel's
+    masked softmax and dropout. With score="dot" the outputs
     and weights equal `keras.layers.Attention()`'s (except for a causal mask
     with Tq != Tk; see `use_causal_mask`), and the layer can be called the
     same way, on a list `[query, value]` or `[query, value, key]`.
@@ -30,7 +34,8 @@ class DotProductAttention(keras.layers.Layer):
         seed: seed of the dropout (default None).
         kernel_initializer: initializer of W_a for score="general"
             (default "glorot_uniform").
-        implementation: kernel choice for `dot_product_attention` ("auto").
+        implementation: kernel choice for `dot_product_attention` ("auto");
+            score="general" materializes its scores, so "auto" or "full".
 
     Call arguments:
         query: [B, Tq, Dq], or a list [query, value] / [query, value, key].
@@ -65,6 +70,9 @@ class DotProductAttention(keras.layers.Layer):
         check_rate("dropout", dropout)
         check_seed(seed)
         check_choice("implementation", implementation, IMPLEMENTATIONS)
+        if score == "general" and implementation == "chunked":
+            fail('implementation="auto" or "full" with score="general" (its scores come from '
+                 "ops.general_scores, materialized)", implementation=implementation)
         super().__init__(**kwargs)
         self.supports_masking = True
         self.score = score
@@ -99,17 +107,36 @@ class DotProductAttention(keras.layers.Layer):
                                        value_mask=value_mask, key_mask=key_mask,
                                        attention_mask=attention_mask, mask_queries=False)
         if self.score == "general":
-            query = tf.matmul(query, tf.cast(self.kernel, query.dtype))  # [B, Tq, Dk]
-        result = dot_product_attention(
-            query[:, None], key[:, None], value[:, None], mask=merged,  # [B, 1, T, D]
-            scale=None if self.score == "scaled_dot" else 1.0, is_causal=use_causal_mask,
-            dropout_rate=self.dropout, training=bool(training), seed=self.seed_generator,
-            return_weights=return_attention_scores, implementation=self.implementation)
-        context, weights = result if return_attention_scores else (result, None)
-        context = zero_padded_queries(context[:, 0], query_mask)  # [B, Tq, Dv]
+            context, weights = self._general_attention(query, key, value, merged, use_causal_mask,
+                                                       training)  # [B, Tq, Dv], [B, Tq, Tk]
+        else:
+            result = dot_product_attention(
+                query[:, None], key[:, None], value[:, None], mask=merged,  # [B, 1, T, D]
+                scale=None if self.score == "scaled_dot" else 1.0, is_causal=use_causal_mask,
+                dropout_rate=self.dropout, training=bool(training), seed=self.seed_generator,
+                return_weights=return_attention_scores, implementation=self.implementation)
+            context, weights = result if return_attention_scores else (result, None)
+            context = context[:, 0]  # [B, Tq, Dv]
+            weights = None if weights is None else weights[:, 0]  # [B, Tq, Tk]
+        context = zero_padded_queries(context, query_mask)  # [B, Tq, Dv]
         if return_attention_scores:
-            return context, weights[:, 0]  # weights: [B, Tq, Tk]
+            return context, weights
         return context
+
+    def _general_attention(self, query, key, value, mask, use_causal_mask, training):
+        """Luong "general": softmax(q W_a k^T) v, the scores from `ops.general_scores`.
+
+        mask: None or bool [B, 1, Tq, Tk]. Returns context [B, Tq, Dv] and
+        weights [B, Tq, Tk], as the kernel would give them for q W_a and k.
+        """
+        if mask is not None:
+            mask = mask[:, 0]  # [B, Tq, Tk]
+        if use_causal_mask:
+            mask = combine_masks(mask, causal_mask(tf.shape(query)[1], tf.shape(key)[1]))  # [.., Tq, Tk]
+        scores = general_scores(query, key, self.kernel)  # [B, Tq, Tk]
+        weights = masked_softmax(scores, mask)  # [B, Tq, Tk]
+        dropped = weights_dropout(weights, self.dropout, self.seed_generator) if training else weights
+        return weighted_sum(dropped, value), weights  # [B, Tq, Dv], [B, Tq, Tk]
 
     def compute_mask(self, query, previous_mask=None):
         if isinstance(previous_mask, (list, tuple)):
@@ -127,9 +154,7 @@ class DotProductAttention(keras.layers.Layer):
                                    dtype=self.compute_dtype)
         if not return_attention_scores:
             return output
-        weights_dtype = softmax_dtype(tf.as_dtype(self.compute_dtype)).name
-        weights = keras.KerasTensor((*query.shape[:-1], value.shape[1]), dtype=weights_dtype)  # [B, Tq, Tk]
-        return output, weights
+        return output, attention_weights_spec(self, (*query.shape[:-1], value.shape[1]))  # [B, Tq, Tk]
 
     def get_config(self):
         return {

@@ -8,6 +8,7 @@ import tensorflow as tf
 from attnflow._validation import check_choice, check_positive_int, fail
 from attnflow.layers._masking import as_padding_mask
 from attnflow.layers.bahdanau_attention import BahdanauAttention
+from attnflow.ops.weights import softmax_dtype
 
 MODES = ("mean", "attention")
 
@@ -37,7 +38,7 @@ class MaskedPooling(keras.layers.Layer):
     Returns:
         pooled [B, D], and with `return_attention_scores` the weights [B, T]
         of each position in the pooled vector (for "mean", 1 / length at
-        real positions).
+        real positions), float32 under mixed precision.
 
     Example:
         >>> pooling = MaskedPooling("mean")
@@ -73,8 +74,9 @@ class MaskedPooling(keras.layers.Layer):
             mask = as_padding_mask(mask, "mask", inputs.shape[0], inputs.shape[1])
             mask = tf.broadcast_to(mask, tf.shape(inputs)[:2])  # [B, T]
         if self.mode == "mean":
-            weights = self._uniform_weights(mask, inputs.dtype)  # [B, T]
-            pooled = tf.einsum("bt,btd->bd", weights, inputs)  # [B, D]
+            # In the attention weights' dtype, as the "attention" mode's (float32 under mixed precision).
+            weights = self._uniform_weights(mask, softmax_dtype(inputs.dtype))  # [B, T]
+            pooled = tf.einsum("bt,btd->bd", tf.cast(weights, inputs.dtype), inputs)  # [B, D]
         else:
             query = tf.broadcast_to(tf.cast(self.query, inputs.dtype),
                                     tf.shape(inputs[:, 0]))  # [B, D]

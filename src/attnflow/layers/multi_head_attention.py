@@ -9,9 +9,11 @@ import tensorflow as tf
 
 from attnflow._validation import check_choice, check_positive_int, check_rate, check_seed, fail
 from attnflow.layers._head_projection import HeadProjection
+from attnflow.layers._initializers import fresh_initializer
 from attnflow.layers._kv_cache import check_cache, check_cache_index, prefix_with_true, write_cache
-from attnflow.layers._masking import merge_attention_masks, sliding_window_mask
-from attnflow.ops import combine_masks, dot_product_attention
+from attnflow.layers._masking import merge_attention_masks
+from attnflow.layers._output_spec import attention_weights_spec
+from attnflow.ops import combine_masks, dot_product_attention, sliding_window_mask
 from attnflow.ops.attention import IMPLEMENTATIONS
 
 
@@ -206,18 +208,13 @@ class MultiHeadAttention(keras.layers.Layer):
         self._inverse_sqrt_key_dim = 1.0 / math.sqrt(float(self.key_dim))
 
     def _projection(self, equation, output_shape, bias_axes, name, activation=None):
-        # A fresh initializer per projection, so that seeded initializers do
-        # not give every projection the same values.
-        def fresh(initializer):
-            return initializer.__class__.from_config(initializer.get_config())
-
         return HeadProjection(
             equation,
             output_shape=output_shape,
             bias_axes=bias_axes,
             activation=activation,
-            kernel_initializer=fresh(self.kernel_initializer),
-            bias_initializer=fresh(self.bias_initializer),
+            kernel_initializer=fresh_initializer(self.kernel_initializer),
+            bias_initializer=fresh_initializer(self.bias_initializer),
             kernel_regularizer=self.kernel_regularizer,
             bias_regularizer=self.bias_regularizer,
             activity_regularizer=self.projection_activity_regularizer,
@@ -242,7 +239,7 @@ class MultiHeadAttention(keras.layers.Layer):
                                      attention_mask=attention_mask)
         if self.sliding_window is not None:
             mask = combine_masks(mask, sliding_window_mask(
-                tf.shape(query)[1], tf.shape(keys)[2], self.sliding_window))  # [1, 1, Tq, Tk]
+                tf.shape(query)[1], tf.shape(keys)[2], self.sliding_window))  # [Tq, Tk]
         # tf.identity drops the Keras masks, which the projections do not take.
         queries = self._split_heads(self.query_dense(tf.identity(query)))  # [B, H, Tq, Dk]
         result = dot_product_attention(
@@ -323,10 +320,8 @@ class MultiHeadAttention(keras.layers.Layer):
         outputs = (keras.KerasTensor(
             self.compute_output_shape(query.shape, value.shape), dtype=self.compute_dtype),)
         if return_attention_scores:
-            weights_dtype = "float32" if self.compute_dtype in ("float16", "bfloat16") else self.compute_dtype
             keys = value.shape[1] if cache is None else None
-            outputs += (keras.KerasTensor(
-                (query.shape[0], self.num_heads, query.shape[1], keys), dtype=weights_dtype),)
+            outputs += (attention_weights_spec(self, (query.shape[0], self.num_heads, query.shape[1], keys)),)
         if cache is not None:
             outputs += (tuple(keras.KerasTensor(c.shape, dtype=c.dtype) for c in cache),)
         return outputs if len(outputs) > 1 else outputs[0]

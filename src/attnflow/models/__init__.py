@@ -1,17 +1,37 @@
-"""attnflow.models."""
+"""Keras models built on attnflow.layers: classifiers, a translator and a forecaster."""
 
-# Sequence classifiers (issue 4).
-from attnflow.models.rnn_with_attention import RNNWithAttention  # noqa: E402
-from attnflow.models.transformer_classifier import TransformerClassifier  # noqa: E402
+from attnflow.models.attention_forecaster import AttentionForecaster, ForecasterConfig
+from attnflow.models.raw_text_classifier import RawTextClassifier
+from attnflow.models.rnn_with_attention import RNNWithAttention, RNNWithAttentionConfig
+from attnflow.models.seq2seq_attention import Seq2SeqAttention, Seq2SeqConfig
+from attnflow.models.transformer_classifier import TransformerClassifier, TransformerClassifierConfig
 
-__all__ = [*globals().get("__all__", []), "RNNWithAttention", "TransformerClassifier"]
+__all__ = [
+    "AttentionForecaster",
+"""Keras models built on attnflow.layers: classifiers, a translator and a forecaster."""
 
-# Translation (issue 3).
-from attnflow.models.seq2seq_attention import Seq2SeqAttention, Seq2SeqConfig  # noqa: E402
+from attnflow.models.attention_forecaster import AttentionForecaster, ForecasterConfig
+from attnflow.models.raw_text_classifier import RawTextClassifier
+from attnflow.models.rnn_with_attention import RNNWithAttention, RNNWithAttentionConfig
+from attnflow.models.seq2seq_attention import Seq2SeqAttention, Seq2SeqConfig
+from attnflow.models.transformer_classifier import TransformerClassifier, TransformerClassifierConfig
 
-__all__ = [*__all__, "Seq2SeqAttention", "Seq2SeqConfig"]
-
-# Forecasting (issue 5).
-from attnflow.models.attention_forecaster import AttentionForecaster, ForecasterConfig  # noqa: E402
-
-__all__ = [*__all__, "AttentionForecaster", "ForecasterConfig"]
+__all__ = [
+    "AttentionForecaster",
+    "ForecasterConfig",
+    "RNNWithAttention",
+    "RNNWithAttentionConfig",
+    "RawTextClassifier",
+    "Seq2SeqAttention",
+    "Seq2SeqConfig",
+    "TransformerClassifier",
+    "TransformerClassifierConfig",
+]
+    "RNNWithAttention",
+    "RNNWithAttentionConfig",
+    "RawTextClassifier",
+    "Seq2SeqAttention",
+    "Seq2SeqConfig",
+    "TransformerClassifier",
+    "TransformerClassifierConfig",
+]

@@ -8,9 +8,9 @@ import keras
 import tensorflow as tf
 
 from attnflow._validation import check_choice, check_non_negative_int, check_positive_int, check_rate, check_seed, fail
-from attnflow.layers import BahdanauAttention, MultiHeadAttention
-from attnflow.models.forecast_blocks import (ForecastEncoderBlock, anchor_and_level, context_scale,
-                                             seasonal_difference_features)
+from attnflow.layers import BahdanauAttention, MultiHeadAttention, TransformerEncoderBlock
+from attnflow.models._forecast_encoder import encoder_block_arguments, legacy_block_layout
+from attnflow.models.forecast_blocks import anchor_and_level, context_scale, seasonal_difference_features
 
 ENCODERS = ("lstm", "gru", "transformer", "none")
 ATTENTIONS = ("multihead", "bahdanau", "none")  # the names Seq2SeqAttention and RNNWithAttention use
@@ -18,6 +18,9 @@ ATTENTION_ALIASES = {"multi_head": "multihead"}  # older name, still read (saved
 QUERIES = ("learned", "state")
 RESIDUALS = ("none", "level", "seasonal_naive", "seasonal_mean")
 HEAD_ACTIVATIONS = ("gelu", "relu", "tanh", "linear")
+# Of the weights in a saved model: 1 before issue #11 (the encoder's blocks saved as
+# ForecastEncoderBlock), 2 since (attnflow.layers.TransformerEncoderBlock).
+WEIGHTS_LAYOUT = 2
 
 
 @dataclasses.dataclass
@@ -139,7 +142,7 @@ class AttentionForecaster(keras.Model):
         if season_length > context and (residual.startswith("seasonal") or seasonal_differences):
             fail(f"season_length <= context={context} for residual={residual!r} and "
                  f"seasonal_differences={seasonal_differences}", season_length=season_length)
-        if attention == "multihead" and units % num_heads:
+        if (attention == "multihead" or encoder == "transformer") and units % num_heads:
             fail(f"units divisible by num_heads={num_heads}", units=units)
         if future_covariates and num_covariates == 0:
             fail("num_covariates > 0 when future_covariates=True", num_covariates=num_covariates)
@@ -189,9 +192,10 @@ class AttentionForecaster(keras.Model):
                                        recurrent_initializer=keras.initializers.Orthogonal(seed=next(seeds)),
                                        seed=next(seeds), name=f"{self.encoder}_{i}") for i in range(self.num_layers)]
         elif self.encoder == "transformer":
-            self.encoder_layers = [ForecastEncoderBlock(self.units, self.num_heads, dropout=self.dropout,
-                                                        seed=next(seeds), name=f"encoder_block_{i}")
-                                   for i in range(self.num_layers)]
+            self.encoder_layers = [
+                TransformerEncoderBlock(**encoder_block_arguments(self.units, self.num_heads, self.dropout,
+                                                                  next(seeds)), name=f"encoder_block_{i}")
+                for i in range(self.num_layers)]
         else:
             self.encoder_layers = []  # attention reads the projected inputs themselves
         self.state_projection = dense(self.units, "state_projection") if self.query == "state" else None
@@ -276,8 +280,8 @@ class AttentionForecaster(keras.Model):
 
     def _encode(self, x, step_observed, training):
         for layer in self.encoder_layers:
-            if self.encoder == "transformer":
-                x = layer(x, step_observed=step_observed, training=training)  # [B, L, units]
+            if self.encoder == "transformer":  # every step attends to the observed ones
+                x = layer(x, attention_mask=step_observed[:, None, :], training=training)  # [B, L, units]
             else:
                 x = layer(x, training=training)  # [B, L, units]
         return self.dropout_layer(x, training=training)
@@ -317,9 +321,11 @@ class AttentionForecaster(keras.Model):
         return inputs
 
     def get_build_config(self):
-        return {"context": self.context}
+        return {"context": self.context, "weights_layout": WEIGHTS_LAYOUT}
 
     def build_from_config(self, config):
+        if config.get("weights_layout", 1) == 1:  # saved before issue #11
+            legacy_block_layout(self)
         # Every weight's shape follows from the constructor arguments.
         self(self.dummy_inputs())
 

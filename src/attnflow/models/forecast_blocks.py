@@ -1,79 +1,10 @@
-"""Pieces of `AttentionForecaster`: the encoder block, the residual anchor, the losses."""
+"""Pieces of `AttentionForecaster`: the residual anchor, the level and the context's scale."""
 
 from __future__ import annotations
 
-import keras
 import tensorflow as tf
 
-from attnflow._validation import check_choice, check_positive_int, check_rate, check_seed, fail
-from attnflow.layers import MultiHeadAttention
-
-
-@keras.saving.register_keras_serializable(package="attnflow")
-class ForecastEncoderBlock(keras.layers.Layer):
-    """A pre-norm transformer encoder block over the context window.
-
-    x + MultiHeadAttention(LN(x)) then x + FFN(LN(x)); unobserved steps are
-    never attended to.
-
-    Args:
-        units: model width (divisible by num_heads).
-        num_heads: attention heads.
-        ffn_units: hidden width of the feed-forward part (default 2 * units).
-        dropout: dropout on attention weights and residual branches (default 0.0).
-        seed: seed of the dropouts (default None).
-
-    Call arguments:
-        x: [B, L, units].
-        step_observed: [B, L] bool, True where the step may be attended to.
-        training: whether dropout is applied.
-
-    Returns:
-        [B, L, units].
-    """
-
-    def __init__(self, units: int, num_heads: int, ffn_units: int | None = None,
-                 dropout: float = 0.0, seed: int | None = None, **kwargs):
-        check_positive_int("units", units)
-        check_positive_int("num_heads", num_heads)
-        check_positive_int("ffn_units", ffn_units, allow_none=True)
-        check_rate("dropout", dropout)
-        check_seed(seed)
-        if units % num_heads:
-            fail(f"units divisible by num_heads={num_heads}", units=units)
-        super().__init__(**kwargs)
-        self.units, self.num_heads, self.ffn_units = units, num_heads, ffn_units or 2 * units
-        self.dropout, self.seed = dropout, seed
-
-    def build(self, input_shape):
-        self.attention_norm = keras.layers.LayerNormalization(name="attention_norm")
-        self.attention_norm.build(input_shape)
-        self.self_attention = MultiHeadAttention(self.num_heads, self.units // self.num_heads,
-                                                 dropout=self.dropout, seed=self.seed, name="self_attention")
-        self.self_attention.build(input_shape, input_shape)
-        self.ffn_norm = keras.layers.LayerNormalization(name="ffn_norm")
-        self.ffn_norm.build(input_shape)
-        self.ffn_hidden = keras.layers.Dense(self.ffn_units, activation="gelu", name="ffn_hidden")
-        self.ffn_hidden.build(input_shape)
-        self.ffn_output = keras.layers.Dense(self.units, name="ffn_output")
-        self.ffn_output.build((*input_shape[:-1], self.ffn_units))
-        self.residual_dropout = keras.layers.Dropout(self.dropout, seed=self.seed)
-
-    def call(self, x, step_observed=None, training=None):
-        normed = self.attention_norm(x)  # [B, L, units]
-        x = x + self.residual_dropout(
-            self.self_attention(normed, normed, value_mask=step_observed, training=training),
-            training=training)  # [B, L, units]
-        x = x + self.residual_dropout(self.ffn_output(self.ffn_hidden(self.ffn_norm(x))),
-                                      training=training)  # [B, L, units]
-        return x
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-    def get_config(self):
-        return {**super().get_config(), "units": self.units, "num_heads": self.num_heads,
-                "ffn_units": self.ffn_units, "dropout": self.dropout, "seed": self.seed}
+from attnflow._validation import check_choice
 
 
 def anchor_and_level(context, observed, horizon: int, residual: str, season_length: int):
@@ -147,61 +78,3 @@ def _masked_mean(values, weights):
     total = tf.reduce_sum(values * weights, axis=1, keepdims=True)  # [B, 1, T]
     return total / tf.maximum(tf.reduce_sum(weights, axis=1, keepdims=True), 1.0)
 
-
-@keras.saving.register_keras_serializable(package="attnflow")
-class PinballLoss(keras.losses.Loss):
-    """Quantile (pinball) loss, element by element so a [B, H, T] mask can weight it.
-
-    loss = mean over quantiles of max(q * (y - f_q), (q - 1) * (y - f_q)).
-
-    Args:
-        quantiles: the Q quantile levels of the forecasts' last axis.
-
-    Call arguments:
-        y_true: [B, H, T]; y_pred: [B, H, T, Q]; sample_weight: [B, H, T]
-        (the target observation mask).
-
-    Returns:
-        The weighted mean loss (a scalar).
-    """
-
-    def __init__(self, quantiles=(0.1, 0.5, 0.9), name: str = "pinball", **kwargs):
-        quantiles = tuple(float(q) for q in quantiles)
-        if not quantiles or any(not 0.0 < q < 1.0 for q in quantiles):
-            fail("quantiles in (0, 1)", quantiles=quantiles)
-        super().__init__(name=name, **kwargs)
-        self.quantiles = quantiles
-
-    def call(self, y_true, y_pred):
-        error = tf.cast(y_true, y_pred.dtype)[..., None] - y_pred  # [B, H, T, Q]
-        levels = tf.constant(self.quantiles, y_pred.dtype)  # [Q]
-        return tf.reduce_mean(tf.maximum(levels * error, (levels - 1.0) * error), axis=-1)  # [B, H, T]
-
-    def get_config(self):
-        return {**super().get_config(), "quantiles": self.quantiles}
-
-
-@keras.saving.register_keras_serializable(package="attnflow")
-class PointLoss(keras.losses.Loss):
-    """Absolute, squared or Huber error, element by element (weightable by a [B, H, T] mask).
-
-    Args:
-        kind: "mae" (default), "mse" or "huber" (delta 1.0).
-    """
-
-    def __init__(self, kind: str = "mae", name: str | None = None, **kwargs):
-        check_choice("kind", kind, ("mae", "mse", "huber"))
-        super().__init__(name=name or kind, **kwargs)
-        self.kind = kind
-
-    def call(self, y_true, y_pred):
-        error = tf.cast(y_true, y_pred.dtype) - y_pred  # [B, H, T]
-        if self.kind == "mae":
-            return tf.abs(error)
-        if self.kind == "mse":
-            return tf.square(error)
-        small = tf.abs(error) <= 1.0
-        return tf.where(small, 0.5 * tf.square(error), tf.abs(error) - 0.5)
-
-    def get_config(self):
-        return {**super().get_config(), "kind": self.kind}

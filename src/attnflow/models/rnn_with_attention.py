@@ -2,21 +2,43 @@
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+
 import keras
 import tensorflow as tf
 
-from attnflow._validation import check_choice, check_positive_int, check_rate, check_seed, fail
+from attnflow._validation import check_choice, check_positive_int, fail
 from attnflow.layers import BahdanauAttention, DotProductAttention, MultiHeadAttention
-from attnflow.models._inputs import check_feature_stats, check_num_features, mask_missing_steps
+from attnflow.models._classifier_config import ClassifierConfig, set_config_attributes
+from attnflow.models._inputs import check_num_features, mask_missing_steps
 
 ATTENTIONS = ("bahdanau", "luong", "multihead", "none")
 RNN_TYPES = ("simple", "gru", "lstm")
 _RNN_LAYERS = {"simple": keras.layers.SimpleRNN, "gru": keras.layers.GRU, "lstm": keras.layers.LSTM}
 
 
-def check_l2(l2) -> None:
-    if isinstance(l2, bool) or not isinstance(l2, (int, float)) or l2 < 0:
-        fail("l2 >= 0", l2=l2)
+@dataclass
+class RNNWithAttentionConfig(ClassifierConfig):
+    """The settings of an `RNNWithAttention`, with their defaults (and those of `ClassifierConfig`)."""
+
+    embedding_dim: int = 64  # size of the token embeddings (token inputs only)
+    rnn_type: str = "gru"  # "simple" | "gru" | "lstm"
+    units: int = 64  # U, the RNN's size
+    bidirectional: bool = False  # read both ways: outputs and state of size 2U
+    attention: str = "bahdanau"  # "bahdanau" | "luong" (general score) | "multihead" | "none"
+    attention_units: int | None = None  # hidden size of the Bahdanau score network (None: the RNN output size)
+    num_heads: int = 4  # heads of "multihead"
+    concat_state: bool = True  # the head reads the final state next to the context (Luong et al.)
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_positive_int("embedding_dim", self.embedding_dim)
+        check_choice("rnn_type", self.rnn_type, RNN_TYPES)
+        check_positive_int("units", self.units)
+        check_choice("attention", self.attention, ATTENTIONS)
+        check_positive_int("attention_units", self.attention_units, allow_none=True)
+        check_positive_int("num_heads", self.num_heads)
 
 
 @keras.saving.register_keras_serializable(package="attnflow")
@@ -29,7 +51,8 @@ class RNNWithAttention(keras.Model):
     the final state as query over the outputs -> [context; final state]
     -> dropout -> dense head. With attention="none" the head reads the
     final state alone: the same network without attention, for comparison.
-    Padded steps never enter the RNN state nor the attention.
+    Padded steps never enter the RNN state nor the attention. The
+    arguments are the fields of `RNNWithAttentionConfig`, checked there.
 
     Args:
         num_classes: number of classes C (>= 2).
@@ -80,58 +103,31 @@ class RNNWithAttention(keras.Model):
                  concat_state: bool = True, dropout: float = 0.0,
                  l2: float = 0.0, activation: str | None = "softmax",
                  feature_mean=None, feature_std=None, seed: int | None = None, **kwargs):
-        if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
-            fail("num_classes >= 2", num_classes=num_classes)
-        check_positive_int("vocabulary_size", vocabulary_size, allow_none=True)
-        check_positive_int("embedding_dim", embedding_dim)
-        check_choice("rnn_type", rnn_type, RNN_TYPES)
-        check_positive_int("units", units)
-        check_choice("attention", attention, ATTENTIONS)
-        check_positive_int("attention_units", attention_units, allow_none=True)
-        check_positive_int("num_heads", num_heads)
-        check_rate("dropout", dropout)
-        check_l2(l2)
-        check_choice("activation", activation, ("softmax", None))
-        feature_mean, feature_std = check_feature_stats(feature_mean, feature_std)
-        if vocabulary_size is not None and feature_mean is not None:
-            fail("feature_mean/feature_std only for numeric inputs (vocabulary_size=None)",
-                 vocabulary_size=vocabulary_size)
-        check_seed(seed)
+        config = RNNWithAttentionConfig.from_arguments(locals())
         super().__init__(**kwargs)
-        self.num_classes = num_classes
-        self.vocabulary_size = vocabulary_size
-        self.embedding_dim = embedding_dim
-        self.rnn_type = rnn_type
-        self.units = units
-        self.bidirectional = bidirectional
-        self.attention = attention
-        self.attention_units = attention_units
-        self.num_heads = num_heads
-        self.concat_state = concat_state
-        self.dropout = dropout
-        self.l2 = l2
-        self.activation = activation
-        self.feature_mean = feature_mean
-        self.feature_std = feature_std
-        self.seed = seed
+        self.config = config
+        set_config_attributes(self, config)
+        self._create_layers()
 
-        if vocabulary_size is not None:
-            self.embedding = keras.layers.Embedding(vocabulary_size, embedding_dim,
+    def _create_layers(self):
+        if self.vocabulary_size is not None:
+            self.embedding = keras.layers.Embedding(self.vocabulary_size, self.embedding_dim,
                                                     mask_zero=True, name="embedding")
-        rnn = _RNN_LAYERS[rnn_type](units, return_sequences=True, return_state=True, name=rnn_type)
-        self.rnn = keras.layers.Bidirectional(rnn, name="bidirectional") if bidirectional else rnn
-        hidden = 2 * units if bidirectional else units
-        if attention == "bahdanau":
-            self.attention_layer = BahdanauAttention(attention_units or hidden, name="attention")
-        elif attention == "luong":
+        rnn = _RNN_LAYERS[self.rnn_type](self.units, return_sequences=True, return_state=True,
+                                         name=self.rnn_type)
+        self.rnn = keras.layers.Bidirectional(rnn, name="bidirectional") if self.bidirectional else rnn
+        hidden = 2 * self.units if self.bidirectional else self.units
+        if self.attention == "bahdanau":
+            self.attention_layer = BahdanauAttention(self.attention_units or hidden, name="attention")
+        elif self.attention == "luong":
             self.attention_layer = DotProductAttention(score="general", name="attention")
-        elif attention == "multihead":
-            self.attention_layer = MultiHeadAttention(num_heads, max(1, hidden // num_heads),
+        elif self.attention == "multihead":
+            self.attention_layer = MultiHeadAttention(self.num_heads, max(1, hidden // self.num_heads),
                                                       name="attention")
-        self.dropout_layer = keras.layers.Dropout(dropout, seed=seed, name="dropout")
+        self.dropout_layer = keras.layers.Dropout(self.dropout, seed=self.seed, name="dropout")
         self.head = keras.layers.Dense(
-            num_classes, activation=activation, dtype="float32", name="head",
-            kernel_regularizer=keras.regularizers.L2(l2) if l2 > 0 else None)
+            self.num_classes, activation=self.activation, dtype="float32", name="head",
+            kernel_regularizer=keras.regularizers.L2(self.l2) if self.l2 > 0 else None)
 
     def call(self, inputs, return_attention_scores=False, training=None):
         sequence, mask = self._embed(inputs)  # [B, T, E], [B, T]
@@ -174,22 +170,4 @@ class RNNWithAttention(keras.Model):
         return context[:, 0], (weights[:, 0] if self.attention == "luong" else weights[:, :, 0])
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "num_classes": self.num_classes,
-            "vocabulary_size": self.vocabulary_size,
-            "embedding_dim": self.embedding_dim,
-            "rnn_type": self.rnn_type,
-            "units": self.units,
-            "bidirectional": self.bidirectional,
-            "attention": self.attention,
-            "attention_units": self.attention_units,
-            "num_heads": self.num_heads,
-            "concat_state": self.concat_state,
-            "dropout": self.dropout,
-            "l2": self.l2,
-            "activation": self.activation,
-            "feature_mean": self.feature_mean,
-            "feature_std": self.feature_std,
-            "seed": self.seed,
-        }
+        return {**super().get_config(), **dataclasses.asdict(self.config)}

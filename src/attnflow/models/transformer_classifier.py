@@ -2,17 +2,56 @@
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
+
 import keras
 import tensorflow as tf
 
-from attnflow._validation import check_choice, check_non_negative_int, check_positive_int, check_rate, check_seed, fail
+from attnflow._validation import check_choice, check_non_negative_int, check_positive_int, check_rate, fail
 from attnflow.layers import MaskedPooling, PositionalEmbedding, TransformerEncoderBlock
 from attnflow.layers.positional_embedding import KINDS
-from attnflow.models._inputs import check_feature_stats, check_num_features, mask_missing_steps
-from attnflow.models.rnn_with_attention import check_l2
+from attnflow.models._classifier_config import ClassifierConfig, set_config_attributes
+from attnflow.models._inputs import check_num_features, mask_missing_steps
 
 POOLINGS = ("mean", "attention", "mean_attention")
 POSITIONALS = (*KINDS, "none")
+
+
+@dataclass
+class TransformerClassifierConfig(ClassifierConfig):
+    """The settings of a `TransformerClassifier`, with their defaults (and those of `ClassifierConfig`)."""
+
+    max_length: int | None = None  # longest sequence; needed by positional="learned"
+    model_dim: int = 64  # D, the encoder's width
+    num_heads: int = 4  # attention heads per block (must divide model_dim)
+    intermediate_dim: int = 128  # feed-forward hidden size
+    num_layers: int = 2  # encoder blocks; 0 pools the (position-added) embeddings directly
+    dropout: float = 0.1  # on the embeddings, inside the blocks and before the head
+    attention_dropout: float = 0.0  # on the attention weights
+    norm_first: bool = True  # pre-norm blocks and a final LayerNormalization; False: post-norm
+    positional: str = "sinusoidal"  # "sinusoidal" | "learned" | "none"
+    pooling: str = "mean"  # "mean" | "attention" | "mean_attention" (both, concatenated)
+    embedding_dropout: float | None = None  # on the embeddings alone (None: dropout)
+    token_dropout: float = 0.0  # in training, the fraction of positions zeroed whole
+
+    def __post_init__(self):
+        super().__post_init__()
+        check_positive_int("max_length", self.max_length, allow_none=True)
+        check_positive_int("model_dim", self.model_dim)
+        check_positive_int("num_heads", self.num_heads)
+        if self.model_dim % self.num_heads:
+            fail(f"model_dim divisible by num_heads={self.num_heads}", model_dim=self.model_dim)
+        check_positive_int("intermediate_dim", self.intermediate_dim)
+        check_non_negative_int("num_layers", self.num_layers)
+        check_rate("attention_dropout", self.attention_dropout)
+        if self.embedding_dropout is not None:
+            check_rate("embedding_dropout", self.embedding_dropout)
+        check_rate("token_dropout", self.token_dropout)
+        check_choice("positional", self.positional, POSITIONALS)
+        if self.positional == "learned" and self.max_length is None:
+            fail('max_length with positional="learned"', max_length=self.max_length)
+        check_choice("pooling", self.pooling, POOLINGS)
 
 
 @keras.saving.register_keras_serializable(package="attnflow")
@@ -24,7 +63,8 @@ class TransformerClassifier(keras.Model):
     projection -> PositionalEmbedding -> dropout -> `num_layers`
     TransformerEncoderBlocks (pre- or post-norm) -> masked pooling ("mean"
     or "attention") -> dropout -> dense head. Padded positions are never
-    attended to and never pooled.
+    attended to and never pooled. The arguments are the fields of
+    `TransformerClassifierConfig`, checked there.
 
     With num_layers=0 and positional="none" it is a bag of embeddings
     pooled by attention (Yang et al., 2016, without the RNN): the pooling
@@ -93,87 +133,49 @@ class TransformerClassifier(keras.Model):
                  activation: str | None = "softmax", feature_mean=None, feature_std=None,
                  seed: int | None = None, embedding_dropout: float | None = None,
                  token_dropout: float = 0.0, **kwargs):
-        if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
-            fail("num_classes >= 2", num_classes=num_classes)
-        check_positive_int("vocabulary_size", vocabulary_size, allow_none=True)
-        check_positive_int("max_length", max_length, allow_none=True)
-        check_positive_int("model_dim", model_dim)
-        check_positive_int("num_heads", num_heads)
-        if model_dim % num_heads:
-            fail(f"model_dim divisible by num_heads={num_heads}", model_dim=model_dim)
-        check_positive_int("intermediate_dim", intermediate_dim)
-        check_non_negative_int("num_layers", num_layers)
-        check_rate("dropout", dropout)
-        check_rate("attention_dropout", attention_dropout)
-        if embedding_dropout is not None:
-            check_rate("embedding_dropout", embedding_dropout)
-        check_rate("token_dropout", token_dropout)
-        check_choice("positional", positional, POSITIONALS)
-        if positional == "learned" and max_length is None:
-            fail('max_length with positional="learned"', max_length=max_length)
-        check_choice("pooling", pooling, POOLINGS)
-        check_l2(l2)
-        check_choice("activation", activation, ("softmax", None))
-        feature_mean, feature_std = check_feature_stats(feature_mean, feature_std)
-        if vocabulary_size is not None and feature_mean is not None:
-            fail("feature_mean/feature_std only for numeric inputs (vocabulary_size=None)",
-                 vocabulary_size=vocabulary_size)
-        check_seed(seed)
+        config = TransformerClassifierConfig.from_arguments(locals())
         super().__init__(**kwargs)
-        self.num_classes = num_classes
-        self.vocabulary_size = vocabulary_size
-        self.max_length = max_length
-        self.model_dim = model_dim
-        self.num_heads = num_heads
-        self.intermediate_dim = intermediate_dim
-        self.num_layers = num_layers
-        self.dropout = dropout
-        self.attention_dropout = attention_dropout
-        self.norm_first = norm_first
-        self.positional = positional
-        self.pooling = pooling
-        self.l2 = l2
-        self.activation = activation
-        self.feature_mean = feature_mean
-        self.feature_std = feature_std
-        self.seed = seed
-        self.embedding_dropout_rate = embedding_dropout
-        self.token_dropout = token_dropout
+        self.config = config
+        # embedding_dropout names the Dropout layer; its rate is embedding_dropout_rate.
+        set_config_attributes(self, config, renamed={"embedding_dropout": "embedding_dropout_rate"})
+        self._create_layers()
 
-        if vocabulary_size is None:
-            self.input_projection = keras.layers.Dense(model_dim, name="input_projection")
-        if positional == "none":
-            if vocabulary_size is not None:
-                self.token_embedding = keras.layers.Embedding(vocabulary_size, model_dim,
+    def _create_layers(self):
+        seed = self.seed
+        if self.vocabulary_size is None:
+            self.input_projection = keras.layers.Dense(self.model_dim, name="input_projection")
+        if self.positional == "none":
+            if self.vocabulary_size is not None:
+                self.token_embedding = keras.layers.Embedding(self.vocabulary_size, self.model_dim,
                                                               name="token_embedding")
         else:
             self.positional_embedding = PositionalEmbedding(
-                model_dim, vocabulary_size=vocabulary_size, max_length=max_length, kind=positional,
-                mask_zero=vocabulary_size is not None, name="positional_embedding")
+                self.model_dim, vocabulary_size=self.vocabulary_size, max_length=self.max_length,
+                kind=self.positional, mask_zero=self.vocabulary_size is not None, name="positional_embedding")
         self.embedding_dropout = keras.layers.Dropout(
-            dropout if embedding_dropout is None else embedding_dropout, seed=seed,
+            self.dropout if self.embedding_dropout_rate is None else self.embedding_dropout_rate, seed=seed,
             name="embedding_dropout")
         # one draw per position, broadcast over the features: whole tokens are dropped
         self.token_dropout_layer = keras.layers.Dropout(
-            token_dropout, noise_shape=(None, None, 1), seed=None if seed is None else seed + 2,
+            self.token_dropout, noise_shape=(None, None, 1), seed=None if seed is None else seed + 2,
             name="token_dropout")
         self.blocks = [
             TransformerEncoderBlock(
-                num_heads, intermediate_dim, dropout=dropout, attention_dropout=attention_dropout,
-                norm_first=norm_first, seed=None if seed is None else seed + 10 * (i + 1),
-                name=f"encoder_block_{i}")
-            for i in range(num_layers)]
-        if norm_first and num_layers:
+                self.num_heads, self.intermediate_dim, dropout=self.dropout,
+                attention_dropout=self.attention_dropout, norm_first=self.norm_first,
+                seed=None if seed is None else seed + 10 * (i + 1), name=f"encoder_block_{i}")
+            for i in range(self.num_layers)]
+        if self.norm_first and self.num_layers:
             self.final_norm = keras.layers.LayerNormalization(epsilon=1e-5, name="final_norm")
-        if pooling == "mean_attention":
+        if self.pooling == "mean_attention":
             self.mean_pooling = MaskedPooling("mean", name="mean_pooling")
-        self.pooling_layer = MaskedPooling("mean" if pooling == "mean" else "attention",
+        self.pooling_layer = MaskedPooling("mean" if self.pooling == "mean" else "attention",
                                            name="pooling")
-        self.head_dropout = keras.layers.Dropout(dropout, seed=None if seed is None else seed + 1,
+        self.head_dropout = keras.layers.Dropout(self.dropout, seed=None if seed is None else seed + 1,
                                                  name="head_dropout")
         self.head = keras.layers.Dense(
-            num_classes, activation=activation, dtype="float32", name="head",
-            kernel_regularizer=keras.regularizers.L2(l2) if l2 > 0 else None)
+            self.num_classes, activation=self.activation, dtype="float32", name="head",
+            kernel_regularizer=keras.regularizers.L2(self.l2) if self.l2 > 0 else None)
 
     def call(self, inputs, return_attention_scores=False, training=None):
         x, mask = self._embed(inputs)  # [B, T, D], [B, T]
@@ -220,25 +222,4 @@ class TransformerClassifier(keras.Model):
         return self.positional_embedding(projected), mask
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "num_classes": self.num_classes,
-            "vocabulary_size": self.vocabulary_size,
-            "max_length": self.max_length,
-            "model_dim": self.model_dim,
-            "num_heads": self.num_heads,
-            "intermediate_dim": self.intermediate_dim,
-            "num_layers": self.num_layers,
-            "dropout": self.dropout,
-            "attention_dropout": self.attention_dropout,
-            "norm_first": self.norm_first,
-            "positional": self.positional,
-            "pooling": self.pooling,
-            "l2": self.l2,
-            "activation": self.activation,
-            "feature_mean": self.feature_mean,
-            "feature_std": self.feature_std,
-            "seed": self.seed,
-            "embedding_dropout": self.embedding_dropout_rate,
-            "token_dropout": self.token_dropout,
-        }
+        return {**super().get_config(), **dataclasses.asdict(self.config)}

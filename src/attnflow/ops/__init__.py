@@ -11,6 +11,7 @@ from attnflow.ops.masks import (
     from_additive_mask,
     from_key_padding_mask,
     padding_mask,
+    sliding_window_mask,
 )
 from attnflow.ops.scores import additive_scores, dot_scores, general_scores, scaled_dot_scores
 from attnflow.ops.weights import masked_softmax, weighted_sum, weights_dropout
@@ -28,6 +29,7 @@ __all__ = [
     "masked_softmax",
     "padding_mask",
     "scaled_dot_scores",
+    "sliding_window_mask",
     "weighted_sum",
     "weights_dropout",
 ]

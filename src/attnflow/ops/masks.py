@@ -110,17 +110,47 @@ def causal_mask(q_len, k_len=None) -> tf.Tensor:
     Returns:
         A bool tensor [Tq, Tk].
     """
-    k_len = q_len if k_len is None else k_len
+    q_len, k_len = _lengths(q_len, q_len if k_len is None else k_len)
+    rows = tf.range(q_len)[:, None]  # [Tq, 1]
+    cols = tf.range(k_len)[None, :]  # [1, Tk]
+    return cols <= rows + (k_len - q_len)  # [Tq, Tk]
+
+
+def sliding_window_mask(q_len, k_len, window: int) -> tf.Tensor:
+    """Local attention: each query sees only the keys near its own position.
+
+    Query i sits at key position Tk - Tq + i (bottom-right aligned, as in
+    `causal_mask`) and may attend to the keys at a distance below `window`
+    from it, on both sides; combine with `causal_mask` for the past side
+    only. With q_len == k_len query i sees keys i - window + 1 .. i + window - 1.
+
+    Args:
+        q_len: number of queries Tq: a non-negative Python or NumPy integer,
+            or a scalar integer tensor (e.g. `tf.shape(query)[2]`).
+        k_len: number of keys Tk, of the same kinds.
+        window: a positive integer w; 1 lets each query see only the key at
+            its own position.
+
+    Returns:
+        A bool tensor [Tq, Tk].
+    """
+    if isinstance(window, bool) or not isinstance(window, numbers.Integral) or window <= 0:
+        fail("window to be a positive integer", window=window)
+    q_len, k_len = _lengths(q_len, k_len)
+    positions = tf.range(q_len) + (k_len - q_len)  # [Tq]: each query's key position
+    distance = tf.abs(positions[:, None] - tf.range(k_len)[None, :])  # [Tq, Tk]
+    return distance < int(window)  # [Tq, Tk]
+
+
+def _lengths(q_len, k_len):
+    """Checks q_len and k_len; returns them as Python ints or the tensors they are."""
     for name, value in (("q_len", q_len), ("k_len", k_len)):
         # Tensors are checked by TensorFlow; anything else must be a count
         # (tf.range would silently round 2.5 up to a [3, 3] mask).
         if not tf.is_tensor(value) and not _is_count(value):
             fail(f"{name} to be a non-negative integer", **{name: value})
     # Python ints take the other length's dtype (np.int32 and np.int64 would not mix).
-    q_len, k_len = (value if tf.is_tensor(value) else int(value) for value in (q_len, k_len))
-    rows = tf.range(q_len)[:, None]  # [Tq, 1]
-    cols = tf.range(k_len)[None, :]  # [1, Tk]
-    return cols <= rows + (k_len - q_len)  # [Tq, Tk]
+    return tuple(value if tf.is_tensor(value) else int(value) for value in (q_len, k_len))
 
 
 def _is_count(value) -> bool:

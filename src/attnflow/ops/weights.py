@@ -9,10 +9,10 @@ key it may attend to gets weights 0, output 0 and finite gradients.
 
 from __future__ import annotations
 
-import keras
 import tensorflow as tf
 
 from attnflow.ops.masks import as_bool_mask
+from attnflow.ops.positional_dropout import positional_dropout
 
 _LOW_PRECISION = (tf.float16, tf.bfloat16)
 
@@ -49,10 +49,17 @@ def masked_softmax(scores, mask=None, bias=None) -> tf.Tensor:
 def weights_dropout(weights, rate: float, seed=None) -> tf.Tensor:
     """Inverted dropout on attention weights (call only when training).
 
+    The dropout of `dot_product_attention`: whether a weight is dropped
+    depends only on the seed and its position (`positional_dropout`). The
+    axes before Tq count as the kernel's B * H, so [B, H, Tq, Tk] weights
+    lose the entries the kernel drops, and [B, Tq, Tk] weights those of its
+    [B, 1, Tq, Tk] (what DotProductAttention passes it), for the same seed.
+
     Args:
-        weights: [..., Tq, Tk].
+        weights: [..., Tq, Tk] (at least 2 axes).
         rate: fraction of weights to drop, in [0, 1).
-        seed: an int or a `keras.random.SeedGenerator`.
+        seed: an int, a `keras.random.SeedGenerator` (one draw per call) or
+            None (a fresh seed per call).
 
     Returns:
         Weights [..., Tq, Tk] of the input's dtype: each entry 0 with
@@ -61,7 +68,10 @@ def weights_dropout(weights, rate: float, seed=None) -> tf.Tensor:
     """
     if rate <= 0.0:
         return weights
-    return keras.random.dropout(weights, rate, seed=seed)
+    weights = tf.convert_to_tensor(weights)
+    shape = tf.shape(weights)
+    blocks = tf.reshape(weights, tf.concat([[-1, 1], shape[-2:]], axis=0))  # [N, 1, Tq, Tk]
+    return tf.reshape(positional_dropout(blocks, rate, seed), shape)  # [..., Tq, Tk]
 
 
 def weighted_sum(weights, value) -> tf.Tensor:

@@ -27,7 +27,7 @@ from attnflow.data.builtin_series import BUILTIN_SERIES, DEFAULT_SERIES
 from attnflow.data.windows import make_dataset
 from attnflow.models.attention_forecaster import (ATTENTION_ALIASES, ATTENTIONS, AttentionForecaster,
                                                    ForecasterConfig)
-from attnflow.models.forecast_blocks import PinballLoss, PointLoss
+from attnflow.training.losses import PinballLoss, PointLoss
 from attnflow.tasks.forecast import output
 from attnflow.tasks.forecast.data import ForecastData, scoring_data, training_data
 from attnflow.tasks.forecast.model import scaler_from_dict, scaler_to_dict, serving_function
