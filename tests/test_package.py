@@ -18,11 +18,24 @@ def test_import_attnflow_exposes_layers_models_and_ops():
         "AttentionForecaster", "MultiHeadAttention", "dot_product_attention"]
 
 
-def test_import_attnflow_does_not_import_tensorflow_until_asked():
-    code = ("import sys, attnflow; print('tensorflow' in sys.modules); "
-            "attnflow.Forecaster; print('tensorflow' in sys.modules)")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+def test_the_command_imports_tensorflow_only_when_asked(tmp_path):
+    script = tmp_path / "attnflow"  # what the console script is called
+    script.write_text("import sys, attnflow; print('tensorflow' in sys.modules); "
+                      "attnflow.layers; print('tensorflow' in sys.modules)")
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, check=True)
     assert result.stdout.split() == ["False", "True"]
+
+
+def test_a_program_importing_attnflow_can_load_its_saved_models(tmp_path):
+    # The layers and models register with Keras on `import attnflow`, as in every release before.
+    subprocess.run([sys.executable, "-c",
+                    "import attnflow, keras, numpy as np\n"
+                    "m = keras.Sequential([keras.Input((3, 4)), attnflow.layers.PositionalEmbedding(4)])\n"
+                    f"m.save({str(tmp_path / 'm.keras')!r})"], check=True, capture_output=True)
+    code = (f"import attnflow, keras; m = keras.models.load_model({str(tmp_path / 'm.keras')!r}); "
+            "print(type(m.layers[0]).__name__)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["PositionalEmbedding"]
 
 
 def test_layers_and_models_list_their_exports_plainly():
