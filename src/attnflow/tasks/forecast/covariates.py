@@ -32,7 +32,8 @@ def file_columns(options) -> list[str]:
 
 def known_future(options, names) -> np.ndarray:
     """bool [C]: whether each covariate of `names` is known over the forecast steps."""
-    known = set(options.future_covariates) | (set(CALENDAR) if options.calendar else set())
+    known = set(options.future_covariates) | set(options.static_covariates) \
+        | (set(CALENDAR) if options.calendar else set())
     return np.array([name in known for name in names], dtype=bool)
 
 
@@ -69,7 +70,7 @@ def blank_unknown(future: np.ndarray, known: np.ndarray) -> np.ndarray:
 
 def extend_with_future(series: TimeSeries, future: pd.DataFrame | None, horizon: int,
                        names: list[str], time_col: str, label: str = "",
-                       season_length: int = 1) -> TimeSeries:
+                       season_length: int = 1, static=()) -> TimeSeries:
     """The series followed by `horizon` unobserved steps whose covariates come from
     `future` (its rows for these timestamps; past-only covariates stay unobserved).
 
@@ -94,6 +95,8 @@ def extend_with_future(series: TimeSeries, future: pd.DataFrame | None, horizon:
                  missing=[str(t.date()) if t == t.normalize() else str(t) for t in times[missing.values]][:5])
         for name in names:
             covariates[:, series.covariate_names.index(name)] = rows[name].to_numpy(dtype=np.float64)
+    for name in static:  # constant: its value carries on
+        covariates[:, series.covariate_names.index(name)] = series.covariates[-1, series.covariate_names.index(name)]
     if CALENDAR[0] in series.covariate_names:
         angle = 2 * np.pi * phase(times, season_length)
         covariates[:, series.covariate_names.index(CALENDAR[0])] = np.sin(angle)

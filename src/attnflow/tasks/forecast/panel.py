@@ -80,18 +80,36 @@ def load_panel(options, data_path: str | None, limit: int | None = None) -> tupl
              target=options.target)
     panel = read_panel(data_path, options.id_col, options.time_col, list(options.target),
                        file_columns(options), list(options.static_covariates))
-    panel = dataclasses.replace(panel, series=tuple(with_covariate_roles(s, options) for s in panel.series))
+    series = tuple(with_covariate_roles(with_static(s, panel.static[i], panel.static_names), options)
+                   for i, s in enumerate(panel.series))
+    panel = dataclasses.replace(panel, series=series)
     return (panel.subset(range(min(limit, len(panel)))) if limit else panel), str(data_path)
+
+
+def with_static(series, values: np.ndarray, names) -> "TimeSeries":
+    """The series with its static covariates appended as constant covariate columns
+    (known over the forecast steps: the network's inputs and queries read them)."""
+    if not len(names):
+        return series
+    constant = np.repeat(np.asarray(values, dtype=np.float64)[None], len(series), axis=0)  # [T, S]
+    return dataclasses.replace(
+        series, covariates=np.concatenate([series.covariates, constant], axis=1),
+        covariates_observed=np.concatenate([series.covariates_observed, np.ones_like(constant, bool)], axis=1),
+        covariate_names=(*series.covariate_names, *names))
 
 
 def panel_settings(options, panel: Panel, name: str) -> tuple[int, int, int, str]:
     """(context, horizon, season_length, transform): the options, else the built-in
     panel's (horizon, season), else from the frequency; context three seasons (at least
-    twice the horizon); transform log1p for data >= 0, else none."""
+    twice the horizon, at most what the shortest series allows); transform log1p for
+    data >= 0, else none."""
     spec = BUILTIN_PANELS.get(name)
     season = options.season_length or (spec.season_length if spec else panel.series[0].season_length)
     horizon = options.horizon or (spec.horizon if spec else max(season, 4))
-    context = options.context or max(3 * season, 2 * horizon)
+    # Three seasons (at least twice the horizon), but no longer than the shortest series
+    # allows (its test window still fits), so that by default no series is skipped.
+    shortest = min(len(s) for s in panel.series)
+    context = options.context or max(min(max(3 * season, 2 * horizon), shortest - horizon), season, 1)
     lowest = min(np.nanmin(s.values) for s in panel.series)
     transform = options.transform or ("log1p" if lowest >= 0 else "none")
     return context, horizon, season, transform
@@ -223,7 +241,8 @@ def forecast_panel_next(load_model, options, data_path, future=None):
     names = list(options.future_covariates)
     extended = tuple(
         extend_with_future(series, groups.get(index, future.iloc[:0]) if future is not None else None,
-                           horizon, names, series.time_col, label=index, season_length=options.season_length)
+                           horizon, names, series.time_col, label=index, season_length=options.season_length,
+                           static=options.static_covariates)
         for index, series in zip(panel.ids, panel.series))
     data = PanelData(dataclasses.replace(panel, series=extended), context, horizon, options.season_length,
                      options.transform, scaler=scaler_from_dict(options.scaler), name=name)

@@ -147,7 +147,8 @@ class ForecastTask(Task):
                               transform=data.transform, scaler=scaler_to_dict(data.scaler),
                               time_col=series.time_col, target=list(series.target_names),
                               covariates=[name for name in series.covariate_names
-                                          if name not in options.future_covariates and name not in CALENDAR])
+                                          if name not in options.future_covariates and name not in CALENDAR
+                                          and name not in options.static_covariates])
         self.scaler = data.scaler  # for serving_endpoint
         return data
 
