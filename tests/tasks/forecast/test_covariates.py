@@ -71,3 +71,16 @@ def test_panel_windows_never_see_a_test_value_and_scale_all_series_alike():
     np.testing.assert_array_equal(windows.target_observed[last_a, :, 0], [1, 0, 0, 0])
     assert windows.target_observed.sum() == sum(min(4, 16 - o) for o in range(6, 16)) + \
         sum(min(4, 10 - o) for o in range(6, 10))
+
+
+def test_each_series_is_scaled_by_its_own_size():
+    from attnflow.models.attention_forecaster import AttentionForecaster
+    from attnflow.tasks.forecast.panel import PanelData, panel_forecast
+
+    base = frame(20).assign(y=lambda f: 5 + np.sin(np.arange(20)))
+    parts = [base.assign(id="a"), base.assign(id="b", y=1000 * base["y"])]
+    panel = panel_from_frame(pd.concat(parts), "id", "time", ["y"])
+    data = PanelData(panel, 6, 4, 1, "log1p", scaler=fit_scaler(panel, 4, "log1p"))
+    model = AttentionForecaster(context=6, horizon=4, units=8, residual="level", seed=0)
+    forecast = panel_forecast(model, data)  # [2, H, 1]
+    np.testing.assert_allclose(forecast[1], 1000 * forecast[0], rtol=1e-5)

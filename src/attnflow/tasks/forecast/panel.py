@@ -3,9 +3,11 @@
 Each series' test part is its own last `horizon` steps (the M-competition
 convention); the network trains on the windows of every series' training
 part (a window whose target runs past the training part has those steps
-masked). Scaling: one transform and standardization for all series (so a
-forecast of a new series needs no stored constant of its own), then per
-window inside the network: the forecast is the window's own level (and
+masked). Scaling: each series is divided by its own size (the mean
+absolute value of its history before the forecast origin, computed again
+at every forecast, so a new series needs no stored constant), then one
+transform and standardization for all series, then per window inside the
+network: the forecast is the window's own level (and
 seasonal profile) plus what the network adds, read from the context
 centred on that level and divided by its own spread (`residual`,
 `scale_by_context`), so series of any size look alike to it. With the
@@ -128,8 +130,10 @@ def panel_training_data(options, data_path: str | None) -> PanelData:
             fail("at least one observed value in every series' test part (its last horizon steps)",
                  **{panel.id_col: index})
     data = PanelData(panel, context, horizon, season, transform, name=name)
-    data.scaler = fit_scaler(panel, horizon, transform)
-    data.train = panel_windows(panel, data.scaler, context, horizon)
+    relative = dataclasses.replace(panel, series=tuple(
+        s.with_values(s.values / series_scale(s, len(s) - horizon)) for s in panel.series))
+    data.scaler = fit_scaler(relative, horizon, transform)
+    data.train = panel_windows(relative, data.scaler, context, horizon)
     if len(data.train) == 0:
         fail(f"a series with a training window of context {context} + 1 step before its test part",
              longest=max(len(s) for s in panel.series))
@@ -167,18 +171,31 @@ def panel_windows(panel: Panel, scaler: Scaler, context: int, horizon: int) -> W
                      for f in dataclasses.fields(Windows)))
 
 
+def series_scale(series, stop: int) -> np.ndarray:
+    """A series' own size: the mean absolute observed value of each target before `stop`
+    ([n_targets]; 1 where that is 0 or nothing is observed)."""
+    observed = np.abs(np.where(series.observed[:stop], series.values[:stop], 0.0))
+    counts = series.observed[:stop].sum(axis=0)
+    scale = observed.sum(axis=0) / np.maximum(counts, 1)
+    return np.where(np.isfinite(scale) & (scale > 0), scale, 1.0)
+
+
 def panel_forecast(model, data: PanelData, origins=None, batch: int = 1024) -> np.ndarray:
     """The network's raw forecast of each series from its origin (default: its test
-    part): [N, H, T] or [N, H, T, Q]."""
+    part): [N, H, T] or [N, H, T, Q]. Each series is divided by its own size before the
+    origin (`series_scale`, as in training) and the forecast multiplied back."""
     series = data.panel.series
     origins = [len(s) - data.horizon for s in series] if origins is None else origins
-    raws = [raw_inputs(s, [origin], data.context, data.horizon) for s, origin in zip(series, origins)]
+    scales = np.stack([series_scale(s, origin) for s, origin in zip(series, origins)])  # [N, T]
+    raws = [raw_inputs(s.with_values(s.values / scale), [origin], data.context, data.horizon)
+            for s, origin, scale in zip(series, origins, scales)]
     forecasts = []
     for start in range(0, len(raws), batch):
         part = raws[start:start + batch]
         stacked = {key: np.concatenate([raw[key] for raw in part]) for key in part[0]}
         forecasts.append(raw_forecast(model, data.scaler, stacked))
-    return np.concatenate(forecasts)
+    forecasts = np.concatenate(forecasts)  # [N, H, T(, Q)]
+    return forecasts * (scales[:, None, :, None] if forecasts.ndim == 4 else scales[:, None, :])
 
 
 def panel_scores(data: PanelData, forecasts) -> dict[str, float]:
