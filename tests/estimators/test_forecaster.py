@@ -67,7 +67,7 @@ def test_saved_runs_open_in_python_and_in_the_cli(fitted, tmp_path, capsys):
     (pd.DataFrame({"ds": ["2020-01-01"], "y": [1.0]}), {"covariates": ["price"]},
      "covariates to name a column of df"),
     (pd.DataFrame({"unique_id": ["a", "b"], "ds": ["2020-01-01"] * 2, "y": [1.0, 2.0]}), {},
-     "one series \\(one value of id_col 'unique_id'\\)"),
+     "expected at least 3 timestamps to infer a frequency.*\\(series unique_id=a\\)"),  # a panel now
     ([1, 2, 3], {}, "a pandas DataFrame. Received: df='list'"),
 ])
 def test_bad_input_is_one_value_error_and_leaves_no_run(frame, arguments, message, scratch_root):
