@@ -84,3 +84,18 @@ def test_each_series_is_scaled_by_its_own_size():
     model = AttentionForecaster(context=6, horizon=4, units=8, residual="level", seed=0)
     forecast = panel_forecast(model, data)  # [2, H, 1]
     np.testing.assert_allclose(forecast[1], 1000 * forecast[0], rtol=1e-5)
+
+
+def test_options_that_need_a_panel_or_exclude_one():
+    from attnflow.tasks.forecast.options import ForecastOptions
+    from attnflow.tasks.forecast.panel import panel_training_data
+
+    with pytest.raises(ValueError, match="expected --id-col with --static-covariates"):
+        ForecastOptions(static_covariates=["region"])
+    assert ForecastOptions(dataset="tourism_yearly").is_panel and not ForecastOptions().is_panel
+    with pytest.raises(ValueError, match="expected no --backtest with a panel.*Received: backtest=2"):
+        panel_training_data(ForecastOptions(id_col="store", target=["y"], backtest=2), "unused.csv")
+    from attnflow.tasks.forecast.covariates import file_columns
+
+    with pytest.raises(ValueError, match="expected a column in --covariates or --future-covariates, not both"):
+        file_columns(ForecastOptions(covariates=["promo"], future_covariates=["promo"]))
