@@ -67,7 +67,7 @@ def test_saved_runs_open_in_python_and_in_the_cli(fitted, tmp_path, capsys):
     (pd.DataFrame({"ds": ["2020-01-01"], "y": [1.0]}), {"covariates": ["price"]},
      "covariates to name a column of df"),
     (pd.DataFrame({"unique_id": ["a", "b"], "ds": ["2020-01-01"] * 2, "y": [1.0, 2.0]}), {},
-     "one series \\(one value of id_col 'unique_id'\\)"),
+     "expected at least 3 timestamps to infer a frequency.*\\(series unique_id=a\\)"),  # a panel now
     ([1, 2, 3], {}, "a pandas DataFrame. Received: df='list'"),
 ])
 def test_bad_input_is_one_value_error_and_leaves_no_run(frame, arguments, message, scratch_root):
@@ -80,3 +80,19 @@ def test_a_series_too_short_is_named_before_a_run_exists(scratch_root):
     with pytest.raises(ValueError, match="Received"):
         attnflow.Forecaster(**TINY).fit(monthly_frame(10).rename(columns={"month": "ds", "sales": "y"}))
     assert list(scratch_root.iterdir()) == []
+
+
+def test_a_panel_with_future_covariates_from_a_dataframe():
+    from tests.tasks.forecast.test_panel import panel_frame
+
+    frame = panel_frame().rename(columns={"store": "unique_id", "date": "ds", "sales": "y"})
+    model = attnflow.Forecaster(horizon=4, context=12, epochs=1, model={"units": 8},
+                                options={"baselines": False}, verbose=0)
+    model.fit(frame[["unique_id", "ds", "y", "promo"]], future_covariates=["promo"])
+    ends = frame.groupby("unique_id")["ds"].max()
+    future = pd.DataFrame([{"unique_id": key, "ds": time, "promo": 0.0} for key, end in ends.items()
+                           for time in pd.date_range(end, periods=5, freq="MS")[1:]])
+    forecast = model.predict(future=future)
+    assert list(forecast.columns) == ["unique_id", "ds", "y"] and len(forecast) == 12
+    with pytest.raises(ValueError, match="expected future covariates \\['promo'\\] for every forecast step"):
+        model.predict(future=future.iloc[1:])

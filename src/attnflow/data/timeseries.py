@@ -48,6 +48,8 @@ class TimeSeries:
         target_names: names of the target columns.
         covariate_names: names of the covariate columns.
         time_col: name of the time column (used when writing forecasts).
+        future_known: per covariate, whether its values over the forecast steps may be
+            read (None: all); windows blank the forecast steps of the others.
     """
 
     times: pd.DatetimeIndex
@@ -59,6 +61,7 @@ class TimeSeries:
     target_names: tuple[str, ...]
     covariate_names: tuple[str, ...] = ()
     time_col: str = "time"
+    future_known: tuple[bool, ...] | None = None
 
     def __len__(self) -> int:
         return len(self.times)

@@ -56,6 +56,16 @@ class Scaler:
         covariate_mean, covariate_std = _moments(series.covariates[:stop])
         return cls(transform, mean, std, covariate_mean, covariate_std)
 
+    @classmethod
+    def fit_values(cls, values: np.ndarray, covariates: np.ndarray, transform: str = "none") -> "Scaler":
+        """Fits on the observed rows of `values` [T, n_targets] and `covariates` [T, C]
+        (e.g. the training parts of many series, concatenated)."""
+        check_choice("transform", transform, TRANSFORMS)
+        check_domain(values, transform)
+        mean, std = _moments(_FORWARD[transform](values))
+        covariate_mean, covariate_std = _moments(covariates)
+        return cls(transform, mean, std, covariate_mean, covariate_std)
+
     def scale(self, values: np.ndarray) -> np.ndarray:
         """Targets [..., n_targets] to model units (NaN stays NaN)."""
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -142,10 +152,12 @@ def make_windows(series: TimeSeries, scaler: Scaler, context: int, horizon: int,
     covs = np.concatenate([np.nan_to_num(covs), ~np.isnan(covs)], axis=1)  # [T + H, 2C]
     past = origins[:, None] + np.arange(-context, 0)[None, :]  # [N, L]
     future = origins[:, None] + np.arange(horizon)[None, :]  # [N, H]
+    known = np.ones(series.covariates.shape[1], bool) if series.future_known is None \
+        else np.asarray(series.future_known, bool)
     as32 = lambda array: array.astype(np.float32)  # noqa: E731
     return Windows(
         context=as32(np.nan_to_num(values[past])), observed=as32(~np.isnan(values[past])),
-        covariates=as32(covs[past]), future_covariates=as32(covs[future]),
+        covariates=as32(covs[past]), future_covariates=as32(covs[future] * np.concatenate([known, known])),
         target=as32(np.nan_to_num(values[future])), target_observed=as32(~np.isnan(values[future])),
         origins=origins)
 

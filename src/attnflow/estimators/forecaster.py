@@ -45,13 +45,14 @@ class Forecaster(Estimator):
         """Trains on the series in `df`, as `attnflow train forecast --data FILE` would.
 
         Args:
-            df: a pandas DataFrame, one row per time step.
+            df: a pandas DataFrame, one row per time step (and series).
             time_col: the time column (default "ds" when `df` has it).
             target: the target column, or a list of them (default "y" when `df` has it).
-            id_col: the series id column (default "unique_id" when `df` has it); one
-                series only (one value of it).
+            id_col: the series id column (default "unique_id" when `df` has it); with
+                several series, one network is trained on all of them (a panel).
             covariates: columns whose past values the model reads.
-            future_covariates: not supported yet (must be None or empty).
+            future_covariates: columns known over the forecast steps too (`predict`
+                then needs their future values: its `future` argument).
         """
         frame, columns = self._table(df, time_col, target, id_col, covariates, future_covariates)
         return self._fit_table(frame, columns)
@@ -61,9 +62,6 @@ class Forecaster(Estimator):
 
         if not isinstance(df, pd.DataFrame):
             fail("a pandas DataFrame", df=type(df).__name__)
-        if future_covariates:
-            fail("no future_covariates (only past covariates are read today)",
-                 future_covariates=future_covariates)
         time_col = time_col or (TIME if TIME in df.columns else None)
         if time_col is None:
             fail(f"time_col naming the time column (or a column {TIME!r})",
@@ -75,23 +73,30 @@ class Forecaster(Estimator):
                  columns=[str(c) for c in df.columns][:10])
         targets = [target] if isinstance(target, str) else list(target)
         covariates = [covariates] if isinstance(covariates, str) else list(covariates or [])
+        future_covariates = [future_covariates] if isinstance(future_covariates, str) \
+            else list(future_covariates or [])
         id_col = id_col or (ID if ID in df.columns else None)
         for name, column in [("time_col", time_col), *[("target", t) for t in targets],
-                             *[("covariates", c) for c in covariates],
+                             *[("covariates", c) for c in [*covariates, *future_covariates]],
                              *([("id_col", id_col)] if id_col else [])]:
             if column not in df.columns:
                 fail(f"{name} to name a column of df {[str(c) for c in df.columns][:10]}",
                      **{name: column})
-        if id_col is not None and df[id_col].nunique(dropna=False) > 1:
-            fail(f"one series (one value of id_col {id_col!r})",
-                 **{id_col: f"{df[id_col].nunique(dropna=False)} series"})
-        frame = df[[time_col, *targets, *covariates]]
-        return frame, {"time_col": time_col, "target": targets, "covariates": covariates}
+        panel = id_col is not None and (df[id_col].nunique(dropna=False) > 1 or self._panel_run())
+        frame = df[[*([id_col] if panel else []), time_col, *targets, *covariates, *future_covariates]]
+        return frame, {"time_col": time_col, "target": targets, "covariates": covariates,
+                       "future_covariates": future_covariates, **({"id_col": id_col} if panel else {})}
+
+    def _panel_run(self) -> bool:
+        config = getattr(self, "config_", None)
+        return config is not None and bool(config.options.get("id_col"))
 
     def predict(self, df=None, future=None):
         """The forecast of the `horizon` steps after the end of `df` (default: the
-        series the model was trained on): a DataFrame with the time column, the
-        target(s) and, when trained with quantiles, `target_q0.1` ... columns."""
+        series the model was trained on): a DataFrame with the time column (after the
+        id column of a panel: one row per series and time), the target(s) and, when
+        trained with quantiles, `target_q0.1` ... columns. `future`: a DataFrame of the
+        future covariates over the forecast steps (id, time and their columns)."""
         frame, _, _, _ = self._next(df, future)
         return frame
 
@@ -102,23 +107,29 @@ class Forecaster(Estimator):
         from attnflow.tasks.forecast.predict import forecast_next
 
         self._check_fitted()
-        if future is not None:
+        options = self.config_.options
+        if future is not None and not options.get("future_covariates"):
             fail("future=None (the model reads no future covariates)", future=type(future).__name__)
         task = self._task()
-        if df is None:
-            return forecast_next(task, lambda: self.model_, self.config_)
-        options = self.config_.options
-        frame, _ = self._table(df, options["time_col"], options["target"], None,
-                               options["covariates"], None)
         with tempfile.TemporaryDirectory(prefix="attnflow-") as scratch:
-            path = Path(scratch) / "series.csv"
-            frame.to_csv(path, index=False)
-            return forecast_next(task, lambda: self.model_, self.config_, str(path))
+            path = None
+            if df is not None:
+                frame, _ = self._table(df, options["time_col"], options["target"], options.get("id_col"),
+                                       options["covariates"], options.get("future_covariates"))
+                path = Path(scratch) / "series.csv"
+                frame.to_csv(path, index=False)
+            if options.get("id_col"):
+                from attnflow.tasks.forecast.panel import forecast_panel_next
+
+                frame = forecast_panel_next(lambda: self.model_, task.options(self.config_),
+                                            str(path) if path else self.config_.data, future)
+                return frame, None, None, None
+            return forecast_next(task, lambda: self.model_, self.config_, str(path) if path else None, future)
 
     def _evaluation_table(self, df):
         options = self.config_.options
-        return self._table(df, options["time_col"], options["target"], None,
-                           options["covariates"], None)[0]
+        return self._table(df, options["time_col"], options["target"], options.get("id_col"),
+                           options["covariates"], options.get("future_covariates"))[0]
 
     def attention(self, df=None):
         """The attention of the next-horizon forecast over its context, as a tidy

@@ -9,6 +9,7 @@ import numpy as np
 from attnflow._validation import fail
 from attnflow.data.builtin_series import BUILTIN_SERIES, DEFAULT_SERIES
 from attnflow.data.timeseries import TimeSeries, check_window_fits, read_series
+from attnflow.tasks.forecast.covariates import file_columns, known_future, with_calendar
 from attnflow.data.windows import (Scaler, Split, Windows, chronological_split, make_windows,
                                    max_backtest_folds, rolling_origin_splits)
 
@@ -69,10 +70,21 @@ def load_series(options, data_path: str | None) -> tuple[TimeSeries, str]:
         if not options.target:
             fail("--target COLUMN [COLUMN ...] naming the column(s) of the file to forecast",
                  target=options.target)
-        return read_series(data_path, options.time_col, list(options.target),
-                           list(options.covariates)), str(data_path)
+        series = read_series(data_path, options.time_col, list(options.target), file_columns(options))
+        return with_covariate_roles(series, options), str(data_path)
     name = options.dataset or DEFAULT_SERIES
-    return BUILTIN_SERIES[name].load(), name
+    series = BUILTIN_SERIES[name].load()
+    return (with_covariate_roles(series, options) if options.calendar else series), name
+
+
+def with_covariate_roles(series: TimeSeries, options) -> TimeSeries:
+    """The series with the calendar features (--calendar) and which covariates are known
+    over the forecast steps (--future-covariates, the calendar; None when there are none,
+    as before future covariates existed)."""
+    if options.calendar:
+        series = with_calendar(series, options.season_length or series.season_length)
+    known = known_future(options, series.covariate_names)
+    return dataclasses.replace(series, future_known=tuple(map(bool, known)) if known.any() else None)
 
 
 def series_settings(options, series: TimeSeries, name: str) -> tuple[int, int, int, str]:
@@ -163,5 +175,9 @@ def raw_inputs(series: TimeSeries, origins, context: int, horizon: int) -> dict[
     if series.covariates.shape[1]:
         covariates = padded(series.covariates)
         inputs.update(zip(("covariates", "covariates_observed"), window(covariates, past)))
-        inputs.update(zip(("future_covariates", "future_covariates_observed"), window(covariates, future)))
+        values, observed = window(covariates, future)
+        if series.future_known is not None:  # past-only covariates: nothing read of the forecast steps
+            known = np.asarray(series.future_known, np.float32)
+            values, observed = values * known, observed * known
+        inputs.update(future_covariates=values, future_covariates_observed=observed)
     return inputs

@@ -8,6 +8,7 @@ from pathlib import Path
 from attnflow._validation import check_positive_int, fail
 from attnflow.explain.forecast_plot import plot_attention_over_past, plot_forecast
 from attnflow.tasks.forecast import output
+from attnflow.tasks.forecast.covariates import extend_with_future
 from attnflow.tasks.forecast.data import ForecastData, load_series, raw_inputs
 from attnflow.tasks.forecast.model import attention_over_context, scaler_from_dict
 
@@ -32,8 +33,17 @@ def predict(task, load_model, inputs: list[str], args: dict, config) -> None:
     plots = Path(args.get("plots") or Path(args["run"]) / "attention" / "predicted")
     if args.get("show_attention") and plots.exists() and not plots.is_dir():
         fail("--plots to name a folder, not a file", plots=str(plots))
-    frame, model, data, origin = forecast_next(task, load_model, config, args.get("data"))
-    horizon = data.horizon
+    future = _future_frame(args.get("future"), options)
+    if options.is_panel:
+        from attnflow.tasks.forecast.panel import forecast_panel_next
+
+        frame, horizon = forecast_panel_next(load_model, options, args.get("data") or config.data, future), \
+            options.horizon
+        if args.get("show_attention"):
+            fail("--show-attention with a run on one series (a panel has many)", show_attention=True)
+    else:
+        frame, model, data, origin = forecast_next(task, load_model, config, args.get("data"), future)
+        horizon = data.horizon
     if output_path is not None:
         _write_whole(output_path, frame.to_csv(index=False))
         print(f"forecast of {horizon} steps written to {output_path}")
@@ -46,7 +56,19 @@ def predict(task, load_model, inputs: list[str], args: dict, config) -> None:
         print(f"attention over the past: {png}\ntop-{args.get('top_k', 5)} past steps: {top}")
 
 
-def forecast_next(task, load_model, config, data_path=None):
+def _future_frame(path, options):
+    """--future FILE read (None without it); an error for a run with no future covariates."""
+    if path is None:
+        return None
+    if not options.future_covariates:
+        fail("no --future FILE for a run trained without --future-covariates", future=str(path))
+    from attnflow.data._table_files import read_table
+    from attnflow.data.timeseries import SERIES_FILES
+
+    return read_table(path, files=SERIES_FILES)
+
+
+def forecast_next(task, load_model, config, data_path=None, future=None):
     """The forecast of the `horizon` steps after the end of the series in `data_path`
     (default: the run's data), as (frame, model, ForecastData, origin); the frame has
     the time column, one column per target and the quantile columns."""
@@ -57,12 +79,14 @@ def forecast_next(task, load_model, config, data_path=None):
         fail(f"a series of at least context={context} steps to forecast from", length=len(series))
     if not series.observed[-context:].any():
         fail(f"an observed value among the last context={context} steps", length=len(series))
+    origin = len(series)
+    series = extend_with_future(series, future, horizon, list(options.future_covariates), series.time_col,
+                                season_length=options.season_length)
     data = ForecastData(series, context, horizon, options.season_length, options.transform,
                         scaler=scaler_from_dict(options.scaler))
     model = load_model()
-    origin = len(series)
     forecast = output.network_forecast(model, data, origin)  # [H, T(, Q)]
-    frame = output.forecast_frame(series.future_times(horizon), forecast, series.target_names,
+    frame = output.forecast_frame(series.times[origin:], forecast, series.target_names,
                                   series.time_col, options.quantiles)
     return frame, model, data, origin
 

@@ -30,6 +30,12 @@ _SMALL_SEASONAL = {"encoder": "none", "attention": "multihead", "query": "learne
                    "num_heads": 2, "num_layers": 1, "dropout": 0.1, "residual": "seasonal_mean",
                    "seasonal_differences": True, "head_activation": "gelu"}
 
+_PANEL = {
+    "epochs": 10, "batch_size": 256, "learning_rate": 3e-3, "schedule": "cosine", "clipnorm": 1.0,
+    "options": {"loss": "mae", "ensemble": 1},
+    "model": {**_SMALL_SEASONAL, "units": 32, "highway": False, "scale_by_context": True},
+}
+
 PRESETS: dict[str, dict] = {
     "default": {
         "epochs": 60, "batch_size": 16, "learning_rate": 3e-3,
@@ -52,6 +58,12 @@ PRESETS: dict[str, dict] = {
         "options": {"context": 60, "horizon": 48, "transform": "none", "loss": "mae", "ensemble": 10},
         "model": {**_SMALL_SEASONAL, "highway": True, "observation_dropout": 0.2},  # robust to gaps
     },
+    # A panel (--id-col, the tourism subsets): one network over the windows of every series,
+    # each window centred on its own level and seasonal profile and divided by its spread.
+    "panel": _PANEL,
+    "tourism_monthly": _PANEL,
+    "tourism_quarterly": _PANEL,
+    "tourism_yearly": _PANEL,
     # The two long series have no accuracy target; these settings keep a default run short
     # (small attention model, few epochs, one member) on 2 cores.
     "co2": {

@@ -23,12 +23,14 @@ from pathlib import Path
 import numpy as np
 
 from attnflow._validation import fail
+from attnflow.data.builtin_panels import BUILTIN_PANELS
 from attnflow.data.builtin_series import BUILTIN_SERIES, DEFAULT_SERIES
 from attnflow.data.windows import make_dataset
 from attnflow.models.attention_forecaster import (ATTENTION_ALIASES, ATTENTIONS, AttentionForecaster,
                                                    ForecasterConfig)
 from attnflow.training.losses import PinballLoss, PointLoss
-from attnflow.tasks.forecast import output
+from attnflow.tasks.forecast import output, panel
+from attnflow.tasks.forecast.covariates import CALENDAR
 from attnflow.tasks.forecast.data import ForecastData, scoring_data, training_data
 from attnflow.tasks.forecast.model import scaler_from_dict, scaler_to_dict, serving_function
 from attnflow.tasks.forecast.options import FROM_DATA, ForecastOptions
@@ -55,6 +57,8 @@ class ForecastTask(Task):
     def defaults(self, chosen: dict | None = None) -> dict:
         chosen = chosen or {}
         series = chosen.get("options", {}).get("dataset")
+        if series is None and chosen.get("options", {}).get("id_col"):
+            series = "panel"
         if series is None:
             series = "default" if chosen.get("data") else DEFAULT_SERIES
         return self.defaults_for(series)
@@ -69,14 +73,25 @@ class ForecastTask(Task):
 
     def add_arguments(self, parser, command: str) -> None:
         if command == "train":
-            parser.add_argument("--dataset", dest="options.dataset", choices=sorted(BUILTIN_SERIES),
-                                help=f"built-in series (default {DEFAULT_SERIES})")
+            parser.add_argument("--dataset", dest="options.dataset",
+                                choices=sorted(BUILTIN_SERIES) + sorted(BUILTIN_PANELS),
+                                help=f"built-in series or panel (default {DEFAULT_SERIES})")
+            parser.add_argument("--id-col", dest="options.id_col", metavar="C",
+                                help="the file's series id column: many series in long format")
             parser.add_argument("--time-col", dest="options.time_col", metavar="C",
                                 help="the file's time column (default: time)")
             parser.add_argument("--target", dest="options.target", nargs="+", metavar="T",
                                 help="the file's target column(s)")
             parser.add_argument("--covariates", dest="options.covariates", nargs="+", metavar="C",
-                                help="the file's covariate columns")
+                                help="the file's covariate columns (past values read)")
+            parser.add_argument("--future-covariates", dest="options.future_covariates", nargs="+",
+                                metavar="C", help="covariate columns known for the forecast steps too")
+            parser.add_argument("--static-covariates", dest="options.static_covariates", nargs="+",
+                                metavar="C", help="per-series constant columns of a panel")
+            parser.add_argument("--calendar", dest="options.calendar", action="store_const", const=True,
+                                help="calendar features of the time index as future covariates")
+            parser.add_argument("--limit", dest="options.limit", type=int, metavar="N",
+                                help="a panel's first N series only")
             parser.add_argument("--horizon", dest="options.horizon", type=int, metavar="H",
                                 help="steps to forecast (= the test part)")
             parser.add_argument("--context", dest="options.context", type=int, metavar="L",
@@ -86,6 +101,9 @@ class ForecastTask(Task):
             parser.add_argument("--backtest", dest="options.backtest", type=int, metavar="K",
                                 help="rolling-origin evaluation over the last K windows")
         if command == "predict":
+            parser.add_argument("--future", metavar="FILE",
+                                help="the future covariates' values over the forecast steps "
+                                     "(id, time and the --future-covariates columns)")
             parser.add_argument("--top-k", dest="top_k", type=int, default=5, metavar="K",
                                 help="past steps listed per forecast step with --show-attention")
             parser.add_argument("--plots", metavar="DIR",
@@ -118,6 +136,8 @@ class ForecastTask(Task):
         data needs.
         """
         options = self.options(config)
+        if options.is_panel:
+            return self._load_panel(config, options, data_path)
         if data_path is not None:
             return scoring_data(options, data_path, scaler_from_dict(options.scaler))
         data = training_data(options, config.data)
@@ -126,8 +146,21 @@ class ForecastTask(Task):
         config.options.update(context=data.context, horizon=data.horizon, season_length=data.season_length,
                               transform=data.transform, scaler=scaler_to_dict(data.scaler),
                               time_col=series.time_col, target=list(series.target_names),
-                              covariates=list(series.covariate_names))
+                              covariates=[name for name in series.covariate_names
+                                          if name not in options.future_covariates and name not in CALENDAR
+                                          and name not in options.static_covariates])
         self.scaler = data.scaler  # for serving_endpoint
+        return data
+
+    def _load_panel(self, config: RunConfig, options, data_path):
+        if data_path is not None:
+            return panel.scoring_panel(options, data_path, scaler_from_dict(options.scaler))
+        data = panel.panel_training_data(options, config.data)
+        config.options.update(context=data.context, horizon=data.horizon, season_length=data.season_length,
+                              transform=data.transform, scaler=scaler_to_dict(data.scaler),
+                              time_col=data.series.time_col, target=list(data.series.target_names),
+                              id_col=data.panel.id_col if options.id_col else None)
+        self.scaler = data.scaler
         return data
 
     def build_model(self, config: RunConfig, data: ForecastData) -> AttentionForecaster:
@@ -141,6 +174,8 @@ class ForecastTask(Task):
                     "num_covariates": 2 * len(data.series.covariate_names),
                     "season_length": data.season_length, "quantiles": list(options.quantiles),
                     "seed": config.seed}
+        if data.series.future_known is not None:  # known-future covariates: the queries read them
+            settings.setdefault("future_covariates", True)
         if options.ensemble > 1:
             settings["members"] = options.ensemble
         return AttentionForecaster(**settings)
@@ -161,7 +196,11 @@ class ForecastTask(Task):
         """The test part's scores; with a backtest, also their mean over the folds
         (the network refitted on each earlier fold)."""
         quantiles = self.options(config).quantiles
-        scores = {"test": output.score(data, output.network_forecast(model, data), quantiles)}
+        if isinstance(data, panel.PanelData):
+            forecast = output.point_forecast(panel.panel_forecast(model, data), quantiles)
+            return {"test": panel.panel_scores(data, forecast), "model": describe(model, data)}
+        scores = {"test": output.score(data, output.network_forecast(model, data), quantiles),
+                  "model": describe(model, data)}
         if data.backtest:
             from attnflow.training.trainer import fit_model
 
@@ -176,6 +215,14 @@ class ForecastTask(Task):
     def baselines(self, data: ForecastData, config: RunConfig) -> dict:
         if not self.options(config).baselines:
             return {}
+        if isinstance(data, panel.PanelData):
+            results = {name: panel.panel_scores(data, forecast)
+                       for name, forecast in panel.classical_panel_forecasts(data).items()}
+            twin = self.no_attention_model(data, config)
+            if twin is not None:
+                forecast = output.point_forecast(panel.panel_forecast(twin, data), self.options(config).quantiles)
+                results["no_attention"] = panel.panel_scores(data, forecast)
+            return results
         results, specs = {}, self.classical_specs(data)
         for split in data.backtest or [data.split]:
             fold = data.fold(split)
@@ -228,6 +275,8 @@ class ForecastTask(Task):
         from attnflow.tasks.forecast.predict import write_attention, write_test_plot
 
         directory.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, panel.PanelData):
+            return []
         quantiles = self.options(config).quantiles
         paths = [write_test_plot(model, data, quantiles, directory / "forecast.png")]
         if model.attention != "none":
@@ -239,6 +288,10 @@ class ForecastTask(Task):
         from rich.table import Table
 
         quantiles = self.options(config).quantiles
+        if isinstance(data, panel.PanelData):
+            console.print(f"{len(data.panel)} series of {data.name}: one network, test parts their last "
+                          f"{data.horizon} steps")
+            return
         forecast = output.point_forecast(output.network_forecast(model, data), quantiles)
         name = data.series.target_names[0]
         table = Table(title=f"test forecast of {name} ({data.name})")
@@ -252,6 +305,15 @@ class ForecastTask(Task):
 
     def predict(self, load_model, inputs: list[str], args: dict, config: RunConfig) -> None:
         predict_command(self, load_model, inputs, args, config)
+
+
+def describe(model, data) -> dict:
+    """What produced the test forecast (metrics.json's "model")."""
+    members = getattr(model, "members", 1)
+    trained_on = f"{len(data.panel)} series" if isinstance(data, panel.PanelData) else "one series"
+    return {"name": "AttentionForecaster", "attention": model.attention,
+            "description": f"{'a seed ensemble of ' + str(members) + ' networks' if members > 1 else 'one network'}"
+                           f" (encoder {model.encoder}, residual {model.residual}), trained on {trained_on}"}
 
 
 def _single_run(config: RunConfig) -> RunConfig:

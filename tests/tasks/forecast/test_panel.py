@@ -1,0 +1,123 @@
+"""The forecast task on a panel through the CLI: one network over many series, known-future
+covariates, per-series test parts, predict's long output, and every bad input as one line."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from attnflow import cli
+from tests.cli.conftest import run_cli
+from tests.cli.test_bad_input import assert_one_line_error
+
+TINY = ["--epochs", "1", "--context", "12", "--horizon", "4", "--set", "model.units=8"]
+
+
+def panel_frame(lengths=(30, 26, 34), freq="MS", start=2000):
+    parts = []
+    for number, length in enumerate(lengths):
+        steps = np.arange(length)
+        scale = 10.0 ** number  # series of very different sizes
+        promo = (steps % 5 == 0).astype(float)
+        sales = scale * (5 + np.sin(2 * np.pi * steps / 12) + promo)
+        parts.append(pd.DataFrame({"store": f"s{number}", "date": pd.date_range(f"{start + number}-01-01",
+                                   periods=length, freq=freq), "sales": sales, "promo": promo,
+                                   "price": 1.0 + steps / 100, "region": "north" if number else "south"}))
+    return pd.concat(parts, ignore_index=True)
+
+
+@pytest.fixture(scope="module")
+def panel_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("panel")
+    data = folder / "panel.csv"
+    panel_frame().to_csv(data, index=False)
+    out = folder / "run"
+    code = cli.main(["train", "forecast", "--data", str(data), "--id-col", "store", "--time-col", "date",
+                     "--target", "sales", "--covariates", "price", "--future-covariates", "promo",
+                     "--static-covariates", "region", "--calendar", "--quantiles", "0.1", "0.5", "0.9",
+                     "--out", str(out), *TINY])
+    assert code == 0
+    return folder, out
+
+
+def test_a_panel_trains_one_network_scored_over_all_series(panel_run):
+    _, out = panel_run
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert {"mape", "mase"} <= set(metrics["test"])
+    assert metrics["model"]["name"] == "AttentionForecaster" and "3 series" in metrics["model"]["description"]
+    assert {"seasonal_naive", "ets", "theta", "no_attention"} <= set(metrics["baselines"])
+
+
+def test_predict_reads_the_future_covariates_and_writes_one_row_per_series_and_time(panel_run, capsys):
+    folder, out = panel_run
+    future = pd.DataFrame([{"store": f"s{n}", "date": date, "promo": 1.0}
+                           for n, end in ((0, "2002-06-01"), (1, "2003-02-01"), (2, "2004-10-01"))
+                           for date in pd.date_range(end, periods=4, freq="MS", inclusive="neither")
+                           .union(pd.date_range(end, periods=5, freq="MS")[1:])])
+    future.to_csv(folder / "future.csv", index=False)
+    code, _, err = run_cli(capsys, "predict", out, "--data", folder / "panel.csv", "--future",
+                           folder / "future.csv", "--output", folder / "fc.csv")
+    assert code == 0, err
+    forecast = pd.read_csv(folder / "fc.csv")
+    assert list(forecast.columns) == ["store", "date", "sales", "sales_q0.1", "sales_q0.5", "sales_q0.9"]
+    assert forecast.groupby("store").size().to_dict() == {"s0": 4, "s1": 4, "s2": 4}
+    assert forecast.query("store == 's1'")["date"].tolist()[0] == "2003-03-01"
+    # series of very different sizes: each forecast is near its own series' size
+    means = forecast.groupby("store")["sales"].mean()
+    assert means["s0"] < 50 < means["s1"] < 500 < means["s2"]
+
+
+def test_future_covariates_missing_for_part_of_the_horizon(panel_run, capsys):
+    folder, out = panel_run
+    future = pd.DataFrame({"store": "s0", "date": pd.date_range("2002-07-01", periods=4, freq="MS"),
+                           "promo": 0.0})
+    future.to_csv(folder / "short_future.csv", index=False)
+    code, _, err = run_cli(capsys, "predict", out, "--data", folder / "panel.csv", "--future",
+                           folder / "short_future.csv", "--output", folder / "never.csv")
+    assert_one_line_error(code, err, "expected future covariates ['promo'] for every forecast step. "
+                                     "Received: series='s1', missing=['2003-03-01'")
+    assert not (folder / "never.csv").exists()
+
+
+def test_a_future_file_for_a_run_without_future_covariates(tmp_path, capsys):
+    data = tmp_path / "panel.csv"
+    panel_frame().to_csv(data, index=False)
+    out = tmp_path / "run"
+    assert cli.main(["train", "forecast", "--data", str(data), "--id-col", "store", "--time-col", "date",
+                     "--target", "sales", "--out", str(out), *TINY, "--set", "options.baselines=false"]) == 0
+    capsys.readouterr()
+    code, _, err = run_cli(capsys, "predict", out, "--future", data, "--output", tmp_path / "fc.csv")
+    assert_one_line_error(code, err, "expected no --future FILE for a run trained without --future-covariates")
+    assert not (tmp_path / "fc.csv").exists()
+
+
+@pytest.mark.parametrize("change, expected", [
+    (lambda f: pd.concat([f, f.iloc[[2]]]), "expected one row per (store, date) pair"),
+    (lambda f: f.assign(store=f["store"].where(f.index != 3, "")), "expected an id in every row of 'store'"),
+    (lambda f: pd.concat([f[f.store != "s1"], panel_frame((0, 30), "QS-JAN").query("store == 's1'")]),
+     "expected every series at one frequency"),
+    (lambda f: f[f.store == "s0"].head(10), "expected at least one series of 16 steps or more"),
+])
+def test_bad_panels_exit_2_and_write_nothing(tmp_path, capsys, change, expected):
+    data = tmp_path / "panel.csv"
+    change(panel_frame()).to_csv(data, index=False)
+    out = tmp_path / "run"
+    code, _, err = run_cli(capsys, "train", "forecast", "--data", data, "--id-col", "store", "--time-col",
+                           "date", "--target", "sales", "--out", out, *TINY)
+    assert_one_line_error(code, err, expected)
+    assert not out.exists() and not list(tmp_path.glob("run*"))
+
+
+def test_short_series_are_skipped_with_one_warning(tmp_path, capsys):
+    data = tmp_path / "panel.csv"
+    panel_frame((30, 9, 26)).to_csv(data, index=False)
+    out = tmp_path / "run"
+    with pytest.warns(UserWarning, match=r"skipped 1 of 3 series shorter than 16 steps .*: s1 \(9 steps\)"):
+        code, _, err = run_cli(capsys, "train", "forecast", "--data", data, "--id-col", "store", "--time-col",
+                               "date", "--target", "sales", "--out", out, *TINY,
+                               "--set", "options.baselines=false")
+    assert code == 0, err
+    assert "2 series" in json.loads((out / "metrics.json").read_text())["model"]["description"]
