@@ -44,7 +44,7 @@ def test_lists_of_different_lengths_and_long_frames_train_too():
 
 
 @pytest.mark.parametrize("X, y, message", [
-    (np.zeros((4, 5)), [0, 1, 0, 1], "a 3-D array \\[n, channels, time\\].* Received: X=shape \\(4, 5\\)"),
+    (np.zeros((4, 5)), [0, 1, 0, 1], "a 3-D array \\[n, channels, time\\].* Received: X='shape \\(4, 5\\)'"),
     (np.zeros((4, 2, 5)), [0, 1], "labels of the same length as the series \\(4\\)"),
     ([np.zeros((2, 5)), np.zeros((3, 5))], [0, 1], "the same number of channels"),
     (np.zeros((4, 2, 5)), None, "labels for the series"),
