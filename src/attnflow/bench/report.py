@@ -70,7 +70,8 @@ def markdown_table(rows: list[dict]) -> str:
     and η of a bfloat16 row is against the bfloat16 matmul peak."""
     mixed = any(row.get("precision", "float32") != "float32" for row in rows)
     extra_head, extra_rule = (" x Keras bf16 | x own f32 |", "---:|---:|") if mixed else ("", "")
-    lines = [f"| N | pass | implementation | time | x Keras |{extra_head} GFLOP/s | η | peak memory growth |",
+    lines = [f"| N | pass | implementation | time | x Keras |{extra_head} GFLOP/s | η "
+             "| peak memory growth |",
              f"|---:|---|---|---:|---:|{extra_rule}---:|---:|---:|"]
     for row in rows:
         label = row["implementation"] + ("" if row.get("precision", "float32") == "float32" else " bf16")
@@ -109,7 +110,8 @@ def evaluate_targets(rows: list[dict], decoding: dict | None) -> list[dict]:
             and r["n"] >= 1024 and r["eta"]]
     add("fwd N>=1024: η of the attention core (lowest)", min(etas) if etas else None, ">= 0.5",
         etas and min(etas) >= 0.5)
-    ours, theirs = growth(find(rows, "attnflow", 8192, "fwd+bwd")), growth(find(rows, "keras", 8192, "fwd+bwd"))
+    ours = growth(find(rows, "attnflow", 8192, "fwd+bwd"))
+    theirs = growth(find(rows, "keras", 8192, "fwd+bwd"))
     capped = (find(rows, "keras", 8192, "fwd+bwd") or {}).get("memory", {}) or {}
     add("fwd+bwd N=8192: Keras MHA memory growth / attnflow MHA", ours and theirs and theirs / ours,
         ">= 10x", ours and theirs and theirs / ours >= 10,

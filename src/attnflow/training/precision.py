@@ -1,6 +1,7 @@
 """`--precision`: which Keras dtype policy a run trains under.
 
-"float32", "mixed_bfloat16" or "mixed_float16" name a Keras mixed-precision
+The choices are `attnflow.training.config.PRECISIONS`. "float32",
+"mixed_bfloat16" or "mixed_float16" name a Keras mixed-precision
 policy (float32 weights, low-precision compute; attention's softmax stays
 float32, see `attnflow.ops`). "auto" picks "mixed_bfloat16" where the CPU
 multiplies bfloat16 natively (AVX512-BF16 or AMX-BF16, which TensorFlow's
@@ -13,8 +14,6 @@ import contextlib
 import functools
 
 import keras
-
-from attnflow.training.config import PRECISIONS  # noqa: F401 (the choices, checked by RunConfig)
 
 _NATIVE_BFLOAT16_FLAGS = ("avx512_bf16", "amx_bf16")
 
