@@ -22,7 +22,7 @@ import sys
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
-CONFIG_DESTS = ("data", "epochs", "seed", "batch_size", "model.attention")
+CONFIG_DESTS = ("data", "epochs", "seed", "batch_size", "precision", "model.attention")
 # predict options that name what it writes (a task's own flags use these dests)
 OUTPUT_FILE_DESTS = ("output", "html")
 OUTPUT_FOLDER_DESTS = ("plots",)
@@ -55,6 +55,8 @@ def build_parser(task=None, command: str | None = None,
     train.add_argument("--epochs", type=int, metavar="N", help="most epochs to train")
     train.add_argument("--batch-size", dest="batch_size", type=int, metavar="N")
     train.add_argument("--seed", type=int, metavar="N")
+    train.add_argument("--precision", choices=("float32", "mixed_bfloat16", "mixed_float16", "auto"),
+                       help="compute precision (auto: mixed_bfloat16 where the CPU has bfloat16 units)")
     train.add_argument("--set", dest="overrides", action="append", default=[],
                        metavar="KEY=VALUE", help="any setting, e.g. model.decoder_units=64")
     train.add_argument("--out", metavar="DIR", help="the run directory (default runs/TASK-TIME)")

@@ -91,3 +91,30 @@ def test_targets_are_judged_from_rows():
     assert targets["fwd+bwd N=8192: Keras MHA memory growth / attnflow MHA"]["value"] == pytest.approx(30)
     assert not targets["fwd+bwd N=16384: attnflow MHA memory growth (GiB)"]["met"]
     assert targets["decoding 512 tokens (tf.while_loop): cache vs recomputing the prefix"]["met"]
+
+
+def test_mixed_bfloat16_times_both_precisions(tmp_path, capsys):
+    out = tmp_path / "b.json"
+    main(["--sizes", "16", "--passes", "fwd", "--repeats", "1", "--min-seconds", "0", "--warmup", "0",
+          "--no-memory", "--decode-tokens", "0", "--precision", "mixed_bfloat16", "--out", str(out)])
+    payload = json.loads(out.read_text())
+    rows = payload["results"]
+    assert [(r["implementation"], r["precision"]) for r in rows] == [
+        (impl, precision) for precision in ("float32", "mixed_bfloat16") for impl in IMPLEMENTATIONS]
+    for row in rows[len(IMPLEMENTATIONS):]:
+        assert row["ratio_to_keras"] > 0 and row["ratio_to_keras_bf16"] > 0
+        assert row["ratio_to_own_float32"] > 0 and row["eta"] > 0
+    assert payload["reference_gflops_by_precision"]["mixed_bfloat16"] > 0
+    table = capsys.readouterr().out
+    assert "| x Keras bf16 | x own f32 |" in table and "| 16 | fwd | attnflow core bf16 |" in table
+
+
+def test_keras_hub_decoding_peer_matches_its_full_passes():
+    pytest.importorskip("keras_hub")
+    from attnflow.bench.decoding_peer import run_peer
+
+    peer = run_peer(3, repeats=1, warmup=0)
+    assert [r["variant"] for r in peer["results"]] == ["cross-attention to 64 tokens", "decoder-only"]
+    for result in peer["results"]:
+        assert result["speedup"] > 0
+        assert max(result["max_abs_error_vs_full_pass"].values()) < 1e-4

@@ -8,6 +8,10 @@ d_model 512, float32):
 - "attnflow core": `attnflow.ops.dot_product_attention` on [B, H, N, D].
 - "keras core": `keras.ops.dot_product_attention` on [B, N, H, D].
 
+Each runs in float32, or under `--precision mixed_bfloat16` also in
+bfloat16: layers with the "mixed_bfloat16" dtype policy (float32 weights,
+bfloat16 compute), the cores on bfloat16 query, key and value.
+
 Each case is a `tf.function` that runs the forward pass ("fwd") or the
 forward and backward pass ("fwd+bwd", gradients with respect to the inputs
 and, for layers, the weights) and returns a scalar, so that calling it waits
@@ -28,17 +32,27 @@ BASELINE = {"attnflow": "keras", "keras": "keras", "attnflow core": "keras core"
             "keras core": "keras core"}
 
 
+PRECISIONS = ("float32", "mixed_bfloat16")
+
+
 @dataclass(frozen=True)
 class Case:
-    """One configuration: implementation, sequence length N and pass."""
+    """One configuration: implementation, sequence length N, pass and precision."""
 
     implementation: str
     length: int
     mode: str
+    precision: str = "float32"
 
     @property
     def name(self) -> str:
-        return f"{self.implementation} N={self.length} {self.mode}"
+        suffix = "" if self.precision == "float32" else f" {self.precision}"
+        return f"{self.implementation} N={self.length} {self.mode}{suffix}"
+
+    @property
+    def label(self) -> str:
+        """The implementation as the table shows it: "attnflow" or "attnflow bf16"."""
+        return self.implementation + ("" if self.precision == "float32" else " bf16")
 
     @property
     def flops(self) -> float:
@@ -82,11 +96,11 @@ def _layer_step(case: Case):
     from attnflow.layers import MultiHeadAttention
 
     tokens = tf.random.normal((BATCH, case.length, MODEL_DIM))
-    reference = keras.layers.MultiHeadAttention(HEADS, HEAD_DIM)
+    reference = keras.layers.MultiHeadAttention(HEADS, HEAD_DIM, dtype=case.precision)
     reference(tokens[:, :2], tokens[:, :2])
     layer = reference
     if case.implementation == "attnflow":
-        layer = MultiHeadAttention(HEADS, HEAD_DIM)
+        layer = MultiHeadAttention(HEADS, HEAD_DIM, dtype=case.precision)
         layer(tokens[:, :2], tokens[:, :2])
         layer.set_weights(reference.get_weights())
     if case.mode == "fwd":
@@ -96,7 +110,7 @@ def _layer_step(case: Case):
         sources = [tokens, *layer.trainable_weights]
         with tf.GradientTape() as tape:
             tape.watch(tokens)
-            loss = tf.reduce_sum(tf.square(layer(tokens, tokens)))
+            loss = tf.reduce_sum(tf.square(tf.cast(layer(tokens, tokens), tf.float32)))
         return tf.add_n([tf.reduce_sum(g) for g in tape.gradient(loss, sources)])
 
     return tf.function(forward_backward)
@@ -107,9 +121,14 @@ def _core_step(case: Case):
 
     shape = (BATCH, case.length, HEADS, HEAD_DIM) if case.implementation == "keras core" else (
         BATCH, HEADS, case.length, HEAD_DIM)
-    query, key, value = (tf.random.normal(shape) for _ in range(3))
-    attend = keras.ops.dot_product_attention if case.implementation == "keras core" else (
+    dtype = tf.bfloat16 if case.precision == "mixed_bfloat16" else tf.float32
+    query, key, value = (tf.cast(tf.random.normal(shape), dtype) for _ in range(3))
+    core = keras.ops.dot_product_attention if case.implementation == "keras core" else (
         dot_product_attention)
+
+    def attend(query, key, value):
+        return tf.cast(core(query, key, value), tf.float32)
+
     if case.mode == "fwd":
         return tf.function(lambda: tf.reduce_sum(attend(query, key, value)))
 
@@ -122,10 +141,10 @@ def _core_step(case: Case):
     return tf.function(forward_backward)
 
 
-def matmul_step(size: int = 2048, batched: bool = False):
-    """A square float32 matmul (the machine's reference rate) and its FLOPs."""
+def matmul_step(size: int = 2048, batched: bool = False, dtype=tf.float32):
+    """A square matmul (the machine's reference rate in `dtype`) and its FLOPs."""
     keras.utils.set_random_seed(1)
-    a, b = tf.random.normal((size, size)), tf.random.normal((size, size))
+    a, b = (tf.cast(tf.random.normal((size, size)), dtype) for _ in range(2))
     if batched:  # BatchMatMulV2, the op attention's matmuls run on
         a, b = a[None], b[None]
-    return tf.function(lambda: tf.reduce_sum(tf.matmul(a, b))), 2.0 * size**3
+    return tf.function(lambda: tf.reduce_sum(tf.cast(tf.matmul(a, b), tf.float32))), 2.0 * size**3

@@ -56,7 +56,7 @@ def measure(case, cap_bytes: int, timeout: float = 900.0) -> dict:
          "peak_growth_bytes" (ok only), "peak_rss_bytes" (sampled), "error"}.
     """
     spec = json.dumps({"implementation": case.implementation, "length": case.length,
-                       "mode": case.mode})
+                       "mode": case.mode, "precision": case.precision})
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
     child = subprocess.Popen([sys.executable, "-m", "attnflow.bench.memory", spec], env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

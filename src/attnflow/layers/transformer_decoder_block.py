@@ -1,4 +1,4 @@
-"""TransformerDecoderBlock: causal self-attention, cross-attention and a feed-forward network."""
+"""TransformerDecoderBlock: causal self-attention, cross-attention (optional) and a feed-forward network."""
 
 from __future__ import annotations
 
@@ -19,6 +19,10 @@ class TransformerDecoderBlock(TransformerBlock):
     decoder positions to the encoder outputs (`context`), and a feed-forward
     network. Both attentions are `attnflow.layers.MultiHeadAttention`.
 
+    Called without `context` (GPT-style, decoder-only), the block has no
+    cross-attention: it is built without its weights and runs two sub-layers.
+    A block is one or the other for good, fixed by its first call (or build).
+
     Args:
         num_heads: number of attention heads H (both attentions).
         intermediate_dim: hidden size of the feed-forward network.
@@ -35,7 +39,8 @@ class TransformerDecoderBlock(TransformerBlock):
 
     Call arguments:
         inputs: decoder sequence [B, Tq, D].
-        context: encoder outputs [B, Tk, Dc].
+        context: encoder outputs [B, Tk, Dc], or None (default) for a
+            decoder-only block.
         inputs_mask: [B, Tq], True at real decoder positions; default: the
             Keras mask of `inputs`.
         context_mask: [B, Tk], True at real encoder positions; default: the
@@ -60,7 +65,8 @@ class TransformerDecoderBlock(TransformerBlock):
     Returns:
         outputs [B, Tq, D] (carrying the Keras mask of `inputs`), and with
         `return_attention_scores` also the self-attention weights
-        [B, H, Tq, Tq] and the cross-attention weights [B, H, Tq, Tk]. When
+        [B, H, Tq, Tq] and the cross-attention weights [B, H, Tq, Tk] (None
+        in a decoder-only block). When
         a cache is given, the caches come last: (self_attention_cache,
         cross_attention_cache), the first one updated (None where none was
         given).
@@ -72,6 +78,12 @@ class TransformerDecoderBlock(TransformerBlock):
         >>> outputs.shape, self_w.shape, cross_w.shape
         (TensorShape([2, 3, 16]), TensorShape([2, 2, 3, 3]), TensorShape([2, 2, 3, 4]))
 
+        Decoder-only (GPT-style): no context, no cross-attention weights:
+
+        >>> gpt_block = TransformerDecoderBlock(num_heads=2, intermediate_dim=32)
+        >>> gpt_block(target).shape
+        TensorShape([2, 3, 16])
+
         Decoding one token at a time with the caches:
 
         >>> self_cache, cross_cache = block.init_cache(2, max_length=3), block.compute_cache(source)
@@ -82,15 +94,18 @@ class TransformerDecoderBlock(TransformerBlock):
         TensorShape([2, 1, 16])
     """
 
-    def build(self, inputs_shape, context_shape):
+    def build(self, inputs_shape, context_shape=None):
         for name, shape in (("inputs", inputs_shape), ("context", context_shape)):
-            if len(shape) != 3:
+            if shape is not None and len(shape) != 3:
                 fail(f"{name} of shape [B, T, D]", **{f"{name}_shape": tuple(shape)})
         model_dim = inputs_shape[-1]
         self.self_attention = self._attention(model_dim, 0, "self_attention", inputs_shape, inputs_shape)
-        self.cross_attention = self._attention(model_dim, 1, "cross_attention", inputs_shape, context_shape)
         self.self_attention_norm = self._norm("self_attention_norm", inputs_shape)
-        self.cross_attention_norm = self._norm("cross_attention_norm", inputs_shape)
+        self.cross_attention = self.cross_attention_norm = None  # decoder-only
+        if context_shape is not None:
+            self.cross_attention = self._attention(model_dim, 1, "cross_attention", inputs_shape,
+                                                   context_shape)
+            self.cross_attention_norm = self._norm("cross_attention_norm", inputs_shape)
         self.feedforward_norm = self._norm("feedforward_norm", inputs_shape)
         self._build_feedforward(inputs_shape)
         self.dropout_layers = [self._dropout(2 + i) for i in range(3)]
@@ -124,6 +139,9 @@ class TransformerDecoderBlock(TransformerBlock):
             to pass as `cross_attention_cache` with every step.
         """
         self._check_built("compute_cache")
+        if self.cross_attention is None:
+            fail("a block with cross-attention for compute_cache (this one was built without "
+                 "context)", context=None)
         return self.cross_attention.compute_cache(context)
 
     def _check_built(self, method):
@@ -131,7 +149,7 @@ class TransformerDecoderBlock(TransformerBlock):
             fail(f"a built block before {method} (call it once, or build(inputs_shape, context_shape))",
                  built=False)
 
-    def call(self, inputs, context, inputs_mask=None, context_mask=None,
+    def call(self, inputs, context=None, inputs_mask=None, context_mask=None,
              self_attention_mask=None, cross_attention_mask=None, use_causal_mask=True,
              return_attention_scores=False, training=None, self_attention_cache=None,
              cross_attention_cache=None, cache_index=None):
@@ -140,9 +158,14 @@ class TransformerDecoderBlock(TransformerBlock):
                  cache_index=None)
         self_cache_args = {} if self_attention_cache is None else {
             "cache": self_attention_cache, "cache_index": cache_index}
-        cross_cache_args = {} if cross_attention_cache is None else {"cache": cross_attention_cache}
+        if (context is None) != (self.cross_attention is None):
+            fail("context exactly when the block was built with it (built "
+                 f"{'with' if self.cross_attention is not None else 'without'} cross-attention)",
+                 context=None if context is None else tuple(context.shape))
+        if context is None and cross_attention_cache is not None:
+            fail("no cross_attention_cache in a decoder-only block (called without context)",
+                 cross_attention_cache=type(cross_attention_cache).__name__)
         x = tf.identity(inputs)  # [B, Tq, D], without the Keras mask
-        context = tf.identity(context)  # [B, Tk, Dc]
         x, self_result = self._sublayer(
             x, lambda h: self._attend(self.self_attention(
                 h, h, query_mask=inputs_mask, value_mask=inputs_mask,
@@ -150,12 +173,11 @@ class TransformerDecoderBlock(TransformerBlock):
                 return_attention_scores=True, training=training,
                 **self_cache_args)),  # [B, Tq, D], ([B, H, Tq, Tq], cache)
             self.self_attention_norm, self.dropout_layers[0], training)
-        x, cross_result = self._sublayer(
-            x, lambda h: self._attend(self.cross_attention(
-                h, context, query_mask=inputs_mask, value_mask=context_mask,
-                attention_mask=cross_attention_mask, return_attention_scores=True,
-                training=training, **cross_cache_args)),  # [B, Tq, D], ([B, H, Tq, Tk], cache)
-            self.cross_attention_norm, self.dropout_layers[1], training)
+        cross_result = (None, None)
+        if context is not None:
+            x, cross_result = self._cross_attention(x, context, inputs_mask, context_mask,
+                                                    cross_attention_mask, training,
+                                                    cross_attention_cache)
         x, _ = self._sublayer(x, self._feedforward, self.feedforward_norm,
                               self.dropout_layers[2], training)  # [B, Tq, D]
         outputs = (x,)
@@ -164,6 +186,17 @@ class TransformerDecoderBlock(TransformerBlock):
         if self_attention_cache is not None or cross_attention_cache is not None:
             outputs += (self_result[1], cross_result[1])
         return outputs if len(outputs) > 1 else x
+
+    def _cross_attention(self, x, context, inputs_mask, context_mask, attention_mask, training,
+                         cache):
+        cache_args = {} if cache is None else {"cache": cache}
+        context = tf.identity(context)  # [B, Tk, Dc], without the Keras mask
+        return self._sublayer(
+            x, lambda h: self._attend(self.cross_attention(
+                h, context, query_mask=inputs_mask, value_mask=context_mask,
+                attention_mask=attention_mask, return_attention_scores=True,
+                training=training, **cache_args)),  # [B, Tq, D], ([B, H, Tq, Tk], cache)
+            self.cross_attention_norm, self.dropout_layers[1], training)
 
     @staticmethod
     def _attend(result):

@@ -3,6 +3,15 @@
 softmax(Q K^T * scale + bias, masked) V over [B, H, T, D] tensors. Every
 layer that attends by dot product calls this function, so masking, precision
 and speed are decided here once.
+
+Precision: float16 and bfloat16 inputs run both matmuls (Q K^T and P V, and
+the four of the backward pass) in their own dtype, which oneDNN computes
+with float32 accumulation on CPUs with AVX512-BF16; scores are rounded to
+that dtype once, then the softmax and its statistics (max, sum, log-sum-exp),
+masks, bias, dropout and the gradient accumulators are float32. TensorFlow
+has no CPU kernel for a bfloat16 x bfloat16 -> float32 matmul
+(BatchMatMulV3 with Tout=float32), so the scores cannot skip that rounding;
+tests/ops/test_low_precision.py holds the accuracy this gives.
 """
 
 from __future__ import annotations

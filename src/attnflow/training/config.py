@@ -25,6 +25,7 @@ import yaml
 from attnflow._validation import check_choice, check_non_negative_int, check_positive_int, fail
 
 OPTIMIZERS = ("adam", "adamw", "sgd")
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16", "auto")  # see training/precision.py
 SCHEDULES = ("constant", "cosine", "exponential")
 
 
@@ -43,6 +44,7 @@ class RunConfig:
     weight_decay: float = 1e-4  # decoupled weight decay of "adamw"
     momentum: float = 0.9  # momentum of "sgd" (Nesterov)
     clipnorm: float | None = 1.0  # gradient-norm clipping; None: off
+    precision: str = "float32"  # "float32", "mixed_bfloat16", "mixed_float16" or "auto" (bf16 where native)
     early_stopping: int = 3  # patience in epochs on the validation loss (the best epoch's weights are kept); 0: off
     model: dict = field(default_factory=dict)  # model settings, e.g. {"attention": "bahdanau"}
     options: dict = field(default_factory=dict)  # task settings, e.g. {"train_size": 24000}
@@ -59,6 +61,7 @@ class RunConfig:
         check_non_negative_int("seed", self.seed)
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
         check_choice("schedule", self.schedule, SCHEDULES)
+        check_choice("precision", self.precision, PRECISIONS)
         _check_number("learning_rate", self.learning_rate, positive=True)
         _check_number("weight_decay", self.weight_decay)
         _check_number("momentum", self.momentum)

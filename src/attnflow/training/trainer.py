@@ -22,6 +22,7 @@ from attnflow.training.callbacks import ResumableEarlyStopping, TensorBoardScala
 from attnflow.training.config import RunConfig
 from attnflow.training.export import export_saved_model, save_keras
 from attnflow.training.optimizers import build_optimizer
+from attnflow.training.precision import precision_policy
 from attnflow.training.report import metrics_document, write_metrics
 from attnflow.training.run_dir import RunDirectory
 
@@ -67,7 +68,8 @@ class Trainer:
         run = RunDirectory.new(out, self.config.task)
         keras.utils.set_random_seed(self.config.seed)
         data = self.task.load_data(self.config)
-        model = self.task.build_model(self.config, data)
+        with precision_policy(self.config.precision):  # the layers keep it in their config
+            model = self.task.build_model(self.config, data)
         run.create()
         try:
             model_config = keras.saving.serialize_keras_object(model)
@@ -142,7 +144,8 @@ def fit_model(task, config: RunConfig, data, verbose=0):
     run directory, checkpoints or logs. Returns the trained model.
     """
     keras.utils.set_random_seed(config.seed)
-    model = task.build_model(config, data)
+    with precision_policy(config.precision):
+        model = task.build_model(config, data)
     fit_data = task.training_data(model, data, config)
     model.compile(optimizer=build_optimizer(config, fit_data.steps_per_epoch),
                   **task.compile_arguments(config))
