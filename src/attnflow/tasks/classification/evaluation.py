@@ -18,6 +18,7 @@ prediction once.
 from __future__ import annotations
 
 import filecmp
+import sys
 import warnings
 from pathlib import Path
 from typing import Sequence
@@ -71,6 +72,29 @@ def cross_validated_scores(results: list[tuple[np.ndarray, np.ndarray]], classes
                    "folds": len(results)})
     scores.update({f"fold_{name}": [fold[name] for fold in per_fold] for name in ("accuracy", "f1_macro")})
     return scores
+
+
+def cross_validate(task, data, config) -> dict:
+    """The "test" scores of the run's settings, trained and scored fold by fold
+    (`task.fold_splits`) as a run trains (`fit_model`: same seed, early stopping)."""
+    from attnflow.training.trainer import fit_model
+
+    results = []
+    for number, fold in enumerate(task.fold_splits(data, config), start=1):
+        print(f"attnflow: cross-validation: fold {number} of {len(data.folds)}",
+              file=sys.stderr, flush=True)
+        model = fit_model(task, config, fold)
+        results.append((fold.test.labels, task.predicted_classes(model, fold.test, config)))
+    return cross_validated_scores(results, data.classes)
+
+
+def cross_validate_baselines(task, data, config) -> dict:
+    """{name: "test" scores} of the task's baselines, trained and scored fold by fold."""
+    results: dict[str, list] = {}
+    for fold in task.fold_splits(data, config):
+        for name, predicted in task.baseline_predictions(fold, config).items():
+            results.setdefault(name, []).append((fold.test.labels, predicted))
+    return {name: cross_validated_scores(folds, data.classes) for name, folds in results.items()}
 
 
 def warn_if_same_file(data, test_data) -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import abc
 import dataclasses
 import sys
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,10 @@ from attnflow.tasks.classification.classifier import (
 from attnflow.explain.confusion_matrix import plot_confusion_matrix
 from attnflow.tasks.base import Task, TrainingData
 from attnflow.tasks.classification.evaluation import (
-    check_folds, cross_validated_scores, evaluation_lines, fold_indices, warn_if_same_file)
+    check_folds, cross_validate, cross_validate_baselines, evaluation_lines, fold_indices,
+    warn_if_same_file)
+from attnflow.tasks.classification.messages import (  # noqa: F401 (the tasks import them from here)
+    print_probabilities, reported_warnings, set_help)
 from attnflow.tasks.classification.scores import classification_scores, score_tables
 from attnflow.training.config import RunConfig, merge
 
@@ -269,15 +271,7 @@ class ClassificationTask(Task):
         run, of the run's settings trained and scored fold by fold (see
         `evaluation`): `model`, trained on the whole file, has seen every example."""
         if data.folds:
-            from attnflow.training.trainer import fit_model
-
-            results = []
-            for number, fold in enumerate(self.fold_splits(data, config), start=1):
-                print(f"attnflow: cross-validation: fold {number} of {len(data.folds)}",
-                      file=sys.stderr, flush=True)
-                results.append((fold.test.labels, self.predicted_classes(fit_model(self, config, fold),
-                                                                         fold.test, config)))
-            scores = cross_validated_scores(results, data.classes)
+            scores = cross_validate(self, data, config)
         else:
             scores = classification_scores(data.test.labels,
                                            self.predicted_classes(model, data.test, config),
@@ -303,16 +297,11 @@ class ClassificationTask(Task):
         if NO_ATTENTION in self.options(config).baselines and no_attention_change(config.model) is None:
             print(f"attnflow: note: baseline {NO_ATTENTION!r} needs an RNN, or a transformer "
                   "without encoder blocks (model.num_layers=0); skipped", file=sys.stderr)
-        if not data.folds:
+        if data.folds:
+            scores = cross_validate_baselines(self, data, config)
+        else:
             scores = {name: classification_scores(data.test.labels, predicted, data.classes)
                       for name, predicted in self.baseline_predictions(data, config).items()}
-        else:
-            results: dict[str, list] = {}
-            for fold in self.fold_splits(data, config):
-                for name, predicted in self.baseline_predictions(fold, config).items():
-                    results.setdefault(name, []).append((fold.test.labels, predicted))
-            scores = {name: cross_validated_scores(folds, data.classes)
-                      for name, folds in results.items()}
         data.baseline_scores = scores  # for summarize
         return scores
 
@@ -364,28 +353,6 @@ class ClassificationTask(Task):
         self.show_attention(part, probabilities, weights, args)
 
 
-def print_probabilities(names: list[str], probabilities, classes: list[str], output=None) -> None:
-    """One line per example: its name, the predicted class and every class's probability;
-    to stdout, or as CSV to `output`."""
-    rows = []
-    for name, row in zip(names, probabilities):
-        best = int(np.argmax(row))
-        rows.append((name, classes[best], row))
-    if output:
-        import csv
-
-        with open(output, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["input", "predicted", *[f"p_{c}" for c in classes]])
-            for name, predicted, row in rows:
-                writer.writerow([name, predicted, *[f"{p:.6f}" for p in row]])
-        print(f"predictions written to {output}")
-        return
-    for name, predicted, row in rows:
-        shown = "  ".join(f"{c}={p:.3f}" for c, p in zip(classes, row))
-        print(f"{name}\t{predicted}\t{shown}")
-
-
 def no_attention_change(model_settings: dict) -> dict | None:
     """The model settings that make the same network without attention: an RNN
     reading its last state, or a bag of embeddings (a transformer without
@@ -396,27 +363,3 @@ def no_attention_change(model_settings: dict) -> dict | None:
     if model_settings.get("num_layers") == 0:
         return {"pooling": "mean"}
     return None
-
-
-def set_help(parser, flag: str, text: str) -> None:
-    """Says what a task reads for a flag the CLI defines for every task (e.g. predict --data)."""
-    for action in parser._actions:  # argparse has no public way to reword a flag's help
-        if flag in action.option_strings:
-            action.help = text
-
-
-class reported_warnings:
-    """Turns the data loaders' warnings (e.g. NaN values masked) into one
-    "attnflow: warning: ..." line each on stderr."""
-
-    def __enter__(self):
-        self._catcher = warnings.catch_warnings(record=True)
-        self._caught = self._catcher.__enter__()
-        warnings.simplefilter("always")
-        return self
-
-    def __exit__(self, *exc_info):
-        self._catcher.__exit__(*exc_info)
-        for warning in self._caught:
-            print(f"attnflow: warning: {warning.message}", file=sys.stderr)
-        return False
