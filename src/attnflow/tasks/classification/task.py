@@ -2,8 +2,9 @@
 
 Data splits (built-in train/test, a user's file split class by class or
 scored by k-fold cross-validation when small (`evaluation`), or a user's
-training and test files; validation held out class by class), the classes recorded in the run's config, fit batches,
-scores and the confusion matrix, the no-attention twin, the SavedModel's
+training and test files; validation held out class by class), the
+classes recorded in the run's config, fit batches, scores and the
+confusion matrix, the no-attention twin, the SavedModel's
 outputs and `predict`. A subclass says where the data come from
 (`read_file`, `builtin_splits`), what the model reads (`input_arguments`,
 `model_inputs`, `serving_signature`) and how attention is shown
