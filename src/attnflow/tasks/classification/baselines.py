@@ -13,6 +13,7 @@ Both tasks also train the same network without attention
 
 from __future__ import annotations
 
+import warnings
 from typing import Sequence
 
 import numpy as np
@@ -117,7 +118,10 @@ def series_baselines(train_x, train_labels, test_x, names: Sequence[str], seed: 
         extra = MINIROCKET_MIN_LENGTH - train_x.shape[2]
         train_x, test_x = (np.pad(x, ((0, 0), (0, 0), (0, extra))) for x in (train_x, test_x))
     predictions = {}
-    with threadpool_limits(limits=1):  # as for TF-IDF: BLAS threads only spin on a busy machine
+    with threadpool_limits(limits=1), warnings.catch_warnings():  # as for TF-IDF: BLAS threads only spin
+        # aeon's Euclidean distance warns of a numba uint64 -> int64 cast of its loop
+        # indices (NumbaTypeSafetyWarning), nothing the user's data could change
+        warnings.filterwarnings("ignore", message=".*unsafe cast from uint64 to int64")
         for name in names:
             predictions[name] = np.asarray(_series_classifier(name, seed).fit(
                 train_x, np.asarray(train_labels)).predict(test_x), dtype=np.int64)
