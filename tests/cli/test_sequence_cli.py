@@ -21,7 +21,8 @@ from tests.cli.conftest import run_cli
 from tests.cli.test_bad_input import assert_one_line_error
 
 TINY = ["--epochs", "8", "--batch-size", "8", "--set", "learning_rate=0.01", "--set", "model.units=8",
-        "--set", "model.bidirectional=false", "--set", "options.samples=2"]
+        "--set", "model.bidirectional=false", "--set", "options.samples=2",
+        "--set", "options.cross_validation_below=0"]  # one split: these tests are about it
 COLUMNS = ["--id-col", "id", "--time-col", "t", "--label-col", "activity"]
 NAN_SERIES = "s07"
 

@@ -10,7 +10,7 @@ from tests.estimators.conftest import series
 from attnflow.estimators.sequence_classifier import long_frame
 
 TINY = dict(epochs=3, batch_size=8, learning_rate=0.01, model={"units": 8}, baselines=[],
-            options={"samples": 1}, verbose=0)
+            options={"samples": 1, "cross_validation_below": 0}, verbose=0)
 
 
 @pytest.fixture(scope="module")

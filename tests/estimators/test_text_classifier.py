@@ -131,3 +131,19 @@ def test_bad_settings_fail_before_a_run_exists(scratch_root):
 def test_predict_before_fit_is_a_value_error():
     with pytest.raises(ValueError, match="a fitted TextClassifier: call fit first"):
         attnflow.TextClassifier().predict(["a text"])
+
+
+def test_fit_with_test_data_scores_model_and_baselines_on_it_and_save_keeps_it(tmp_path):
+    texts, labels = reviews()
+    test_texts, test_labels = reviews(12, seed=3)
+    model = attnflow.TextClassifier(**{**TINY_TEXT, "epochs": 1}, baselines=["tfidf_logreg"])
+    model.fit(texts, labels, test_data=(test_texts, test_labels))
+    metrics = model.evaluate()
+    for scores in (metrics["test"], metrics["baselines"]["tfidf_logreg"]):
+        assert sum(row["support"] for row in scores["per_class"].values()) == 12
+    saved = model.save(tmp_path / "saved")
+    assert (saved / "test.csv").exists()
+    again = attnflow.load(saved).evaluate_file()
+    assert again["test"]["accuracy"] == pytest.approx(metrics["test"]["accuracy"])
+    with pytest.raises(ValueError, match=r"test_data=\(texts, labels\)"):
+        attnflow.TextClassifier(**TINY_TEXT).fit(texts, labels, test_data=test_texts)

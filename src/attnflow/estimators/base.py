@@ -26,6 +26,7 @@ from typing import ClassVar
 from attnflow._validation import fail
 
 DATA_FILE = "data.csv"  # the table an estimator wrote for its run, kept in saved runs
+TEST_FILE = "test.csv"  # the test data given to fit, written for the run
 
 
 class Estimator:
@@ -119,12 +120,16 @@ class Estimator:
 
     # -- training ----------------------------------------------------------------------
 
-    def _fit_table(self, frame, options: dict) -> "Estimator":
-        """Writes `frame` to a scratch folder and trains on it as on a user's file."""
+    def _fit_table(self, frame, options: dict, test_frame=None) -> "Estimator":
+        """Writes `frame` to a scratch folder and trains on it as on a user's file
+        (with `test_frame`, scored on it as on `--test-data FILE`)."""
         scratch = Path(tempfile.mkdtemp(prefix=f"attnflow-{self.task_name}-"))
         try:
             path = scratch / DATA_FILE
             frame.to_csv(path, index=False)
+            if test_frame is not None:
+                test_frame.to_csv(scratch / TEST_FILE, index=False)
+                options = {**options, "test_data": str(scratch / TEST_FILE)}
             config = self._config(data=str(path), options=options)
             self.fit_config(config, out=str(scratch / "run"))
         except BaseException:
@@ -224,8 +229,12 @@ class Estimator:
             shutil.copy2(data, target / DATA_FILE)
             from attnflow.training.config import RunConfig
 
-            config = RunConfig.from_dict({**self.config_.to_dict(), "data": str(target / DATA_FILE)})
-            config.save(target / "config.yaml")
+            values = {**self.config_.to_dict(), "data": str(target / DATA_FILE)}
+            test = values.get("options", {}).get("test_data")
+            if test and Path(test).parent == self.run_path_.parent:  # fit's test_data
+                shutil.copy2(test, target / TEST_FILE)
+                values["options"] = {**values["options"], "test_data": str(target / TEST_FILE)}
+            RunConfig.from_dict(values).save(target / "config.yaml")
         return target
 
     @classmethod

@@ -43,11 +43,26 @@ class SequenceClassifier(ClassifierEstimator):
         self._keep(locals())  # one attribute per argument, as scikit-learn expects
 
     def fit(self, X, y=None, *, id_col: str = SERIES_ID, time_col: str = TIME,
-            label_col: str = LABEL) -> "SequenceClassifier":
+            label_col: str = LABEL, test_data=None) -> "SequenceClassifier":
         """Trains on the series `X` and their labels `y` (with a long DataFrame, `y`
-        None and the labels in `label_col`), as `attnflow train sequence --data FILE`."""
+        None and the labels in `label_col`), as `attnflow train sequence --data FILE`.
+        With `test_data` ((X_test, y_test), or a long DataFrame of the same
+        columns), trains on all of `X` and scores on it, as `--test-data FILE`."""
         import pandas as pd
 
+        test = None
+        if test_data is not None:
+            if isinstance(X, pd.DataFrame) != isinstance(test_data, pd.DataFrame):
+                fail("test_data in the form of X: a long DataFrame with one, (X_test, y_test) "
+                     "with arrays", test_data=type(test_data).__name__)
+            if isinstance(test_data, pd.DataFrame):
+                test = test_data
+            elif not isinstance(test_data, tuple) or len(test_data) != 2:
+                fail("test_data=(X_test, y_test)", test_data=type(test_data).__name__)
+            else:
+                series = check_series(test_data[0])
+                test = long_frame(series, [str(v) for v in check_labels(test_data[1], len(series),
+                                                                         "series")])
         if isinstance(X, pd.DataFrame):
             if y is not None:
                 fail(f"y=None with a long DataFrame (the labels are its {label_col!r} column)",
@@ -60,7 +75,7 @@ class SequenceClassifier(ClassifierEstimator):
             self._remember_labels(labels)
             frame = long_frame(series, [str(label) for label in labels])
             columns = {"id_column": SERIES_ID, "time_column": TIME, "label_column": LABEL}
-        return self._fit_table(frame, columns)
+        return self._fit_table(frame, columns, test)
 
     def _evaluation_table(self, data):
         X, y = data

@@ -45,17 +45,27 @@ class TextClassifier(ClassifierEstimator):
                  verbose="auto"):
         self._keep(locals())  # one attribute per argument, as scikit-learn expects
 
-    def fit(self, texts, labels) -> "TextClassifier":
+    def fit(self, texts, labels, *, test_data=None) -> "TextClassifier":
         """Trains on `texts` (a list, array or Series of strings) and their `labels`,
         exactly as `attnflow train text --data FILE` would on a file of them:
-        split, baselines, metrics and a run directory (see `save`)."""
+        split (or k-fold under 300 texts), baselines, metrics and a run
+        directory (see `save`). With `test_data=(texts, labels)`, trains on all
+        of them and scores on those, as `--test-data FILE`."""
         import pandas as pd
 
-        texts = check_texts(texts)
-        labels = check_labels(labels, len(texts), "texts")
+        def table(texts, labels):
+            texts = check_texts(texts)
+            labels = check_labels(labels, len(texts), "texts")
+            return pd.DataFrame({TEXT: texts, LABEL: [str(label) for label in labels]}), labels
+
+        frame, labels = table(texts, labels)
+        test = None
+        if test_data is not None:
+            if not isinstance(test_data, tuple) or len(test_data) != 2:
+                fail("test_data=(texts, labels)", test_data=type(test_data).__name__)
+            test = table(*test_data)[0]
         self._remember_labels(labels)
-        frame = pd.DataFrame({TEXT: texts, LABEL: [str(label) for label in labels]})
-        return self._fit_table(frame, {"text_column": TEXT, "label_column": LABEL})
+        return self._fit_table(frame, {"text_column": TEXT, "label_column": LABEL}, test)
 
     def _evaluation_table(self, data):
         texts, labels = data

@@ -1,7 +1,12 @@
 """metrics.json: the same shape for every task, and its table on the terminal.
 
     {"task": ..., "test": {metric: value}, <more splits>: {...},
-     "baselines": {name: {metric: value}}, "train_seconds": ..., <extras>}
+     "baselines": {name: {metric: value}}, "best": {"name": ..., "accuracy": ...},
+     "train_seconds": ..., <extras>}
+
+"best" names the highest accuracy among the run's model ("model") and its
+baselines; it is there when the test scores have an accuracy and the run
+trained baselines.
 
 Metric names are lowercase (accuracy, f1_macro, exact_match, mae, ...).
 """
@@ -23,9 +28,25 @@ def metrics_document(task: str, splits: dict, baselines: dict | None = None,
         bad = [metric for metric in scores if metric != metric.lower()]
         if bad:
             fail("lowercase metric names", **{name: bad})
+    best = best_of_run(splits["test"], baselines or {})
     return {"task": task, "test": splits["test"],
             **{name: scores for name, scores in splits.items() if name != "test"},
-            "baselines": baselines or {}, "train_seconds": train_seconds, **extra}
+            "baselines": baselines or {}, **({"best": best} if best else {}),
+            "train_seconds": train_seconds, **extra}
+
+
+def best_of_run(test: dict, baselines: dict, metric: str = "accuracy") -> dict | None:
+    """{"name": "model" or a baseline's name, metric: its value} of the highest
+    `metric` among the run's model and its baselines (ties: the model, then the
+    baseline listed first); None when the model or every baseline lacks it."""
+    candidates = [("model", test.get(metric))] + [(name, scores.get(metric))
+                                                   for name, scores in baselines.items()]
+    candidates = [(name, value) for name, value in candidates
+                  if isinstance(value, (int, float)) and not isinstance(value, bool)]
+    if len(candidates) < 2 or candidates[0][0] != "model":
+        return None
+    name, value = max(candidates, key=lambda item: item[1])  # max keeps the first of equals
+    return {"name": name, metric: float(value)}
 
 
 def write_metrics(path, document: dict) -> Path:
@@ -45,7 +66,7 @@ def metrics_table(document: dict, title: str | None = None):
     from rich.table import Table
 
     rows = {name: scores for name, scores in document.items()
-            if isinstance(scores, dict) and name != "baselines"}
+            if isinstance(scores, dict) and name not in ("baselines", "best")}
     rows.update({f"baseline: {name}": scores
                  for name, scores in document.get("baselines", {}).items()})
     metrics = list(dict.fromkeys(metric for scores in rows.values() for metric, value in scores.items()

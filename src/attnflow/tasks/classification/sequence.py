@@ -3,17 +3,22 @@
     attnflow train sequence                               # JapaneseVowels
     attnflow train sequence --dataset BasicMotions
     attnflow train sequence --data long.csv --id-col id --time-col t --label-col activity
+    attnflow train sequence --data train.csv --test-data test.csv
     attnflow predict RUN --data long.csv --show-attention
 
 Built-in data: UCR/UEA sets shipped in aeon, with their official train/test
 split and 10% of the training series held out for validation. A user's
 long-format file (one row per series and time step) is split into train,
-validation and test, class by class. Missing values are masked (with a
-warning that counts them). The model is RNNWithAttention (default) or
-TransformerClassifier, reading the series standardized by the training
-split's feature statistics. Baseline: the same network without attention
-(its final state alone) trained in the same run on the same split
-("no_attention"). Default settings per data set: `_sequence_presets`.
+validation and test, class by class; scored by k-fold cross-validation
+when it holds fewer than 300 series (`evaluation`); or, with
+`--test-data FILE`, trained on whole and scored on FILE. Missing values
+are masked (with a warning that counts them). The model is
+RNNWithAttention (default) or TransformerClassifier, reading the series
+standardized by the training split's feature statistics. Baselines,
+trained in the same run on the same split: the same network without
+attention (its final state alone, "no_attention"), 1-nearest-neighbour
+with Euclidean distance ("1nn_euclidean") and MiniRocket ("minirocket"),
+both from aeon. Default settings per data set: `sequence_presets`.
 """
 
 from __future__ import annotations
@@ -26,7 +31,9 @@ import tensorflow as tf
 
 from attnflow._validation import check_choice, fail
 from attnflow.data._table_files import read_table
-from attnflow.data.sequences import BUILTIN_DATASETS, SequenceData, load_builtin, sequences_from_frame
+from attnflow.data.sequences import (
+    BUILTIN_DATASETS, SequenceData, load_builtin, pad_to_same_length, sequences_from_frame)
+from attnflow.tasks.classification.baselines import SERIES_BASELINES, series_baselines
 from attnflow.tasks.classification.task import (
     NO_ATTENTION, ClassificationOptions, ClassificationTask, reported_warnings, set_help)
 from attnflow.tasks.classification.sequence_presets import DEFAULT_DATASET, preset
@@ -43,7 +50,7 @@ class SequenceOptions(ClassificationOptions):
     time_column: str = "time"  # column ordering the steps of a series
     label_column: str = "label"  # column of the series' label
     feature_columns: list | None = None  # feature columns (default: every other column)
-    baselines: list = field(default_factory=lambda: [NO_ATTENTION])  # no_attention
+    baselines: list = field(default_factory=lambda: [NO_ATTENTION, *SERIES_BASELINES])  # no_attention, 1nn_euclidean, minirocket
 
     def __post_init__(self):
         super().__post_init__()
@@ -65,6 +72,7 @@ class SequenceTask(ClassificationTask):
     input_name = "series"
 
     example_unit = "series"
+    baseline_names = (NO_ATTENTION, *SERIES_BASELINES)
 
     def preset(self, chosen: dict) -> dict:
         """The settings of the built-in set named by options.preset, else
@@ -94,6 +102,10 @@ class SequenceTask(ClassificationTask):
                                           ("--label-col", "label_column", "label")):
                 parser.add_argument(flag, dest=f"options.{option}", metavar="NAME",
                                     help=f"column of --data (default {default!r})")
+            parser.add_argument("--test-data", dest="options.test_data", metavar="FILE",
+                                help="long-format file of test series (same columns as --data): "
+                                     "train and validate on --data, score the model and the "
+                                     "baselines on FILE")
         if command == "predict":
             set_help(parser, "--data", "long-format CSV/TSV/Parquet file of the series to "
                      "classify: the run's id, time and feature columns (a label column, if "
@@ -106,6 +118,31 @@ class SequenceTask(ClassificationTask):
 
     def read_file(self, path, options: SequenceOptions) -> SequenceData:
         return read_series(path, options)
+
+    def read_test_file(self, path, options: SequenceOptions, train: SequenceData):
+        """(train, test) padded to the same length; the test file's feature
+        columns must be the training file's (else both lists are named)."""
+        train, test = super().read_test_file(path, options, train)
+        if test.feature_names != train.feature_names:
+            fail(f"the feature columns of --data in the test file {path} "
+                 f"({train.feature_names})", test_feature_columns=test.feature_names)
+        return pad_to_same_length(train, test)
+
+    def baseline_predictions(self, data, config: RunConfig) -> dict:
+        """The no-attention twin's, then 1-NN Euclidean's and MiniRocket's
+        (on the series standardized by the training part's feature statistics,
+        missing and padded steps set to 0, the mean)."""
+        results = super().baseline_predictions(data, config)
+        names = [name for name in SERIES_BASELINES if name in self.options(config).baselines]
+        if names:
+            train = np.concatenate([data.train.x, data.validation.x]) \
+                if data.validation is not None else data.train.x
+            labels = np.concatenate([data.train.labels, data.validation.labels]) \
+                if data.validation is not None else data.train.labels
+            mean, std = (np.asarray(v, np.float32) for v in data.train.feature_stats())
+            prepared = [np.nan_to_num((x - mean) / std).transpose(0, 2, 1) for x in (train, data.test.x)]
+            results.update(series_baselines(prepared[0], labels, prepared[1], names, config.seed))
+        return results
 
     def builtin_splits(self, options: SequenceOptions) -> tuple[SequenceData, SequenceData]:
         return load_builtin(options.dataset or DEFAULT_DATASET)

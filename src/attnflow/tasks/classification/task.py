@@ -1,8 +1,10 @@
 """What the "text" and "sequence" tasks share: the task around the classifier.
 
-Data splits (built-in train/test or a user's file, validation held out
-class by class), the classes recorded in the run's config, fit batches,
-scores and the confusion matrix, the no-attention twin, the SavedModel's
+Data splits (built-in train/test, a user's file split class by class or
+scored by k-fold cross-validation when small (`evaluation`), or a user's
+training and test files; validation held out class by class), the
+classes recorded in the run's config, fit batches, scores and the
+confusion matrix, the no-attention twin, the SavedModel's
 outputs and `predict`. A subclass says where the data come from
 (`read_file`, `builtin_splits`), what the model reads (`input_arguments`,
 `model_inputs`, `serving_signature`) and how attention is shown
@@ -18,7 +20,6 @@ from __future__ import annotations
 import abc
 import dataclasses
 import sys
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,11 @@ from attnflow.tasks.classification.classifier import (
     build_classifier, labelled_batches, predict_batches, serving_outputs, settings_for)
 from attnflow.explain.confusion_matrix import plot_confusion_matrix
 from attnflow.tasks.base import Task, TrainingData
+from attnflow.tasks.classification.evaluation import (
+    check_folds, cross_validate, cross_validate_baselines, evaluation_lines, fold_indices,
+    warn_if_same_file)
+from attnflow.tasks.classification.messages import (  # noqa: F401 (the tasks import them from here)
+    print_probabilities, reported_warnings, set_help)
 from attnflow.tasks.classification.scores import classification_scores, score_tables
 from attnflow.training.config import RunConfig, merge
 
@@ -42,11 +48,19 @@ CONFUSION_PNG = "confusion_matrix.png"
 @dataclass
 class ClassificationSplits:
     """train, validation and test parts (TextData or SequenceData; train and
-    validation are None when evaluating on a file)."""
+    validation are None when evaluating on a file).
+
+    With `folds` (k-fold cross-validation of a small file), `test` holds
+    every example of the file, `folds` the (train rows, test rows) of each
+    fold into it, and train/validation the split the saved model trains on.
+    """
 
     train: Any
     validation: Any
     test: Any
+    folds: list | None = None
+    scored: tuple | None = field(default=None, repr=False)  # (model, test scores) once evaluated
+    baseline_scores: dict | None = field(default=None, repr=False)  # once the baselines have run
 
     @property
     def classes(self) -> list[str]:
@@ -63,6 +77,9 @@ class ClassificationOptions:
     samples: int = 4  # test examples whose attention the run draws
     predict_batch_size: int = 256  # examples scored at once after training
     classes: list | None = None  # class names in index order (recorded from the training data)
+    test_data: str | None = None  # the user's test file (--test-data): --data only trains and validates
+    cross_validation_below: int = 300  # a --data file with fewer examples (and no test file) is scored by k-fold; 0: never
+    folds: int = 5  # folds of that cross-validation
 
     def __post_init__(self):
         for name in ("validation_fraction", "test_fraction"):
@@ -71,6 +88,11 @@ class ClassificationOptions:
                 fail(f"{name} in (0, 1)", **{name: value})
         check_positive_int("predict_batch_size", self.predict_batch_size)
         check_non_negative_int("samples", self.samples)
+        check_non_negative_int("cross_validation_below", self.cross_validation_below)
+        if isinstance(self.folds, bool) or not isinstance(self.folds, int) or self.folds < 2:
+            fail("folds to be an integer >= 2", folds=self.folds)
+        if self.test_data is not None and (not isinstance(self.test_data, str) or not self.test_data):
+            fail("test_data to be a file path", test_data=self.test_data)
         if self.classes is not None and (not isinstance(self.classes, list) or len(self.classes) < 2):
             fail("classes to be a list of at least 2 class names", classes=self.classes)
 
@@ -109,6 +131,8 @@ class ClassificationTask(Task):
             fail(f"baselines to be a list of names among {self.baseline_names}",
                  baselines=options.baselines)
         build_classifier(config.model, 2, **self.input_arguments(config, None))  # checks the settings
+        if options.test_data is not None and config.data is None:
+            fail("--test-data FILE with --data FILE (the training file)", test_data=options.test_data)
 
     baseline_names: tuple = (NO_ATTENTION,)
 
@@ -162,23 +186,54 @@ class ClassificationTask(Task):
     # -- training -------------------------------------------------------------------
 
     def load_data(self, config: RunConfig, data_path: str | None = None) -> ClassificationSplits:
-        """Built-in train/test (or a user's file split class by class into train
-        and test), validation split off train; with `data_path`, that file as test."""
+        """The run's splits, validation always split off the training part:
+
+        - built-in data: its own train/test;
+        - `--data` and `--test-data`: all of the first to train, the second to test;
+        - `--data` alone: split class by class into train and test, or, with
+          fewer than `options.cross_validation_below` examples, k-fold folds
+          (`evaluation`) and all of it for the saved model;
+        - `data_path` (`attnflow evaluate RUN --data FILE`): that file as test.
+        """
         options = self.options(config)
+        folds = None
         with reported_warnings():
             if data_path is not None:
                 return ClassificationSplits(None, None, self.read_file(data_path, options))
             if config.data is None:
                 train, test = self.builtin_splits(options)
+            elif options.test_data is not None:
+                warn_if_same_file(config.data, options.test_data)
+                train, test = self.read_test_file(options.test_data, options,
+                                                  self.read_file(config.data, options))
             else:
                 examples = self.read_file(config.data, options)
-                check_splittable(examples.labels, examples.classes, str(config.data),
-                                 options.test_fraction, options.validation_fraction,
-                                 unit=self.example_unit)
-                train, test = stratified_split(examples, options.test_fraction, config.seed)
+                if len(examples) < options.cross_validation_below:
+                    check_folds(examples.labels, examples.classes, options.folds,
+                                str(config.data), unit=self.example_unit)
+                    train = test = examples
+                    folds = fold_indices(examples.labels, options.folds, config.seed)
+                else:
+                    check_splittable(examples.labels, examples.classes, str(config.data),
+                                     options.test_fraction, options.validation_fraction,
+                                     unit=self.example_unit)
+                    train, test = stratified_split(examples, options.test_fraction, config.seed)
         train, validation = stratified_split(train, options.validation_fraction, config.seed)
         self.record_classes(config, train.classes)
-        return ClassificationSplits(train, validation, test)
+        return ClassificationSplits(train, validation, test, folds)
+
+    def read_test_file(self, path, options, train) -> tuple[Any, Any]:
+        """(train, test): the user's test file read with the training file's
+        classes (a label unseen in training is an error naming it)."""
+        return train, self.read_file(path, dataclasses.replace(options, classes=train.classes))
+
+    def fold_splits(self, data: ClassificationSplits, config: RunConfig):
+        """One ClassificationSplits per fold of a cross-validated run: the fold's
+        training rows (validation split off them) and its test rows."""
+        fraction = self.options(config).validation_fraction
+        for train_rows, test_rows in data.folds:
+            train, validation = stratified_split(data.test.subset(train_rows), fraction, config.seed)
+            yield ClassificationSplits(train, validation, data.test.subset(test_rows))
 
     def build_model(self, config: RunConfig, data: ClassificationSplits):
         return build_classifier(config.model, len(data.classes), **self.input_arguments(config, data))
@@ -213,31 +268,55 @@ class ClassificationTask(Task):
         return predict_batches(model, inputs, self.options(config).predict_batch_size, lengths, label)
 
     def evaluate(self, model, data: ClassificationSplits, config: RunConfig) -> dict:
-        probabilities, _ = self.predict_part(model, data.test, config, "scoring the test split")
-        scores = classification_scores(data.test.labels, probabilities.argmax(axis=1), data.classes)
-        self._last_scores = (model, data.test, scores)  # for explain and summarize
+        """{"test": scores} of `model` on the test part; for a cross-validated
+        run, of the run's settings trained and scored fold by fold (see
+        `evaluation`): `model`, trained on the whole file, has seen every example."""
+        if data.folds:
+            scores = cross_validate(self, data, config)
+        else:
+            scores = classification_scores(data.test.labels,
+                                           self.predicted_classes(model, data.test, config),
+                                           data.classes)
+        data.scored = (model, scores)  # for explain and summarize
         return {"test": scores}
+
+    def predicted_classes(self, model, part, config: RunConfig) -> np.ndarray:
+        """The class index `model` predicts for each example of `part`, int64 [N]."""
+        probabilities, _ = self.predict_part(model, part, config, "scoring the test split")
+        return probabilities.argmax(axis=1).astype(np.int64)
 
     def test_scores(self, model, data: ClassificationSplits, config: RunConfig) -> dict:
         """The test scores of `model`, from `evaluate` when it has just scored it."""
-        last = getattr(self, "_last_scores", None)
-        if last is not None and last[0] is model and last[1] is data.test:
-            return last[2]
+        if data.scored is not None and data.scored[0] is model:
+            return data.scored[1]
         return self.evaluate(model, data, config)["test"]
 
     def baselines(self, data: ClassificationSplits, config: RunConfig) -> dict:
+        """{name: test scores} of `options.baselines`, trained on the same
+        training part and scored on the same test part (fold by fold when
+        the run is cross-validated)."""
+        if NO_ATTENTION in self.options(config).baselines and no_attention_change(config.model) is None:
+            print(f"attnflow: note: baseline {NO_ATTENTION!r} needs an RNN, or a transformer "
+                  "without encoder blocks (model.num_layers=0); skipped", file=sys.stderr)
+        if data.folds:
+            scores = cross_validate_baselines(self, data, config)
+        else:
+            scores = {name: classification_scores(data.test.labels, predicted, data.classes)
+                      for name, predicted in self.baseline_predictions(data, config).items()}
+        data.baseline_scores = scores  # for summarize
+        return scores
+
+    def baseline_predictions(self, data: ClassificationSplits, config: RunConfig) -> dict:
+        """{name: predicted class indices [N] on data.test} of each chosen
+        baseline, trained on data.train (and data.validation where it stops
+        early); subclasses add their own to the no-attention twin."""
         from attnflow.training.trainer import fit_model
 
-        results = {}
-        if NO_ATTENTION in self.options(config).baselines:
-            change = no_attention_change(config.model)
-            if change is None:
-                print(f"attnflow: note: baseline {NO_ATTENTION!r} needs an RNN, or a transformer "
-                      "without encoder blocks (model.num_layers=0); skipped", file=sys.stderr)
-            else:
-                twin = RunConfig.from_dict(merge(config.to_dict(), {"model": change}))
-                results[NO_ATTENTION] = self.evaluate(fit_model(self, twin, data), data, twin)["test"]
-        return results
+        change = no_attention_change(config.model)
+        if NO_ATTENTION not in self.options(config).baselines or change is None:
+            return {}
+        twin = RunConfig.from_dict(merge(config.to_dict(), {"model": change}))
+        return {NO_ATTENTION: self.predicted_classes(fit_model(self, twin, data), data.test, twin)}
 
     def serving_endpoint(self, model):
         return (lambda inputs: serving_outputs(model, inputs)), self.serving_signature(model)
@@ -251,8 +330,13 @@ class ClassificationTask(Task):
         return self.explain_attention(model, data, config, directory)
 
     def summarize(self, model, data: ClassificationSplits, config: RunConfig, console) -> None:
-        for table in score_tables(self.test_scores(model, data, config)):
+        scores = self.test_scores(model, data, config)
+        title = f"{scores['folds']}-fold cross-validation" if data.folds else "test"
+        for table in score_tables(scores, title):
             console.print(table)
+        source = str(config.data) if config.data is not None else "the data"
+        for line in evaluation_lines(scores, data.baseline_scores or {}, source):
+            console.print(line, highlight=False, soft_wrap=True)
 
     def predict(self, load_model, inputs: list[str], args: dict, config: RunConfig) -> None:
         options = self.options(config)
@@ -270,28 +354,6 @@ class ClassificationTask(Task):
         self.show_attention(part, probabilities, weights, args)
 
 
-def print_probabilities(names: list[str], probabilities, classes: list[str], output=None) -> None:
-    """One line per example: its name, the predicted class and every class's probability;
-    to stdout, or as CSV to `output`."""
-    rows = []
-    for name, row in zip(names, probabilities):
-        best = int(np.argmax(row))
-        rows.append((name, classes[best], row))
-    if output:
-        import csv
-
-        with open(output, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["input", "predicted", *[f"p_{c}" for c in classes]])
-            for name, predicted, row in rows:
-                writer.writerow([name, predicted, *[f"{p:.6f}" for p in row]])
-        print(f"predictions written to {output}")
-        return
-    for name, predicted, row in rows:
-        shown = "  ".join(f"{c}={p:.3f}" for c, p in zip(classes, row))
-        print(f"{name}\t{predicted}\t{shown}")
-
-
 def no_attention_change(model_settings: dict) -> dict | None:
     """The model settings that make the same network without attention: an RNN
     reading its last state, or a bag of embeddings (a transformer without
@@ -302,27 +364,3 @@ def no_attention_change(model_settings: dict) -> dict | None:
     if model_settings.get("num_layers") == 0:
         return {"pooling": "mean"}
     return None
-
-
-def set_help(parser, flag: str, text: str) -> None:
-    """Says what a task reads for a flag the CLI defines for every task (e.g. predict --data)."""
-    for action in parser._actions:  # argparse has no public way to reword a flag's help
-        if flag in action.option_strings:
-            action.help = text
-
-
-class reported_warnings:
-    """Turns the data loaders' warnings (e.g. NaN values masked) into one
-    "attnflow: warning: ..." line each on stderr."""
-
-    def __enter__(self):
-        self._catcher = warnings.catch_warnings(record=True)
-        self._caught = self._catcher.__enter__()
-        warnings.simplefilter("always")
-        return self
-
-    def __exit__(self, *exc_info):
-        self._catcher.__exit__(*exc_info)
-        for warning in self._caught:
-            print(f"attnflow: warning: {warning.message}", file=sys.stderr)
-        return False

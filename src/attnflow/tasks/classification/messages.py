@@ -1,0 +1,57 @@
+"""What the classification tasks print and read besides their scores:
+predictions (one line or one CSV row per example), the data loaders'
+warnings as one line each, and a task's wording of a shared flag's help.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+
+import numpy as np
+
+
+def print_probabilities(names: list[str], probabilities, classes: list[str], output=None) -> None:
+    """One line per example: its name, the predicted class and every class's probability;
+    to stdout, or as CSV to `output`."""
+    rows = []
+    for name, row in zip(names, probabilities):
+        best = int(np.argmax(row))
+        rows.append((name, classes[best], row))
+    if output:
+        import csv
+
+        with open(output, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["input", "predicted", *[f"p_{c}" for c in classes]])
+            for name, predicted, row in rows:
+                writer.writerow([name, predicted, *[f"{p:.6f}" for p in row]])
+        print(f"predictions written to {output}")
+        return
+    for name, predicted, row in rows:
+        shown = "  ".join(f"{c}={p:.3f}" for c, p in zip(classes, row))
+        print(f"{name}\t{predicted}\t{shown}")
+
+
+def set_help(parser, flag: str, text: str) -> None:
+    """Says what a task reads for a flag the CLI defines for every task (e.g. predict --data)."""
+    for action in parser._actions:  # argparse has no public way to reword a flag's help
+        if flag in action.option_strings:
+            action.help = text
+
+
+class reported_warnings:
+    """Turns the data loaders' warnings (e.g. NaN values masked) into one
+    "attnflow: warning: ..." line each on stderr."""
+
+    def __enter__(self):
+        self._catcher = warnings.catch_warnings(record=True)
+        self._caught = self._catcher.__enter__()
+        warnings.simplefilter("always")
+        return self
+
+    def __exit__(self, *exc_info):
+        self._catcher.__exit__(*exc_info)
+        for warning in self._caught:
+            print(f"attnflow: warning: {warning.message}", file=sys.stderr)
+        return False
