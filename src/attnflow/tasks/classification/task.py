@@ -31,7 +31,7 @@ from attnflow.data._table_files import check_splittable, stratified_split
 from attnflow.tasks.classification.classifier import (
     build_classifier, labelled_batches, predict_batches, serving_outputs, settings_for)
 from attnflow.explain.confusion_matrix import plot_confusion_matrix
-from attnflow.tasks.base import Task, TrainingData
+from attnflow.tasks.base import Task, TrainingData, with_faithfulness
 from attnflow.tasks.classification.scores import classification_scores, score_tables
 from attnflow.training.config import RunConfig, merge
 
@@ -216,7 +216,7 @@ class ClassificationTask(Task):
         probabilities, _ = self.predict_part(model, data.test, config, "scoring the test split")
         scores = classification_scores(data.test.labels, probabilities.argmax(axis=1), data.classes)
         self._last_scores = (model, data.test, scores)  # for explain and summarize
-        return {"test": scores}
+        return with_faithfulness(self, {"test": scores}, model, data, config, data.train is not None)
 
     def test_scores(self, model, data: ClassificationSplits, config: RunConfig) -> dict:
         """The test scores of `model`, from `evaluate` when it has just scored it."""
@@ -243,6 +243,16 @@ class ClassificationTask(Task):
         return (lambda inputs: serving_outputs(model, inputs)), self.serving_signature(model)
 
     # -- showing --------------------------------------------------------------------
+
+    def attention_examples(self, model, data, config, split="test", count=8):
+        from attnflow.tasks.classification import attention_views
+
+        return attention_views.examples(self, model, data, config, split, count)
+
+    def faithfulness(self, model, data, config):
+        from attnflow.tasks.classification import attention_views
+
+        return attention_views.faithfulness(self, model, data, config)
 
     def explain(self, model, data: ClassificationSplits, config: RunConfig, directory: Path) -> list[Path]:
         scores = self.test_scores(model, data, config)
