@@ -6,7 +6,8 @@ Views of one forecast (the explorer's "layer" picker):
   per head and head-averaged;
 - "by lag": the same weights indexed by lag, the distance from a forecast
   step's own time back to the context step it reads (lag 12 of a monthly
-  series: the same month a year before), averaged over the forecast steps.
+  series: the same month a year before), averaged over the forecast steps
+  that can read that lag.
 """
 
 from __future__ import annotations
@@ -37,8 +38,9 @@ def _weights(model, data, raw) -> np.ndarray:
 
 
 def by_lag(weights) -> np.ndarray:
-    """[..., H, L] weights -> [..., L + H - 1]: the mean over forecast steps of the weight at
-    each lag (1 .. L + H - 1; forecast step h (0-based) reads context step l at lag L - l + h)."""
+    """[..., H, L] weights -> [..., L + H - 1]: the weight at each lag (1 .. L + H - 1),
+    averaged over the forecast steps that can read that lag (forecast step h, 0-based,
+    reads context step l at lag L - l + h)."""
     weights = np.asarray(weights, np.float64)
     horizon, context = weights.shape[-2:]
     total = np.zeros(weights.shape[:-2] + (context + horizon - 1,))
