@@ -52,7 +52,7 @@ def open_explorer(browser, task_runs, tmp_path):
         assert cli.main(["explore", str(run), "--examples", "3"]) == 0
         html = (run / "explorer.html").read_text(encoding="utf-8")
         assert not re.search(r"<script[^>]+src=|<link[^>]+href=|https?://", html)  # self-contained
-        page = browser.new_page(viewport={"width": 1100, "height": 700})
+        page = browser.new_page(viewport={"width": 1000, "height": 360})
         errors = []
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         page.on("pageerror", lambda error: errors.append(str(error)))
