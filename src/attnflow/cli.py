@@ -5,6 +5,7 @@
     attnflow evaluate RUN [--data FILE]
     attnflow predict RUN TEXT... [--beam N] [--show-attention] [--saved-model] [--output FILE]
                                      # `attnflow predict RUN --help`: the run's task's options
+    attnflow explore RUN [--examples N]  # RUN/explorer.html: the attention in a browser
     attnflow demo [--out DIR]        # train "dates", show metrics, samples, attention
     attnflow example                 # attention worked out by hand on four tokens
     attnflow bench ...               # benchmarks (attnflow.bench)
@@ -77,6 +78,11 @@ def build_parser(task=None, command: str | None = None,
     predict.add_argument("--data", metavar="FILE", help="inputs from a file (tasks that read one)")
     predict.add_argument("--output", metavar="FILE",
                          help="write predictions to this file (replaced if it exists)")
+
+    explore = commands.add_parser("explore", help="write RUN/explorer.html: the run's attention in a browser")
+    explore.add_argument("run", metavar="RUN")
+    explore.add_argument("--examples", type=int, default=8, metavar="N", help="test examples shown (default 8)")
+    explore.add_argument("--output", metavar="FILE", help="the HTML file (default RUN/explorer.html)")
 
     demo = commands.add_parser("demo", help="train a date translator with attention and show it")
     demo.add_argument("--out", metavar="DIR", help="the run directory (default runs/dates-TIME)")
@@ -220,7 +226,17 @@ def _predict(args, argv) -> int:
     return 0
 
 
-_COMMANDS = {"train": _train, "demo": _demo, "evaluate": _evaluate, "predict": _predict}
+def _explore(args, argv) -> int:
+    from attnflow.estimators import load
+
+    if args.examples < 1:
+        _fail("--examples >= 1", examples=args.examples)
+    print(load(args.run).explore(args.output, args.examples))
+    return 0
+
+
+_COMMANDS = {"train": _train, "demo": _demo, "evaluate": _evaluate, "predict": _predict,
+             "explore": _explore}
 
 
 def _finished_run(args, argv, command):

@@ -213,6 +213,23 @@ class Estimator:
         data = task.load_data(self.config_, path)
         return task.evaluate(self.model_, data, self.config_)
 
+    def explore(self, path=None, examples: int = 8) -> Path:
+        """Writes the attention explorer of `examples` test examples (one self-contained
+        HTML file; default RUN/explorer.html) and returns its path; `attnflow explore`."""
+        from attnflow.explain.explorer import EXPLORER_FILE, write_explorer
+
+        self._check_fitted()
+        task = self._task()
+        data = task.load_data(self.config_)
+        kind, shown = task.attention_examples(self.model_, data, self.config_, "test", examples)
+        if not shown:
+            fail("a run whose model has attention (and test examples)",
+                 attention=self.config_.model.get("attention", "default"))
+        title = f"attnflow explorer: {self.run_path_.name} ({self.config_.task})"
+        subtitle = ("pick an example, a layer and a head; hover a weight to read it exactly "
+                    "(colours: each view's largest weight is the darkest)")
+        return write_explorer(path or self.run_path_ / EXPLORER_FILE, title, kind, shown, subtitle)
+
     def _evaluation_table(self, data):
         fail(f"a data file path for {type(self).__name__}.evaluate", data=type(data).__name__)
 

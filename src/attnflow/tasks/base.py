@@ -22,7 +22,8 @@ one line in `attnflow.tasks.TASKS` ("mytask": "attnflow.tasks.family.mytask:MyTa
         def evaluate(self, model, data, config): ...
         def serving_endpoint(self, model): ...
         def predict(self, load_model, inputs, args, config): ...
-        # optional: add_arguments, check_config, baselines, explain, summarize
+        # optional: add_arguments, check_config, baselines, explain, summarize,
+        #           attention_examples (the explorer, TensorBoard images), faithfulness
 
 Every method that reads the user's data or settings raises ValueError with
 "expected ... Received: name=value" on bad input; the CLI turns that into
@@ -123,6 +124,25 @@ class Task(abc.ABC):
         """Writes plots of the attention into `directory`; returns their paths."""
         return []
 
+    def attention_examples(self, model, data: Any, config: RunConfig, split: str = "test",
+                           count: int = 8) -> tuple[str, list[dict]]:
+        """(kind, examples) of the attention of `count` examples of `split` ("test" or
+        "validation"), the same every time, as `attnflow.explain.explorer` draws them
+        (its module docstring describes an example); [] for a model without attention."""
+        return "matrix", []
+
+    def attention_images(self, model, data: Any, config: RunConfig, count: int = 3) -> dict:
+        """{tag: uint8 image} of a few validation examples' attention, for TensorBoard
+        (`attnflow.training.callbacks.AttentionImages` logs them every epoch)."""
+        from attnflow.explain.attention_images import example_images
+
+        return example_images(self.attention_examples(model, data, config, "validation", count)[1])
+
+    def faithfulness(self, model, data: Any, config: RunConfig) -> dict | None:
+        """How far the attention explains the predictions (`attnflow.explain.faithfulness`),
+        for metrics.json's "faithfulness"; None for a model without attention."""
+        return None
+
     def summarize(self, model, data: Any, config: RunConfig, console) -> None:
         """Prints what a user should see after training (samples, pictures)."""
 
@@ -138,6 +158,16 @@ class Task(abc.ABC):
                 output, and the task's own).
             config: the run's RunConfig.
         """
+
+
+def with_faithfulness(task: Task, scores: dict, model, data, config: RunConfig, measured: bool) -> dict:
+    """`scores` with "faithfulness" (`Task.faithfulness`) added when `measured` (a run's
+    own data, in training) and the model attends; it lands in metrics.json."""
+    if measured:
+        figures = task.faithfulness(model, data, config)
+        if figures is not None:
+            scores = {**scores, "faithfulness": figures}
+    return scores
 
 
 def settings_dataclass(settings_class, values: dict, what: str):

@@ -145,3 +145,40 @@ class TensorBoardScalars(keras.callbacks.Callback):
         for writer in self._writers.values():
             writer.close()
         self._writers = {}
+
+
+class AttentionImages(keras.callbacks.Callback):
+    """Logs, after every epoch, the attention of a few fixed examples as TensorBoard images.
+
+    The images go to `log_dir`/validation (beside the validation scalars),
+    one tag per example ("attention/example_1", ...), step = epoch.
+
+    Args:
+        log_dir: the directory of the event files (a run's logs/).
+        images: model -> {tag: uint8 image [height, width, 3]}; a task's
+            `attention_images` (the same examples every epoch); {} logs nothing.
+    """
+
+    def __init__(self, log_dir, images):
+        super().__init__()
+        self.log_dir = Path(log_dir)
+        self.images = images
+        self._writer = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        import tensorflow as tf
+
+        images = self.images(self.model)
+        if not images:
+            return
+        if self._writer is None:
+            self._writer = tf.summary.create_file_writer(str(self.log_dir / "validation"))
+        with self._writer.as_default():
+            for tag, image in images.items():
+                tf.summary.image(tag, np.asarray(image, np.uint8)[None], step=epoch)
+        self._writer.flush()
+
+    def on_train_end(self, logs=None):
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None

@@ -57,16 +57,21 @@ def write_metrics(path, document: dict) -> Path:
     return path
 
 
+# dicts of metrics.json that are not one split's scores: the table leaves them out
+NOT_SCORES = ("baselines", "faithfulness", "best")
+
+
 def metrics_table(document: dict, title: str | None = None):
     """A rich Table: one row per split and baseline, one column per numeric metric.
 
     Values that are not numbers (per-class dicts, a confusion matrix) stay
-    in metrics.json and are left out of the table.
+    in metrics.json and are left out of the table, and so does "faithfulness"
+    (how far the attention explains the predictions, not a split's scores).
     """
     from rich.table import Table
 
     rows = {name: scores for name, scores in document.items()
-            if isinstance(scores, dict) and name not in ("baselines", "best")}
+            if isinstance(scores, dict) and name not in NOT_SCORES}
     rows.update({f"baseline: {name}": scores
                  for name, scores in document.get("baselines", {}).items()})
     metrics = list(dict.fromkeys(metric for scores in rows.values() for metric, value in scores.items()

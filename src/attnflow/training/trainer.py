@@ -19,6 +19,7 @@ from typing import Any
 import keras
 
 from attnflow.training.callbacks import ResumableEarlyStopping, TensorBoardScalars, TrainingClock
+from attnflow.training.callbacks import AttentionImages
 from attnflow.training.config import RunConfig
 from attnflow.training.export import export_saved_model, save_keras
 from attnflow.training.optimizers import build_optimizer
@@ -112,7 +113,8 @@ class Trainer:
             epochs = TrainingClock.read(clock_path)["epochs"]  # nothing left to train
         callbacks = [TrainingClock(clock_path),
                      keras.callbacks.CSVLogger(str(run.file(run.HISTORY)), append=True),
-                     TensorBoardScalars(run.file(run.LOGS))]
+                     TensorBoardScalars(run.file(run.LOGS)),
+                     AttentionImages(run.file(run.LOGS), lambda m: self.task.attention_images(m, data, config))]
         if config.early_stopping and fit_data.validation is not None:
             callbacks.append(ResumableEarlyStopping(stopping_path, patience=config.early_stopping,
                                                     monitor="val_loss"))

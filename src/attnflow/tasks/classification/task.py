@@ -32,7 +32,7 @@ from attnflow.data._table_files import check_splittable, stratified_split
 from attnflow.tasks.classification.classifier import (
     build_classifier, labelled_batches, predict_batches, serving_outputs, settings_for)
 from attnflow.explain.confusion_matrix import plot_confusion_matrix
-from attnflow.tasks.base import Task, TrainingData
+from attnflow.tasks.base import Task, TrainingData, with_faithfulness
 from attnflow.tasks.classification.evaluation import (
     check_folds, cross_validate, cross_validate_baselines, evaluation_lines, fold_indices,
     warn_if_same_file)
@@ -278,7 +278,7 @@ class ClassificationTask(Task):
                                            self.predicted_classes(model, data.test, config),
                                            data.classes)
         data.scored = (model, scores)  # for explain and summarize
-        return {"test": scores}
+        return with_faithfulness(self, {"test": scores}, model, data, config, data.train is not None)
 
     def predicted_classes(self, model, part, config: RunConfig) -> np.ndarray:
         """The class index `model` predicts for each example of `part`, int64 [N]."""
@@ -322,6 +322,16 @@ class ClassificationTask(Task):
         return (lambda inputs: serving_outputs(model, inputs)), self.serving_signature(model)
 
     # -- showing --------------------------------------------------------------------
+
+    def attention_examples(self, model, data, config, split="test", count=8):
+        from attnflow.tasks.classification import attention_views
+
+        return attention_views.examples(self, model, data, config, split, count)
+
+    def faithfulness(self, model, data, config):
+        from attnflow.tasks.classification import attention_views
+
+        return attention_views.faithfulness(self, model, data, config)
 
     def explain(self, model, data: ClassificationSplits, config: RunConfig, directory: Path) -> list[Path]:
         scores = self.test_scores(model, data, config)

@@ -36,7 +36,7 @@ from attnflow.tasks.forecast.model import scaler_from_dict, scaler_to_dict, serv
 from attnflow.tasks.forecast.options import FROM_DATA, ForecastOptions
 from attnflow.tasks.forecast.predict import predict as predict_command
 from attnflow.tasks.forecast.presets import preset
-from attnflow.tasks.base import Task, TrainingData
+from attnflow.tasks.base import Task, TrainingData, with_faithfulness
 from attnflow.tasks.forecast.baselines import REFERENCE_BASELINES, default_baselines
 from attnflow.training.config import RunConfig, merge
 
@@ -210,7 +210,7 @@ class ForecastTask(Task):
                 refitted = fit_model(self, _single_run(config), fold)
                 folds.append(output.score(fold, output.network_forecast(refitted, fold), quantiles))
             scores["backtest"] = output.mean_scores(folds + [scores["test"]])
-        return scores
+        return with_faithfulness(self, scores, model, data, config, data.split is not None)
 
     def baselines(self, data: ForecastData, config: RunConfig) -> dict:
         if not self.options(config).baselines:
@@ -283,6 +283,16 @@ class ForecastTask(Task):
             paths += write_attention(model, data, data.test_origin, directory / "test_attention.png",
                                      directory / "test_attention_top_k.json", k=5)
         return paths
+
+    def attention_examples(self, model, data, config, split="test", count=8):
+        from attnflow.tasks.forecast import attention_views
+
+        return attention_views.examples(model, data, config, split, count)
+
+    def faithfulness(self, model, data, config):
+        from attnflow.tasks.forecast import attention_views
+
+        return attention_views.faithfulness(model, data, config)
 
     def summarize(self, model, data: ForecastData, config: RunConfig, console) -> None:
         from rich.table import Table

@@ -17,7 +17,7 @@ from attnflow.data.pairs_file import read_pairs
 from attnflow.data.vectorize import char_vocabulary
 from attnflow.models.seq2seq_attention import ATTENTIONS, Seq2SeqAttention, Seq2SeqConfig
 from attnflow.tasks.translation import output
-from attnflow.tasks.base import Task, TrainingData
+from attnflow.tasks.base import Task, TrainingData, with_faithfulness
 from attnflow.training.config import RunConfig, merge
 from attnflow.training.metrics import MaskedAccuracy, masked_loss
 from attnflow.training.progress import progress_bar
@@ -116,7 +116,7 @@ class Seq2SeqTask(Task):
             outputs = decode(model, [s for s, _ in data.test], options, options.beam_width, "test")
             scores[f"test_beam{options.beam_width}"] = text_metrics(
                 [o.text for o in outputs], [t for _, t in data.test], self.bleu_tokenize)
-        return scores
+        return with_faithfulness(self, scores, model, data, config, bool(data.train))
 
     def baselines(self, data: ParallelSplits, config: RunConfig) -> dict:
         from attnflow.training.trainer import fit_model
@@ -137,6 +137,16 @@ class Seq2SeqTask(Task):
     def explain(self, model, data, config, directory: Path) -> list[Path]:
         pairs = sample_pairs(data, self.options(config).samples)
         return output.write_heatmaps(model, [source for source, _ in pairs], directory)
+
+    def attention_examples(self, model, data, config, split="test", count=8):
+        from attnflow.tasks.translation import attention_views
+
+        return attention_views.examples(model, data, split, count)
+
+    def faithfulness(self, model, data, config):
+        from attnflow.tasks.translation import attention_views
+
+        return attention_views.faithfulness(model, data, config)
 
     def summarize(self, model, data, config, console) -> None:
         output.print_samples(model, sample_pairs(data, self.options(config).samples), console)

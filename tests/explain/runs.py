@@ -1,0 +1,53 @@
+"""Tiny runs of every task family, trained once per session through `attnflow train`,
+for the explorer, TensorBoard and faithfulness tests (tests/explain/conftest.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+from attnflow import cli
+from tests.cli.conftest import TINY_DATES
+from tests.cli.test_forecast_cli import monthly_frame
+from tests.cli.test_sequence_cli import series_rows, write_rows
+from tests.cli.test_text_cli import write_reviews
+
+TEXT = ["--text-col", "review", "--label-col", "stars", "--epochs", "2", "--batch-size", "8",
+        "--set", "options.vocabulary_size=50", "--set", "options.max_length=16",
+        "--set", "options.samples=2", "--set", "options.ngrams=1", "--set", "options.baselines=[]"]
+TEXT_RNN = ["--set", "model.architecture=rnn", "--set", "model.units=8", "--set", "model.embedding_dim=8"]
+TEXT_TRANSFORMER = ["--set", "model.architecture=transformer", "--set", "model.model_dim=8",
+                    "--set", "model.num_heads=2", "--set", "model.num_layers=2",
+                    "--set", "model.intermediate_dim=8"]
+SEQUENCE = ["--id-col", "id", "--time-col", "t", "--label-col", "activity", "--epochs", "2",
+            "--batch-size", "8", "--set", "model.units=8", "--set", "model.bidirectional=false",
+            "--set", "options.samples=2", "--set", "options.baselines=[]"]
+FORECAST = ["--time-col", "month", "--target", "sales", "--horizon", "6", "--context", "12",
+            "--epochs", "2", "--set", "model.units=8", "--set", "options.ensemble=1",
+            "--set", "options.baselines=false"]
+
+
+def train(folder, name: str, argv: list) -> "Path":  # noqa: F821
+    """`attnflow train argv... --out folder/name`; the run's path."""
+    out = folder / name
+    stderr = io.StringIO()
+    with contextlib.redirect_stderr(stderr), contextlib.redirect_stdout(io.StringIO()):
+        code = cli.main(["train", *argv, "--out", str(out)])
+    assert code == 0, stderr.getvalue()[-3000:]
+    return out
+
+
+def train_all(folder) -> dict:
+    """{name: run path} of one tiny run per task family (text twice: RNN and transformer)."""
+    reviews = write_reviews(folder / "reviews.csv")
+    series = write_rows(folder / "series.csv", series_rows())
+    monthly = folder / "sales.csv"
+    monthly_frame().to_csv(monthly, index=False)
+    return {
+        "dates": train(folder, "dates", ["dates", *TINY_DATES, "--set", "options.beam_width=1"]),
+        "text_rnn": train(folder, "text_rnn", ["text", "--data", str(reviews), *TEXT, *TEXT_RNN]),
+        "text_transformer": train(folder, "text_transformer",
+                                  ["text", "--data", str(reviews), *TEXT, *TEXT_TRANSFORMER]),
+        "sequence": train(folder, "sequence", ["sequence", "--data", str(series), *SEQUENCE]),
+        "forecast": train(folder, "forecast", ["forecast", "--data", str(monthly), *FORECAST]),
+    }
