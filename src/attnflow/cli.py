@@ -130,6 +130,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except RuntimeError as error:  # a worker of a cluster failed; the run stays for --resume
+        from attnflow.training.distribution import WorkerFailure
+
+        if not isinstance(error, WorkerFailure) or os.environ.get("ATTNFLOW_DEBUG"):
+            raise
+        print(f"attnflow: error: {error}", file=sys.stderr)
+        return 1
 
 
 # -- commands -----------------------------------------------------------------

@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import keras
 
+from attnflow.training.distribution import WorkerFailure
+
 
 def shard_by_data(dataset):
     """`dataset` with each global batch split evenly over the workers."""
@@ -53,14 +55,27 @@ def fit_distributed(model, train, validation=None, *, strategy, epochs: int, cal
     validation_batches = (None if validation is None else
                           strategy.experimental_distribute_dataset(shard_by_data(validation)))
 
-    @tf.function(reduce_retracing=True)
+    @tf.function(autograph=False, reduce_retracing=True)
     def train_step(batch):
         strategy.run(model.train_step, args=(batch,))
 
-    @tf.function(reduce_retracing=True)
+    @tf.function(autograph=False, reduce_retracing=True)
     def test_step(batch):
         strategy.run(model.test_step, args=(batch,))
 
+    try:
+        return _run_epochs(model, train_batches, validation_batches, train_step, test_step,
+                           epochs, callbacks, steps_per_epoch, verbose)
+    except (tf.errors.UnavailableError, tf.errors.DeadlineExceededError, tf.errors.AbortedError,
+            tf.errors.CancelledError, tf.errors.InternalError) as error:
+        # a collective whose peer is gone: the coordination service's heartbeat ends it
+        raise WorkerFailure(f"a worker of the cluster stopped answering "
+                            f"({type(error).__name__}: {error.message.splitlines()[0][:200]})"
+                            ) from None
+
+
+def _run_epochs(model, train_batches, validation_batches, train_step, test_step, epochs,
+                callbacks, steps_per_epoch, verbose):
     callback_list = keras.callbacks.CallbackList(
         list(callbacks), add_history=True, add_progbar=verbose != 0, model=model,
         verbose=verbose, epochs=epochs, steps=steps_per_epoch)

@@ -115,11 +115,25 @@ def start_strategy(environ=None):
     if cluster is None:
         _strategy = tf.distribute.get_strategy()
         return _strategy
-    _configure_coordination(json.loads(os.environ[TF_CONFIG])["cluster"])
+    addresses = json.loads(os.environ[TF_CONFIG])["cluster"]
+    _configure_coordination(addresses)
     options = tf.distribute.experimental.CommunicationOptions(
         implementation=tf.distribute.experimental.CommunicationImplementation.RING)
-    _strategy = tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
+    try:
+        _strategy = tf.distribute.MultiWorkerMirroredStrategy(communication_options=options)
+    except tf.errors.OpError as error:
+        fail(f"every worker of TF_CONFIG's cluster to join within {cluster_timeout()} s "
+             f"({type(error).__name__}: {error.message.splitlines()[0]})",
+             task=cluster.name, cluster=addresses)
     return _strategy
+
+
+class WorkerFailure(RuntimeError):
+    """A worker of the cluster stopped answering during training."""
+
+
+def cluster_timeout() -> int:
+    return int(os.environ.get(CLUSTER_TIMEOUT_VARIABLE, DEFAULT_CLUSTER_TIMEOUT))
 
 
 def _configure_coordination(cluster: dict) -> None:
@@ -131,7 +145,7 @@ def _configure_coordination(cluster: dict) -> None:
     from tensorflow.python.eager import context
     from tensorflow.python.training import server_lib
 
-    timeout = int(os.environ.get(CLUSTER_TIMEOUT_VARIABLE, DEFAULT_CLUSTER_TIMEOUT))
+    timeout = cluster_timeout()
     jobs = [coordination_config_pb2.CoordinatedJob(name=job, num_tasks=len(cluster[job]))
             for job in JOBS if job in cluster]
     spec = server_lib.ClusterSpec({job: cluster[job] for job in JOBS if job in cluster})

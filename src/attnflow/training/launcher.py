@@ -19,12 +19,16 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 from attnflow._validation import fail
 from attnflow.training.distribution import TF_CONFIG
 
+# lines TensorFlow's C++ runtime writes straight to stderr (gRPC and coordination
+# service start-up notes): not actionable, kept out of the chief's stderr
+RUNTIME_LOG_PREFIXES = (b"WARNING: All log messages before absl", b"I0000", b"W0000")
 POLL_SECONDS = 0.2
 GRACE_SECONDS = 5.0  # a worker blocked in an all-reduce ignores SIGTERM; then it is killed
 EXIT_USAGE = 2
@@ -73,13 +77,16 @@ def without_workers_flag(argv: list[str]) -> list[str]:
     return kept
 
 
-def launch(argv: list[str], workers: int, run_path: str | None = None) -> int:
+def launch(argv: list[str], workers: int, run_path: str | None = None,
+           module: str = "attnflow.cli", timeout: float | None = None) -> int:
     """Runs `attnflow <argv>` (a train command) on `workers` local processes.
 
     Args:
         argv: the command line, --workers included or not.
         workers: how many processes.
         run_path: the run directory, named in the message when a worker fails.
+        module: what each worker runs with `python -m` (tests run their own).
+        timeout: seconds after which the workers are stopped (None: no limit).
 
     Returns:
         The exit code: 0, the chief's own code for bad input (2), 1 when a
@@ -95,11 +102,14 @@ def launch(argv: list[str], workers: int, run_path: str | None = None) -> int:
             env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
             output = None if index == 0 else open(logs / f"worker-{index}.log", "wb")
             processes.append(subprocess.Popen(
-                [sys.executable, "-m", "attnflow.cli", *argv], env=env, stdout=output,
-                stderr=subprocess.STDOUT if output else None))
+                [sys.executable, "-m", module, *argv], env=env, stdout=output,
+                stderr=subprocess.STDOUT if output else subprocess.PIPE))
             if output:
                 output.close()
-        return _wait(processes, run_path)
+            else:
+                threading.Thread(target=_forward_stderr, args=(processes[-1].stderr,),
+                                 daemon=True).start()
+        return _wait(processes, run_path, timeout)
     except KeyboardInterrupt:
         _stop(processes)
         return 130
@@ -108,11 +118,17 @@ def launch(argv: list[str], workers: int, run_path: str | None = None) -> int:
         shutil.rmtree(logs, ignore_errors=True)
 
 
-def _wait(processes, run_path) -> int:
+def _wait(processes, run_path, timeout=None) -> int:
     """Waits for every worker; on the first failure stops the rest and says which."""
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
+    deadline = None if timeout is None else time.monotonic() + timeout
     try:
         while True:
+            if deadline is not None and time.monotonic() > deadline:
+                _stop(processes)
+                print(f"attnflow: error: the workers did not finish within {timeout:.0f} s; "
+                      "they were stopped", file=sys.stderr, flush=True)
+                return 1
             codes = [process.poll() for process in processes]
             failed = [index for index, code in enumerate(codes) if code not in (None, 0)]
             if failed:
@@ -131,6 +147,14 @@ def _wait(processes, run_path) -> int:
             time.sleep(POLL_SECONDS)
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _forward_stderr(stream) -> None:
+    """Copies the chief's stderr to ours, without TensorFlow's runtime notes."""
+    for line in iter(stream.readline, b""):
+        if not line.startswith(RUNTIME_LOG_PREFIXES):
+            sys.stderr.write(line.decode(errors="replace"))
+            sys.stderr.flush()
 
 
 def _describe_exit(code: int) -> str:

@@ -14,6 +14,9 @@ from pathlib import Path
 from attnflow._validation import fail
 
 
+NOT_SCORES = ("baselines", "distribution")  # dicts of metrics.json that hold no split's scores
+
+
 def metrics_document(task: str, splits: dict, baselines: dict | None = None,
                      train_seconds: float | None = None, **extra) -> dict:
     """Assembles metrics.json. `splits` must hold "test"."""
@@ -45,7 +48,7 @@ def metrics_table(document: dict, title: str | None = None):
     from rich.table import Table
 
     rows = {name: scores for name, scores in document.items()
-            if isinstance(scores, dict) and name != "baselines"}
+            if isinstance(scores, dict) and name not in NOT_SCORES}
     rows.update({f"baseline: {name}": scores
                  for name, scores in document.get("baselines", {}).items()})
     metrics = list(dict.fromkeys(metric for scores in rows.values() for metric, value in scores.items()

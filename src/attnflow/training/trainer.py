@@ -32,8 +32,8 @@ import keras
 from attnflow.training.callbacks import ResumableEarlyStopping, TensorBoardScalars, TrainingClock
 from attnflow.training.config import RunConfig
 from attnflow.training.distributed_fit import fit_distributed
-from attnflow.training.distribution import (check_global_batch, current_cluster, describe,
-                                            start_strategy)
+from attnflow.training.distribution import (WorkerFailure, check_global_batch, current_cluster,
+                                            describe, start_strategy)
 from attnflow.training.export import export_saved_model, save_keras
 from attnflow.training.optimizers import build_optimizer
 from attnflow.training.report import metrics_document, write_metrics
@@ -94,7 +94,7 @@ class Trainer:
             self.config.save(run.file(run.CONFIG))  # last: its presence marks a resumable run
             self._say(f"training in {run.partial} (if interrupted: attnflow train --resume {run.partial})")
             return self._fit_and_finish(run, model, data)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, WorkerFailure):
             self._interrupted(run)
             raise
         except BaseException:
@@ -120,7 +120,7 @@ class Trainer:
         self._say(f"resuming {run.partial}")
         try:
             return self._fit_and_finish(run, model, data)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, WorkerFailure):
             self._interrupted(run)
             raise
         except BaseException:
