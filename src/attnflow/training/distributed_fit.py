@@ -63,6 +63,7 @@ def fit_distributed(model, train, validation=None, *, strategy, epochs: int, cal
     def test_step(batch):
         strategy.run(model.test_step, args=(batch,))
 
+    clipping = _clip_after_all_reduce(model.optimizer, strategy)
     try:
         return _run_epochs(model, train_batches, validation_batches, train_step, test_step,
                            epochs, callbacks, steps_per_epoch, verbose)
@@ -72,6 +73,8 @@ def fit_distributed(model, train, validation=None, *, strategy, epochs: int, cal
         raise WorkerFailure(f"a worker of the cluster stopped answering "
                             f"({type(error).__name__}: {error.message.splitlines()[0][:200]})"
                             ) from None
+    finally:
+        clipping.undo()
 
 
 def _run_epochs(model, train_batches, validation_batches, train_step, test_step, epochs,
@@ -102,6 +105,43 @@ def _run_epochs(model, train_batches, validation_batches, train_step, test_step,
             break
     callback_list.on_train_end(logs=epoch_logs)
     return model.history
+
+
+class _clip_after_all_reduce:
+    """Gradient clipping on the global gradient, as on one process.
+
+    Keras clips each replica's own gradients before the optimizer sums them,
+    which changes the update whenever clipping bites. When the optimizer
+    clips, its clipping step is wrapped: the replicas' gradients are summed
+    first (an all-reduce), clipped, and divided by the number of replicas,
+    so that the optimizer's own sum gives back the clipped global gradient.
+    This costs a second all-reduce per step.
+    """
+
+    def __init__(self, optimizer, strategy):
+        self.optimizer = optimizer
+        self.original = None
+        clips = any(getattr(optimizer, name, None) for name in
+                    ("clipnorm", "global_clipnorm", "clipvalue"))
+        if not clips or strategy.num_replicas_in_sync == 1:
+            return
+        import tensorflow as tf
+
+        self.original = optimizer._clip_gradients
+        replicas = strategy.num_replicas_in_sync
+
+        def clip_global(grads):
+            context = tf.distribute.get_replica_context()
+            present = [g for g in grads if g is not None]
+            summed = iter(context.all_reduce(tf.distribute.ReduceOp.SUM, present)) if present else iter(())
+            total = [None if g is None else next(summed) for g in grads]
+            return [None if g is None else g / replicas for g in self.original(total)]
+
+        optimizer._clip_gradients = clip_global
+
+    def undo(self) -> None:
+        if self.original is not None:
+            del self.optimizer._clip_gradients  # the class's method again
 
 
 def _metrics(model) -> dict:

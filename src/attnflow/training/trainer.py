@@ -115,7 +115,8 @@ class Trainer:
         if not _is_chief():  # continues from the chief's checkpoint, writing its own copy
             chief_run, run = run, _worker_run()
             run.create()
-            shutil.copytree(chief_run.file(run.STATE), run.file(run.STATE), dirs_exist_ok=True)
+            if chief_run.file(run.STATE).is_dir():
+                shutil.copytree(chief_run.file(run.STATE), run.file(run.STATE), dirs_exist_ok=True)
             shutil.copy(chief_run.file(run.MODEL_CONFIG), run.file(run.MODEL_CONFIG))
         self._say(f"resuming {run.partial}")
         try:
