@@ -177,7 +177,7 @@ def check_global_batch(batch_size: int, replicas: int) -> None:
 def describe(strategy, batch_size: int) -> dict:
     """metrics.json's "distribution": {strategy, workers, replicas, global_batch_size}."""
     cluster = current_cluster()
-    return {"strategy": type(strategy).__name__ if cluster else "default",
+    return {"strategy": "MultiWorkerMirroredStrategy" if cluster else "default",
             "workers": cluster.workers if cluster else 1,
             "replicas": int(strategy.num_replicas_in_sync),
             "global_batch_size": int(batch_size)}
