@@ -65,8 +65,9 @@ def fit_distributed(model, train, validation=None, *, strategy, epochs: int, cal
 
     clipping = _clip_after_all_reduce(model.optimizer, strategy)
     try:
-        return _run_epochs(model, train_batches, validation_batches, train_step, test_step,
-                           epochs, callbacks, steps_per_epoch, verbose)
+        with strategy.scope():  # as in `fit`: BackupAndRestore builds the optimizer on resume
+            return _run_epochs(model, train_batches, validation_batches, train_step, test_step,
+                               epochs, callbacks, steps_per_epoch, verbose)
     except (tf.errors.UnavailableError, tf.errors.DeadlineExceededError, tf.errors.AbortedError,
             tf.errors.CancelledError, tf.errors.InternalError) as error:
         # a collective whose peer is gone: the coordination service's heartbeat ends it
