@@ -1,7 +1,7 @@
 """The `attnflow` command: parses, validates and dispatches to a task.
 
     attnflow train TASK [--data FILE] [--config FILE] [--attention NAME] [--epochs N]
-                        [--out DIR] [--resume RUN] [--set KEY=VALUE ...]
+                        [--out DIR] [--resume RUN] [--set KEY=VALUE ...] [--workers N]
     attnflow evaluate RUN [--data FILE]
     attnflow predict RUN TEXT... [--beam N] [--show-attention] [--saved-model] [--output FILE]
                                      # `attnflow predict RUN --help`: the run's task's options
@@ -62,6 +62,9 @@ def build_parser(task=None, command: str | None = None,
                        metavar="KEY=VALUE", help="any setting, e.g. model.decoder_units=64")
     train.add_argument("--out", metavar="DIR", help="the run directory (default runs/TASK-TIME)")
     train.add_argument("--resume", metavar="RUN", help="continue an interrupted run")
+    train.add_argument("--workers", type=int, metavar="N",
+                       help="train on N local processes (MultiWorkerMirroredStrategy); "
+                            "with TF_CONFIG set, each process joins that cluster instead")
 
     run_help = task is None or command not in ("evaluate", "predict")
     evaluate = commands.add_parser("evaluate", help="score a run on its test data or a file",
@@ -121,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return worked_example()
     try:
+        if args.command == "train" and args.workers is not None:
+            return _launch_workers(args, argv)
+        if args.command == "train":
+            _join_cluster()
         _quiet_tensorflow_start()
         return _COMMANDS[args.command](args, argv)
     except ValueError as error:
@@ -131,6 +138,13 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
+    except RuntimeError as error:  # a worker of a cluster failed; the run stays for --resume
+        from attnflow.training.distribution import WorkerFailure
+
+        if not isinstance(error, WorkerFailure) or os.environ.get("ATTNFLOW_DEBUG"):
+            raise
+        print(f"attnflow: error: {error}", file=sys.stderr)
+        return 1
 
 
 # -- commands -----------------------------------------------------------------
@@ -168,9 +182,40 @@ def _train(args, argv) -> int:
         overrides = flags + [_parse_override(text) for text in args.overrides]
         config = resolve_task_config(task, file_values, overrides)
         estimator = estimator_class(task.name)().fit_config(config, out=args.out)
+    if estimator.result_.path is None:  # a worker other than the chief: the chief reports
+        return 0
     _show(task, estimator.result_)
     print(estimator.result_.path)
     return 0
+
+
+def _launch_workers(args, argv) -> int:
+    """--workers N: the same command on N local processes (attnflow.training.launcher)."""
+    from attnflow.tasks import get_task
+    from attnflow.training import RunDirectory, load_config_file
+    from attnflow.training.launcher import check_workers, launch
+
+    check_workers(args.workers)
+    if args.resume:
+        run = RunDirectory.unfinished(args.resume)
+    else:  # the run's name is fixed here, so that a failure message can name it
+        name = args.task or (load_config_file(args.config) if args.config else {}).get("task")
+        if not name:
+            _fail("a task to train, e.g. `attnflow train dates`", task=None)
+        run = RunDirectory.new(args.out, get_task(name).name)
+        argv = argv if args.out else [*argv, "--out", str(run.path)]
+    return launch(argv, args.workers, str(run.path))
+
+
+def _join_cluster() -> None:
+    """With TF_CONFIG set, joins its cluster before TensorFlow starts (collective
+    ops are configured at start-up only)."""
+    from attnflow._quiet import quiet_stderr
+    from attnflow.training.distribution import cluster_from_environment, start_strategy
+
+    if cluster_from_environment() is not None:
+        with quiet_stderr():
+            start_strategy()
 
 
 def _demo(args, argv) -> int:

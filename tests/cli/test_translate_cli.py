@@ -22,7 +22,9 @@ def test_train_writes_a_whole_run_and_prints_its_path_last(dates_run):
         assert (dates_run / name).exists(), name
     metrics = json.loads((dates_run / "metrics.json").read_text())
     assert list(metrics) == ["task", "test", "held_out", "test_beam2", "baselines",
-                             "train_seconds", "epochs"]
+                             "train_seconds", "epochs", "distribution"]
+    assert metrics["distribution"] == {"strategy": "default", "workers": 1, "replicas": 1,
+                                       "global_batch_size": 128}  # dates' default batch
     assert set(metrics["test"]) == {"exact_match", "cer", "chrf", "bleu"}
     assert metrics["epochs"] == 2
 

@@ -150,6 +150,9 @@ class Estimator:
 
         trainer = Trainer(self._task(config), config, verbose=self._keras_verbose())
         result = trainer.resume(resume) if resume is not None else trainer.train(out)
+        self.result_ = result
+        if result.path is None:  # a worker other than the chief of a cluster writes no run
+            return self
         self._attach(result.path, result.config, model=result.model, metrics=result.metrics)
         self.result_ = result
         return self

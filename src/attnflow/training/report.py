@@ -19,6 +19,9 @@ from pathlib import Path
 from attnflow._validation import fail
 
 
+NOT_SCORES = ("baselines", "distribution")  # dicts of metrics.json that hold no split's scores
+
+
 def metrics_document(task: str, splits: dict, baselines: dict | None = None,
                      train_seconds: float | None = None, **extra) -> dict:
     """Assembles metrics.json. `splits` must hold "test"."""

@@ -6,21 +6,35 @@
 
 A task (attnflow.tasks.base.Task) supplies the data, the model, the
 pipelines, the scores and the serving signature; the Trainer owns the rest.
+
+The model is built and trained under the process's tf.distribute strategy
+(attnflow.training.distribution): on one process the default strategy and
+Keras's own `fit`; in a TF_CONFIG cluster MultiWorkerMirroredStrategy and
+`fit_distributed`, the same steps and callbacks on every worker. There the
+chief writes the run directory and finishes it (evaluation, export, plots)
+on a single-process copy of the trained model; the other workers keep their
+checkpoints and callback state in a temporary folder and stop after training.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+import signal
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import keras
 
-from attnflow.training.callbacks import ResumableEarlyStopping, TensorBoardScalars, TrainingClock
-from attnflow.training.callbacks import AttentionImages
+from attnflow.training.callbacks import (AttentionImages, ResumableEarlyStopping, TensorBoardScalars,
+                                         TrainingClock)
 from attnflow.training.config import RunConfig
+from attnflow.training.distributed_fit import fit_distributed
+from attnflow.training.distribution import (WorkerFailure, check_global_batch, current_cluster,
+                                            describe, start_strategy)
 from attnflow.training.export import export_saved_model, save_keras
 from attnflow.training.optimizers import build_optimizer
 from attnflow.training.precision import precision_policy
@@ -30,7 +44,8 @@ from attnflow.training.run_dir import RunDirectory
 
 @dataclass
 class TrainResult:
-    """A finished run: its directory, metrics.json's content, config, model and data."""
+    """A finished run: its directory, metrics.json's content, config, model and data
+    (path None and metrics {} on a worker other than the chief, which writes no run)."""
 
     path: Path
     metrics: dict
@@ -66,11 +81,14 @@ class Trainer:
         `resume`.
         """
         self.task.check_config(self.config)
-        run = RunDirectory.new(out, self.config.task)
+        strategy = start_strategy()
+        check_global_batch(self.config.batch_size, strategy.num_replicas_in_sync)
+        run = RunDirectory.new(out, self.config.task) if _is_chief() else None
         keras.utils.set_random_seed(self.config.seed)
         data = self.task.load_data(self.config)
-        with precision_policy(self.config.precision):  # the layers keep it in their config
+        with precision_policy(self.config.precision), strategy.scope():  # layers keep the policy
             model = self.task.build_model(self.config, data)
+        run = run or _worker_run()
         run.create()
         try:
             model_config = keras.saving.serialize_keras_object(model)
@@ -78,51 +96,80 @@ class Trainer:
             self.config.save(run.file(run.CONFIG))  # last: its presence marks a resumable run
             self._say(f"training in {run.partial} (if interrupted: attnflow train --resume {run.partial})")
             return self._fit_and_finish(run, model, data)
-        except KeyboardInterrupt:
-            self._say(f"interrupted; continue with: attnflow train --resume {run.partial}")
+        except (KeyboardInterrupt, WorkerFailure):
+            self._interrupted(run)
             raise
         except BaseException:
             run.discard()
+            _drop_worker_run(run)
             raise
 
     def resume(self, run: RunDirectory) -> TrainResult:
         """Continues an unfinished run from its last finished epoch."""
         self.task.check_config(self.config)
+        strategy = start_strategy()
+        check_global_batch(self.config.batch_size, strategy.num_replicas_in_sync)
         keras.utils.set_random_seed(self.config.seed)
         data = self.task.load_data(self.config)
         model_config = json.loads(run.file(run.MODEL_CONFIG).read_text(encoding="utf-8"))
-        model = keras.saving.deserialize_keras_object(model_config)
+        with strategy.scope():
+            model = keras.saving.deserialize_keras_object(model_config)
+        if not _is_chief():  # continues from the chief's checkpoint, writing its own copy
+            chief_run, run = run, _worker_run()
+            run.create()
+            if chief_run.file(run.STATE).is_dir():
+                shutil.copytree(chief_run.file(run.STATE), run.file(run.STATE), dirs_exist_ok=True)
+            shutil.copy(chief_run.file(run.MODEL_CONFIG), run.file(run.MODEL_CONFIG))
         self._say(f"resuming {run.partial}")
         try:
             return self._fit_and_finish(run, model, data)
-        except KeyboardInterrupt:
-            self._say(f"interrupted; continue with: attnflow train --resume {run.partial}")
+        except (KeyboardInterrupt, WorkerFailure):
+            self._interrupted(run)
+            raise
+        except BaseException:
+            _drop_worker_run(run)
             raise
 
     def _fit_and_finish(self, run: RunDirectory, model, data) -> TrainResult:
         config = self.config
+        strategy, cluster = start_strategy(), current_cluster()
         fit_data = self.task.training_data(model, data, config)
-        model.compile(optimizer=build_optimizer(config, fit_data.steps_per_epoch),
-                      **self.task.compile_arguments(config))
-        if not model.built:
-            model(next(iter(fit_data.train))[0])
+        with strategy.scope():
+            model.compile(optimizer=build_optimizer(config, fit_data.steps_per_epoch),
+                          **self.task.compile_arguments(config))
+            if not model.built:
+                model(next(iter(fit_data.train))[0])
         state = run.file(run.STATE)
         clock_path, stopping_path = state / "clock.json", state / "early_stopping.json"
         epochs = config.epochs
         if ResumableEarlyStopping.has_stopped(stopping_path):
             epochs = TrainingClock.read(clock_path)["epochs"]  # nothing left to train
-        callbacks = [TrainingClock(clock_path),
-                     keras.callbacks.CSVLogger(str(run.file(run.HISTORY)), append=True),
-                     TensorBoardScalars(run.file(run.LOGS)),
-                     AttentionImages(run.file(run.LOGS), lambda m: self.task.attention_images(m, data, config))]
+        callbacks = [TrainingClock(clock_path)]
+        if _is_chief():
+            callbacks += [keras.callbacks.CSVLogger(str(run.file(run.HISTORY)), append=True),
+                          TensorBoardScalars(run.file(run.LOGS)),
+                          AttentionImages(run.file(run.LOGS),
+                                          lambda m: self.task.attention_images(m, data, config))]
         if config.early_stopping and fit_data.validation is not None:
             callbacks.append(ResumableEarlyStopping(stopping_path, patience=config.early_stopping,
                                                     monitor="val_loss"))
         # last, so that a checkpoint is written after the state of the others
         callbacks.append(keras.callbacks.BackupAndRestore(str(state / "backup"),
                                                           delete_checkpoint=False))
-        model.fit(fit_data.train, validation_data=fit_data.validation, epochs=epochs,
-                  callbacks=callbacks, verbose=self.verbose, shuffle=False)
+        with _sigterm_as_interrupt():
+            if cluster is None:
+                model.fit(fit_data.train, validation_data=fit_data.validation, epochs=epochs,
+                          callbacks=callbacks, verbose=self.verbose, shuffle=False)
+            else:
+                fit_distributed(model, fit_data.train, fit_data.validation, strategy=strategy,
+                                epochs=epochs, callbacks=callbacks,
+                                steps_per_epoch=fit_data.steps_per_epoch,
+                                verbose=self.verbose if cluster.is_chief else 0)
+        if cluster is not None and not cluster.is_chief:
+            _drop_worker_run(run)
+            return TrainResult(None, {}, config, None, data)
+        if cluster is not None:
+            model = self._single_process_copy(model, fit_data)
         clock = TrainingClock.read(clock_path)
         splits = self.task.evaluate(model, data, config)
         baselines = self.task.baselines(data, config)
@@ -132,11 +179,65 @@ class Trainer:
         self.task.explain(model, data, config, run.file(run.ATTENTION))
         document = metrics_document(config.task, splits, baselines, clock["seconds"],
                                     epochs=clock["epochs"])
+        document["distribution"] = describe(strategy, config.batch_size)
         write_metrics(run.file(run.METRICS), document)
         return TrainResult(run.finalize(), document, config, model, data)
 
+    def _single_process_copy(self, model, fit_data):
+        """The trained model outside the strategy, for what only the chief does
+        (evaluate, export, plots): a distributed model would wait for the others."""
+        copy = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(model))
+        copy(next(iter(fit_data.train))[0])
+        copy.set_weights(model.get_weights())
+        copy.compile(optimizer=build_optimizer(self.config, fit_data.steps_per_epoch),
+                     **self.task.compile_arguments(self.config))
+        return copy
+
+    def _interrupted(self, run: RunDirectory) -> None:
+        if _is_chief():
+            self._say(f"interrupted; continue with: attnflow train --resume {run.partial}")
+        _drop_worker_run(run)
+
     def _say(self, message: str) -> None:
         print(message, file=self.log, flush=True)
+
+
+def _is_chief() -> bool:
+    cluster = current_cluster()
+    return cluster is None or cluster.is_chief
+
+
+def _worker_run() -> RunDirectory:
+    """A run directory in a temporary folder, for a worker other than the chief."""
+    return RunDirectory(Path(tempfile.mkdtemp(prefix="attnflow-worker-")) / "run")
+
+
+def _drop_worker_run(run: RunDirectory) -> None:
+    """Removes the temporary folder of a worker other than the chief (the chief's
+    run stays for --resume)."""
+    if not _is_chief():
+        shutil.rmtree(run.path.parent, ignore_errors=True)
+
+
+class _sigterm_as_interrupt:
+    """SIGTERM (a launcher stopping the run) ends training like Ctrl-C: the run
+    keeps its checkpoint of the last finished epoch for `--resume`."""
+
+    def __enter__(self):
+        self._previous = None
+        try:
+            self._previous = signal.signal(signal.SIGTERM, self._interrupt)
+        except ValueError:  # not the main thread: leave signals alone
+            pass
+        return self
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGTERM, self._previous)
+
+    @staticmethod
+    def _interrupt(signum, frame):
+        raise KeyboardInterrupt
 
 
 def fit_model(task, config: RunConfig, data, verbose=0):
