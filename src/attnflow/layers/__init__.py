@@ -13,3 +13,8 @@ from attnflow.layers.transformer_decoder_block import TransformerDecoderBlock
 from attnflow.layers.transformer_encoder_block import TransformerEncoderBlock
 
 __all__ += ["MaskedPooling", "PositionalEmbedding", "TransformerDecoderBlock", "TransformerEncoderBlock"]
+
+# Images (issue 15).
+from attnflow.layers.patch_embedding import PatchEmbedding
+
+__all__ += ["PatchEmbedding"]

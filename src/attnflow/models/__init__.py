@@ -15,3 +15,8 @@ __all__ = [*__all__, "Seq2SeqAttention", "Seq2SeqConfig"]
 from attnflow.models.attention_forecaster import AttentionForecaster, ForecasterConfig  # noqa: E402
 
 __all__ = [*__all__, "AttentionForecaster", "ForecasterConfig"]
+
+# Images (issue 15).
+from attnflow.models.vision_transformer import VisionTransformer  # noqa: E402
+
+__all__ = [*__all__, "VisionTransformer"]
