@@ -76,8 +76,9 @@ class PatchEmbedding(keras.layers.Layer):
         patches = self.extract_patches(images)  # [B, N, p*p*C]
         tokens = self.projection(patches)  # [B, N, D]
         if self.class_token:
-            batch = tf.shape(tokens)[0]
-            first = tf.cast(tf.tile(self.class_embedding, [batch, 1, 1]), tokens.dtype)  # [B, 1, D]
+            # broadcast_to, not tile: tile's gradient makes oneDNN log an int32 error line on CPU
+            shape = tf.stack([tf.shape(tokens)[0], 1, self.output_dim])
+            first = tf.broadcast_to(tf.cast(self.class_embedding, tokens.dtype), shape)  # [B, 1, D]
             tokens = tf.concat([first, tokens], axis=1)  # [B, 1 + N, D]
         return tokens + tf.cast(self.position_embeddings, tokens.dtype)[None]  # [B, T, D]
 
