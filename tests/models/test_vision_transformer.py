@@ -28,6 +28,7 @@ def test_shapes_and_attention_without_masks(rng, pooling, tokens):
     model = make_model(pooling=pooling)
     probabilities, attention = model(images(rng), return_attention_scores=True)
     assert probabilities.shape == (2, C) and model.patch_grid == (2, 3)
+    assert model.image_shape == (8, 12, 3)
     np.testing.assert_allclose(probabilities.numpy().sum(-1), 1.0, rtol=1e-6)
     blocks = attention["blocks"].numpy()
     assert blocks.shape == (2, LAYERS, H, tokens, tokens)
@@ -38,6 +39,14 @@ def test_shapes_and_attention_without_masks(rng, pooling, tokens):
     expected = np.eye(tokens)[0] if pooling == "class_token" else np.full(tokens, 1 / tokens)
     np.testing.assert_allclose(pooling_weights, np.tile(expected, (2, 1)), rtol=1e-6)
     np.testing.assert_allclose(model(images(rng)).numpy().sum(-1), 1.0, rtol=1e-6)
+
+
+def test_a_convolutional_stem_keeps_the_tokens(rng):
+    model = make_model(stem_channels=5)
+    probabilities, attention = model(images(rng), return_attention_scores=True)
+    assert probabilities.shape == (2, C) and attention["blocks"].shape == (2, LAYERS, H, 7, 7)
+    assert model.stem.kernel.shape == (3, 3, 3, 5) and model.image_shape == (8, 12, 3)
+    assert model.patch_embedding.projection.kernel.shape == (P * P * 5, D)
 
 
 def test_without_blocks_the_weights_are_empty(rng):
@@ -64,7 +73,7 @@ def test_keras_save_and_load(rng, tmp_path):
     x = images(rng)
     for model in (make_model(dropout=0.1, attention_dropout=0.1, seed=3, pixel_mean=[1, 2, 3],
                              pixel_std=[4, 5, 6]),
-                  make_model(pooling="mean", norm_first=False, activation=None)):
+                  make_model(pooling="mean", norm_first=False, activation=None, stem_channels=4)):
         expected, attention = model(x, return_attention_scores=True)
         model.save(tmp_path / "m.keras")
         loaded = keras.models.load_model(tmp_path / "m.keras")  # no custom_objects
@@ -76,7 +85,7 @@ def test_keras_save_and_load(rng, tmp_path):
 
 def test_config_holds_every_argument():
     model = make_model(dropout=0.2, attention_dropout=0.1, pooling="mean", norm_first=False,
-                       pixel_mean=[0.5], pixel_std=[2.0], activation=None, seed=2)
+                       pixel_mean=[0.5], pixel_std=[2.0], activation=None, stem_channels=3, seed=2)
     config = model.get_config()
     init_args = set(inspect.signature(VisionTransformer.__init__).parameters) - {"self", "kwargs"}
     assert init_args <= set(config)
@@ -116,6 +125,7 @@ def test_a_tiny_model_learns_a_separable_toy_set(rng):
     ({"patch_size": 0}, "expected patch_size to be a positive integer"),
     ({"model_dim": 10, "num_heads": 4}, "expected model_dim divisible by num_heads=4"),
     ({"num_layers": -1}, "expected num_layers to be a non-negative integer"),
+    ({"stem_channels": -1}, "expected stem_channels to be a non-negative integer"),
     ({"pooling": "max"}, r"expected pooling to be one of \('class_token', 'mean'\)"),
     ({"dropout": 1.0}, r"expected dropout in \[0, 1\)"),
     ({"pixel_mean": [0.0]}, "expected pixel_mean and pixel_std both given or both None"),

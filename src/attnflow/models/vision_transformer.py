@@ -18,6 +18,10 @@ class VisionTransformer(keras.Model):
 
     images [B, H, W, C] -> standardized per channel (`pixel_mean`,
     `pixel_std`, kept in the model so that it reads raw pixel values) ->
+    optionally a convolutional stem (one 3x3 convolution of `stem_channels`
+    filters, GELU, same size: the "hybrid" input of Dosovitskiy et al.,
+    sec. 3.1, and the early convolution of Xiao et al., 2021, which makes
+    small ViTs learn faster from small data) ->
     PatchEmbedding (p x p patches, learned positions, a class token with
     pooling="class_token") -> dropout -> `num_layers` pre-norm (or
     post-norm) TransformerEncoderBlocks -> LayerNormalization -> the class
@@ -41,6 +45,8 @@ class VisionTransformer(keras.Model):
             values (C floats each), or None to read the images as given
             (default None).
         activation: of the head, "softmax" (default) or None for logits.
+        stem_channels: filters of the convolutional stem, or 0 for none:
+            patches of raw pixels, the plain ViT (default 0).
         seed: seed of the dropouts (default None).
 
     Call arguments:
@@ -69,8 +75,8 @@ class VisionTransformer(keras.Model):
                  num_heads: int = 4, intermediate_dim: int = 128, num_layers: int = 4,
                  dropout: float = 0.0, attention_dropout: float = 0.0,
                  pooling: str = "class_token", norm_first: bool = True, pixel_mean=None,
-                 pixel_std=None, activation: str | None = "softmax", seed: int | None = None,
-                 **kwargs):
+                 pixel_std=None, activation: str | None = "softmax", stem_channels: int = 0,
+                 seed: int | None = None, **kwargs):
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
             fail("num_classes >= 2", num_classes=num_classes)
         check_positive_int("patch_size", patch_size)
@@ -84,6 +90,7 @@ class VisionTransformer(keras.Model):
         check_rate("attention_dropout", attention_dropout)
         check_choice("pooling", pooling, POOLINGS)
         check_choice("activation", activation, ("softmax", None))
+        check_non_negative_int("stem_channels", stem_channels)
         pixel_mean, pixel_std = check_pixel_stats(pixel_mean, pixel_std)
         check_seed(seed)
         super().__init__(**kwargs)
@@ -100,8 +107,12 @@ class VisionTransformer(keras.Model):
         self.pixel_mean = pixel_mean
         self.pixel_std = pixel_std
         self.activation = activation
+        self.stem_channels = stem_channels
         self.seed = seed
 
+        if stem_channels:
+            self.stem = keras.layers.Conv2D(stem_channels, 3, padding="same", activation="gelu",
+                                            name="stem")
         self.patch_embedding = PatchEmbedding(patch_size, model_dim,
                                               class_token=pooling == "class_token",
                                               name="patch_embedding")
@@ -119,7 +130,10 @@ class VisionTransformer(keras.Model):
                                        name="head")
 
     def call(self, images, return_attention_scores=False, training=None):
-        x = self.patch_embedding(self._standardize(images))  # [B, T, D]
+        x = self._standardize(images)  # [B, H, W, C]
+        if self.stem_channels:
+            x = self.stem(x)  # [B, H, W, stem_channels]
+        x = self.patch_embedding(x)  # [B, T, D]
         x = self.embedding_dropout(x, training=training)
         block_weights = []
         for block in self.blocks:
@@ -140,6 +154,16 @@ class VisionTransformer(keras.Model):
         if not self.patch_embedding.built:
             fail("a built model (call it on images first)", built=False)
         return tuple(self.patch_embedding.grid)
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        """(H, W, C) of the images the model was built for."""
+        rows, columns = self.patch_grid
+        if self.stem_channels:
+            channels = self.stem.kernel.shape[2]  # [3, 3, C, stem_channels]
+        else:
+            channels = self.patch_embedding.projection.kernel.shape[0] // self.patch_size ** 2
+        return rows * self.patch_size, columns * self.patch_size, channels
 
     def _standardize(self, images):
         if len(images.shape) != 4:
@@ -184,6 +208,7 @@ class VisionTransformer(keras.Model):
             "pixel_mean": self.pixel_mean,
             "pixel_std": self.pixel_std,
             "activation": self.activation,
+            "stem_channels": self.stem_channels,
             "seed": self.seed,
         }
 

@@ -211,10 +211,7 @@ class ImageTask(ClassificationTask):
         return results
 
     def serving_signature(self, model) -> list:
-        patch = model.patch_size
-        size = model.patch_grid[0] * patch
-        channels = model.patch_embedding.projection.kernel.shape[0] // patch ** 2  # [p*p*C, D]
-        return [tf.TensorSpec([None, size, size, channels], tf.float32, name=self.input_name)]
+        return [tf.TensorSpec([None, *model.image_shape], tf.float32, name=self.input_name)]
 
     def serving_endpoint(self, model):
         return (lambda images: serving_outputs(model, images)), self.serving_signature(model)
