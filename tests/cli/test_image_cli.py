@@ -20,7 +20,8 @@ from tests.cli.test_bad_input import assert_one_line_error
 from tests.image_files import write_csv, write_folder, write_picture
 
 TINY = ["--epochs", "6", "--batch-size", "16", "--image-size", "8", "--set", "learning_rate=0.003",
-        "--set", "warmup=0", "--set", "model.patch_size=4", "--set", "model.model_dim=16",
+        "--set", "warmup=0", "--set", "model.stem_channels=[4]", "--set", "model.patch_size=4",
+        "--set", "model.model_dim=16",
         "--set", "model.num_heads=2", "--set", "model.intermediate_dim=16",
         "--set", "model.num_layers=1", "--set", "options.min_steps_per_epoch=8",
         "--set", "options.cnn_epochs=2", "--set", "options.samples=4"]
@@ -183,7 +184,9 @@ def test_no_image_left_after_skipping_is_an_error_after_one_warning(tmp_path, ca
     (["--image-size", "-3"], "Received: image_size=-3"),
     (["--image-size", "big"], "argument --image-size: invalid int value: 'big'"),
     (["--image-size", "2"], "expected image_size of at least one patch (model.patch_size=4). Received: image_size=2"),
-    (["--image-size", "10"], "expected image_size a multiple of model.patch_size=4. Received: image_size=10"),
+    (["--image-size", "10"], "expected image_size a multiple of 4 (model.patch_size=4). Received: image_size=10"),
+    (["--set", "model.stem_channels=[4, 4]", "--image-size", "12"],
+     "expected image_size a multiple of 8 (model.patch_size=4 times 2 for the stem's pooling)"),
     (["--set", "model.units=3"], "expected model settings of VisionTransformer among"),
     (["--set", "options.baselines=[tfidf_logreg]"], "expected baselines to be a list of names among ('cnn', 'pixel_logreg')"),
     (["--dataset", "fashion_mnist"], "expected --data DIR_OR_CSV or --dataset fashion_mnist, not both"),

@@ -42,11 +42,18 @@ def test_shapes_and_attention_without_masks(rng, pooling, tokens):
 
 
 def test_a_convolutional_stem_keeps_the_tokens(rng):
-    model = make_model(stem_channels=5)
+    model = make_model(stem_channels=[5])
     probabilities, attention = model(images(rng), return_attention_scores=True)
     assert probabilities.shape == (2, C) and attention["blocks"].shape == (2, LAYERS, H, 7, 7)
-    assert model.stem.kernel.shape == (3, 3, 3, 5) and model.image_shape == (8, 12, 3)
+    assert model.stem[0].kernel.shape == (3, 3, 3, 5) and model.image_shape == (8, 12, 3)
     assert model.patch_embedding.projection.kernel.shape == (P * P * 5, D)
+    pooled = make_model(stem_channels=[4, 6], patch_size=2)  # 2x2 patches of the pooled map
+    _, attention = pooled(images(rng), return_attention_scores=True)
+    assert pooled.pixel_patch_size == 4 and pooled.patch_grid == (2, 3)
+    assert attention["blocks"].shape == (2, LAYERS, H, 7, 7) and pooled.image_shape == (8, 12, 3)
+    with pytest.raises(ValueError, match=r"expected image height and width that are multiples of 4 "
+                                         r"\(patch_size=2 after a stem that pools by 2\)"):
+        make_model(stem_channels=[4, 6], patch_size=2)(images(rng, (2, 6, 8, 3)))
 
 
 def test_without_blocks_the_weights_are_empty(rng):
@@ -73,7 +80,7 @@ def test_keras_save_and_load(rng, tmp_path):
     x = images(rng)
     for model in (make_model(dropout=0.1, attention_dropout=0.1, seed=3, pixel_mean=[1, 2, 3],
                              pixel_std=[4, 5, 6]),
-                  make_model(pooling="mean", norm_first=False, activation=None, stem_channels=4)):
+                  make_model(pooling="mean", norm_first=False, activation=None, stem_channels=[4])):
         expected, attention = model(x, return_attention_scores=True)
         model.save(tmp_path / "m.keras")
         loaded = keras.models.load_model(tmp_path / "m.keras")  # no custom_objects
@@ -85,7 +92,7 @@ def test_keras_save_and_load(rng, tmp_path):
 
 def test_config_holds_every_argument():
     model = make_model(dropout=0.2, attention_dropout=0.1, pooling="mean", norm_first=False,
-                       pixel_mean=[0.5], pixel_std=[2.0], activation=None, stem_channels=3, seed=2)
+                       pixel_mean=[0.5], pixel_std=[2.0], activation=None, stem_channels=[3, 2], seed=2)
     config = model.get_config()
     init_args = set(inspect.signature(VisionTransformer.__init__).parameters) - {"self", "kwargs"}
     assert init_args <= set(config)
@@ -125,7 +132,8 @@ def test_a_tiny_model_learns_a_separable_toy_set(rng):
     ({"patch_size": 0}, "expected patch_size to be a positive integer"),
     ({"model_dim": 10, "num_heads": 4}, "expected model_dim divisible by num_heads=4"),
     ({"num_layers": -1}, "expected num_layers to be a non-negative integer"),
-    ({"stem_channels": -1}, "expected stem_channels to be a non-negative integer"),
+    ({"stem_channels": [8, 0]}, r"expected stem_channels to be a list of positive integers"),
+    ({"stem_channels": 8}, r"expected stem_channels to be a list of positive integers"),
     ({"pooling": "max"}, r"expected pooling to be one of \('class_token', 'mean'\)"),
     ({"dropout": 1.0}, r"expected dropout in \[0, 1\)"),
     ({"pixel_mean": [0.0]}, "expected pixel_mean and pixel_std both given or both None"),

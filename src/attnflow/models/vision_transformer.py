@@ -6,7 +6,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from attnflow._validation import check_choice, check_non_negative_int, check_positive_int, check_rate, check_seed, fail
+from attnflow._validation import (
+    check_choice, check_non_negative_int, check_positive_int, check_rate, check_seed, fail)
 from attnflow.layers import PatchEmbedding, TransformerEncoderBlock
 
 POOLINGS = ("class_token", "mean")
@@ -18,10 +19,11 @@ class VisionTransformer(keras.Model):
 
     images [B, H, W, C] -> standardized per channel (`pixel_mean`,
     `pixel_std`, kept in the model so that it reads raw pixel values) ->
-    optionally a convolutional stem (one 3x3 convolution of `stem_channels`
-    filters, GELU, same size: the "hybrid" input of Dosovitskiy et al.,
-    sec. 3.1, and the early convolution of Xiao et al., 2021, which makes
-    small ViTs learn faster from small data) ->
+    optionally a convolutional stem (3x3 convolutions with GELU, one per
+    entry of `stem_channels`, a 2x2 max-pool between two of them: the
+    "hybrid" input of Dosovitskiy et al., sec. 3.1, whose patches are cut
+    from a CNN's feature map; early convolutions make small ViTs learn
+    faster from little data, Xiao et al., 2021) ->
     PatchEmbedding (p x p patches, learned positions, a class token with
     pooling="class_token") -> dropout -> `num_layers` pre-norm (or
     post-norm) TransformerEncoderBlocks -> LayerNormalization -> the class
@@ -29,8 +31,9 @@ class VisionTransformer(keras.Model):
 
     Args:
         num_classes: number of classes C (>= 2).
-        patch_size: side p of the patches; H and W must be multiples of it
-            (default 4).
+        patch_size: side p of the patches, in pixels of what the stem
+            gives (default 4); H and W must be multiples of
+            `pixel_patch_size` = p * 2^(len(stem_channels) - 1) with a stem.
         model_dim: width D of the encoder (default 64).
         num_heads: attention heads per block (default 4).
         intermediate_dim: feed-forward hidden size (default 128).
@@ -45,8 +48,9 @@ class VisionTransformer(keras.Model):
             values (C floats each), or None to read the images as given
             (default None).
         activation: of the head, "softmax" (default) or None for logits.
-        stem_channels: filters of the convolutional stem, or 0 for none:
-            patches of raw pixels, the plain ViT (default 0).
+        stem_channels: filters of each convolution of the stem, e.g.
+            [32, 64]; empty for none: patches of raw pixels, the plain ViT
+            (default ()).
         seed: seed of the dropouts (default None).
 
     Call arguments:
@@ -75,7 +79,7 @@ class VisionTransformer(keras.Model):
                  num_heads: int = 4, intermediate_dim: int = 128, num_layers: int = 4,
                  dropout: float = 0.0, attention_dropout: float = 0.0,
                  pooling: str = "class_token", norm_first: bool = True, pixel_mean=None,
-                 pixel_std=None, activation: str | None = "softmax", stem_channels: int = 0,
+                 pixel_std=None, activation: str | None = "softmax", stem_channels=(),
                  seed: int | None = None, **kwargs):
         if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 2:
             fail("num_classes >= 2", num_classes=num_classes)
@@ -90,7 +94,12 @@ class VisionTransformer(keras.Model):
         check_rate("attention_dropout", attention_dropout)
         check_choice("pooling", pooling, POOLINGS)
         check_choice("activation", activation, ("softmax", None))
-        check_non_negative_int("stem_channels", stem_channels)
+        if isinstance(stem_channels, (str, bytes)) or not hasattr(stem_channels, "__iter__") \
+                or not all(isinstance(c, int) and not isinstance(c, bool) and c > 0
+                           for c in stem_channels):
+            fail("stem_channels to be a list of positive integers (empty: no stem)",
+                 stem_channels=stem_channels)
+        stem_channels = [int(c) for c in stem_channels]
         pixel_mean, pixel_std = check_pixel_stats(pixel_mean, pixel_std)
         check_seed(seed)
         super().__init__(**kwargs)
@@ -110,9 +119,12 @@ class VisionTransformer(keras.Model):
         self.stem_channels = stem_channels
         self.seed = seed
 
-        if stem_channels:
-            self.stem = keras.layers.Conv2D(stem_channels, 3, padding="same", activation="gelu",
-                                            name="stem")
+        self.stem = []
+        for number, channels in enumerate(stem_channels):
+            if number:
+                self.stem.append(keras.layers.MaxPooling2D(name=f"stem_pool_{number}"))
+            self.stem.append(keras.layers.Conv2D(channels, 3, padding="same", activation="gelu",
+                                                 name=f"stem_conv_{number}"))
         self.patch_embedding = PatchEmbedding(patch_size, model_dim,
                                               class_token=pooling == "class_token",
                                               name="patch_embedding")
@@ -131,8 +143,8 @@ class VisionTransformer(keras.Model):
 
     def call(self, images, return_attention_scores=False, training=None):
         x = self._standardize(images)  # [B, H, W, C]
-        if self.stem_channels:
-            x = self.stem(x)  # [B, H, W, stem_channels]
+        for layer in self.stem:
+            x = layer(x)  # [B, H / 2^k, W / 2^k, stem_channels[k]]
         x = self.patch_embedding(x)  # [B, T, D]
         x = self.embedding_dropout(x, training=training)
         block_weights = []
@@ -156,18 +168,29 @@ class VisionTransformer(keras.Model):
         return tuple(self.patch_embedding.grid)
 
     @property
+    def pixel_patch_size(self) -> int:
+        """Side of the image region of one patch, in pixels (the stem pools by 2 between convolutions)."""
+        return self.patch_size * 2 ** max(len(self.stem_channels) - 1, 0)
+
+    @property
     def image_shape(self) -> tuple[int, int, int]:
         """(H, W, C) of the images the model was built for."""
         rows, columns = self.patch_grid
         if self.stem_channels:
-            channels = self.stem.kernel.shape[2]  # [3, 3, C, stem_channels]
+            channels = self.stem[0].kernel.shape[2]  # [3, 3, C, stem_channels[0]]
         else:
             channels = self.patch_embedding.projection.kernel.shape[0] // self.patch_size ** 2
-        return rows * self.patch_size, columns * self.patch_size, channels
+        return rows * self.pixel_patch_size, columns * self.pixel_patch_size, channels
 
     def _standardize(self, images):
         if len(images.shape) != 4:
             fail("images of shape [B, H, W, C]", input_shape=tuple(images.shape))
+        side = self.pixel_patch_size
+        height, width = images.shape[1], images.shape[2]
+        if self.stem_channels and height is not None and width is not None and (
+                height < side or width < side or height % side or width % side):
+            fail(f"image height and width that are multiples of {side} (patch_size={self.patch_size} "
+                 f"after a stem that pools by {side // self.patch_size})", input_shape=tuple(images.shape))
         x = tf.cast(images, tf.float32)  # [B, H, W, C]
         if self.pixel_mean is not None:
             if images.shape[-1] not in (None, len(self.pixel_mean)):

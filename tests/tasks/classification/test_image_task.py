@@ -31,7 +31,10 @@ def test_defaults_for_fashion_mnist_and_for_a_users_images():
 
 
 @pytest.mark.parametrize("overrides,message", [
-    ({"model": {"patch_size": 8}, "options": {"image_size": 28}}, "expected image_size a multiple of model.patch_size=8"),
+    ({"model": {"patch_size": 8}, "options": {"image_size": 28}},
+     "expected image_size a multiple of 16 (model.patch_size=8 times 2 for the stem's pooling)"),
+    ({"model": {"patch_size": 7, "stem_channels": []}, "options": {"image_size": 6}},
+     "expected image_size of at least one patch (model.patch_size=7)"),
     ({"model": {"pooling": "max"}}, "expected pooling to be one of"),
     ({"model": {"num_classes": 3}}, "expected model settings of VisionTransformer among"),
     ({"options": {"channels": 2}}, "expected channels to be 1, 3 or None"),

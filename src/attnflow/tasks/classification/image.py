@@ -100,12 +100,13 @@ class ImageTask(ClassificationTask):
             fail(f"--data DIR_OR_CSV or --dataset {DATASET}, not both",
                  data=str(config.data), dataset=options.dataset)
         model = build_vision_transformer(config.model, 2)
-        if options.image_size < model.patch_size:
-            fail(f"image_size of at least one patch (model.patch_size={model.patch_size})",
-                 image_size=options.image_size)
-        if options.image_size % model.patch_size:
-            fail(f"image_size a multiple of model.patch_size={model.patch_size}",
-                 image_size=options.image_size)
+        side = model.pixel_patch_size
+        what = f"model.patch_size={model.patch_size}" + (
+            f" times {side // model.patch_size} for the stem's pooling" if side != model.patch_size else "")
+        if options.image_size < side:
+            fail(f"image_size of at least one patch ({what})", image_size=options.image_size)
+        if options.image_size % side:
+            fail(f"image_size a multiple of {side} ({what})", image_size=options.image_size)
 
     def add_arguments(self, parser, command: str) -> None:
         if command == "train":

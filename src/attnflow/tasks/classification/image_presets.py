@@ -17,11 +17,11 @@ import copy
 from attnflow.data.fashion_mnist import DATASET
 
 PRESET: dict = {
-    "epochs": 20, "batch_size": 128, "learning_rate": 1e-3, "optimizer": "adamw",
+    "epochs": 14, "batch_size": 128, "learning_rate": 1e-3, "optimizer": "adamw",
     "weight_decay": 0.05, "warmup": 1.0, "schedule": "cosine", "clipnorm": 1.0,
     "early_stopping": 0,
-    "model": {"patch_size": 4, "model_dim": 64, "num_heads": 4, "intermediate_dim": 128,
-              "num_layers": 4, "dropout": 0.0, "pooling": "class_token"},
+    "model": {"stem_channels": [32, 64], "patch_size": 2, "model_dim": 64, "num_heads": 4,
+              "intermediate_dim": 128, "num_layers": 4, "dropout": 0.0, "pooling": "class_token"},
     "options": {"translate": 0.1, "flip": True, "label_smoothing": 0.1},
 }
 # A user's folder or CSV: images of any size are resized to 32 x 32, and not
