@@ -78,9 +78,12 @@ def test_predict_files_and_folders_with_csv_output_and_attention_maps(image_run,
     folder = tmp_path / "folder"
     write_picture(folder / "a.jpg", "bottom", 30, rng)
     write_picture(folder / "deeper" / "b.bmp", "top", 9, rng)
+    (folder / "readme.txt").write_text("not an image")
     plots = tmp_path / "plots"
-    code, out, _ = run_cli(capsys, "predict", run, first, folder, "--show-attention", "--plots", plots)
+    code, out, err = run_cli(capsys, "predict", run, first, folder, "--show-attention", "--plots", plots)
     assert code == 0
+    assert err.strip().splitlines() == ["attnflow: warning: the inputs: skipped 1 file that is not an "
+                                        "image (.png, .jpg, .jpeg, .bmp, .gif): readme.txt"]
     lines = [line.split("\t") for line in out.splitlines() if "\t" in line]
     assert [line[0] for line in lines] == [str(first), str(folder / "a.jpg"), str(folder / "deeper" / "b.bmp")]
     assert all(line[1] in ("top", "bottom") and 0.5 <= float(line[2]) <= 1 for line in lines)

@@ -40,7 +40,7 @@ from attnflow.tasks.classification.image_output import (
 from attnflow.tasks.classification.image_presets import preset
 from attnflow.tasks.classification.scores import classification_scores
 from attnflow.tasks.classification.task import (
-    ClassificationOptions, ClassificationSplits, ClassificationTask, set_help)
+    ClassificationOptions, ClassificationSplits, ClassificationTask, reported_warnings, set_help)
 from attnflow.training.config import RunConfig, merge
 
 CNN, LOGREG = "cnn", "pixel_logreg"
@@ -230,7 +230,8 @@ class ImageTask(ClassificationTask):
         return [path] if path else []
 
     def prediction_inputs(self, inputs: list[str], args: dict, options: ImageOptions) -> ImageData:
-        files = files_to_predict(list(inputs) + ([args["data"]] if args.get("data") else []))
+        with reported_warnings():  # files that are not images: one line that counts them
+            files = files_to_predict(list(inputs) + ([args["data"]] if args.get("data") else []))
         images = load_images(files, options.image_size, options.channels)
         return ImageData(images, np.zeros(len(files), np.int64), options.classes, [str(f) for f in files])
 
