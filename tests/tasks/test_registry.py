@@ -1,4 +1,4 @@
-"""The task registry: five tasks listed by name, clear errors otherwise."""
+"""The task registry: six tasks listed by name, clear errors otherwise."""
 
 from __future__ import annotations
 
@@ -22,8 +22,8 @@ def test_unknown_tasks(name):
         get_task(name)
 
 
-def test_the_registry_lists_five_tasks_each_under_its_own_name():
-    assert sorted(tasks.TASKS) == ["dates", "forecast", "sequence", "text", "translate"]
+def test_the_registry_lists_six_tasks_each_under_its_own_name():
+    assert sorted(tasks.TASKS) == ["dates", "forecast", "image", "sequence", "text", "translate"]
     for name in tasks.TASKS:
         assert tasks.task_class(name).name == name
 

@@ -5,6 +5,7 @@ from attnflow.models.raw_text_classifier import RawTextClassifier
 from attnflow.models.rnn_with_attention import RNNWithAttention, RNNWithAttentionConfig
 from attnflow.models.seq2seq_attention import Seq2SeqAttention, Seq2SeqConfig
 from attnflow.models.transformer_classifier import TransformerClassifier, TransformerClassifierConfig
+from attnflow.models.vision_transformer import VisionTransformer
 
 __all__ = [
     "AttentionForecaster",
@@ -16,4 +17,5 @@ __all__ = [
     "Seq2SeqConfig",
     "TransformerClassifier",
     "TransformerClassifierConfig",
+    "VisionTransformer",
 ]

@@ -1,7 +1,7 @@
 """Tasks: what to train on which data, scored how; one package per task family.
 
 `TASKS` names every task and where its class lives: translation/ (dates,
-translate), classification/ (text, sequence), forecast/ (forecast). A new
+translate), classification/ (text, sequence, image), forecast/ (forecast). A new
 task is one module in its family's package plus one line in `TASKS`; the
 interface is `attnflow.tasks.base.Task`.
 """
@@ -18,6 +18,7 @@ TASKS = {
     "translate": "attnflow.tasks.translation.translate:TranslateTask",
     "text": "attnflow.tasks.classification.text:TextTask",
     "sequence": "attnflow.tasks.classification.sequence:SequenceTask",
+    "image": "attnflow.tasks.classification.image:ImageTask",
     "forecast": "attnflow.tasks.forecast.task:ForecastTask",
 }
 

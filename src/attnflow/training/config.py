@@ -41,6 +41,7 @@ class RunConfig:
     optimizer: str = "adam"  # "adam", "adamw" or "sgd"
     learning_rate: float = 1e-3  # initial learning rate
     schedule: str = "cosine"  # "constant", "cosine" (to 5% at the end) or "exponential"
+    warmup: float = 0.0  # epochs of linear warm-up from 0 to learning_rate before the cosine decay; 0: none
     weight_decay: float = 1e-4  # decoupled weight decay of "adamw"
     momentum: float = 0.9  # momentum of "sgd" (Nesterov)
     clipnorm: float | None = 1.0  # gradient-norm clipping; None: off
@@ -63,6 +64,9 @@ class RunConfig:
         check_choice("schedule", self.schedule, SCHEDULES)
         check_choice("precision", self.precision, PRECISIONS)
         _check_number("learning_rate", self.learning_rate, positive=True)
+        _check_number("warmup", self.warmup)
+        if self.warmup and self.schedule != "cosine":
+            fail("schedule='cosine' with a warm-up (warmup > 0)", schedule=self.schedule)
         _check_number("weight_decay", self.weight_decay)
         _check_number("momentum", self.momentum)
         if self.clipnorm is not None:
@@ -84,7 +88,7 @@ class RunConfig:
         if unknown:
             fail(f"settings among {names}", unknown=unknown)
         values = copy.deepcopy(values)
-        for name in ("learning_rate", "weight_decay", "momentum", "clipnorm"):
+        for name in ("learning_rate", "warmup", "weight_decay", "momentum", "clipnorm"):
             values[name] = _as_float(values.get(name))  # YAML reads "3e-3" as a string
         return cls(**{k: v for k, v in values.items() if v is not None or k in ("data", "clipnorm")})
 

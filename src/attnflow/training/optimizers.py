@@ -11,10 +11,16 @@ def learning_rate_schedule(config: RunConfig, steps_per_epoch: int):
     """config.schedule as a Keras schedule over the whole run.
 
     "constant": config.learning_rate throughout; "cosine": cosine decay to 5%
-    of it by the last step; "exponential": times 0.7 every epoch.
+    of it by the last step, after `config.warmup` epochs rising linearly from
+    0 to it; "exponential": times 0.7 every epoch.
     """
     total_steps = max(1, config.epochs * steps_per_epoch)
     if config.schedule == "cosine":
+        warmup_steps = min(int(round(config.warmup * steps_per_epoch)), total_steps - 1)
+        if warmup_steps > 0:
+            return keras.optimizers.schedules.CosineDecay(
+                0.0, total_steps - warmup_steps, alpha=0.05, warmup_target=config.learning_rate,
+                warmup_steps=warmup_steps)
         return keras.optimizers.schedules.CosineDecay(config.learning_rate, total_steps, alpha=0.05)
     if config.schedule == "exponential":
         return keras.optimizers.schedules.ExponentialDecay(

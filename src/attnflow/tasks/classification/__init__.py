@@ -1,4 +1,6 @@
-"""Classification tasks: `text` (reviews, the user's texts) and `sequence` (multivariate series).
+"""Classification tasks: `text` (reviews, the user's texts), `sequence` (multivariate series) and
+`image` (a Vision Transformer on images).
 
-Both share task.py (splits, training, scores, baselines, predict) and classifier.py (the networks).
+All share task.py (splits, training, scores, baselines, predict); text and sequence share
+classifier.py (their networks), image has its own image_*.py modules.
 """

@@ -130,9 +130,13 @@ class ClassificationTask(Task):
                 not set(options.baselines) <= set(self.baseline_names):
             fail(f"baselines to be a list of names among {self.baseline_names}",
                  baselines=options.baselines)
-        build_classifier(config.model, 2, **self.input_arguments(config, None))  # checks the settings
+        self.check_model(config)
         if options.test_data is not None and config.data is None:
             fail("--test-data FILE with --data FILE (the training file)", test_data=options.test_data)
+
+    def check_model(self, config: RunConfig) -> None:
+        """Raises ValueError on bad model settings (config.model)."""
+        build_classifier(config.model, 2, **self.input_arguments(config, None))
 
     baseline_names: tuple = (NO_ATTENTION,)
 
@@ -182,6 +186,11 @@ class ClassificationTask(Task):
     @abc.abstractmethod
     def show_attention(self, part, probabilities, weights, args: dict) -> None:
         """`predict --show-attention`: shows (and writes) the weights of each example."""
+
+    def print_predictions(self, names: list[str], probabilities, classes: list[str],
+                          output=None) -> None:
+        """Prints each example's prediction, or writes them as CSV to `output`."""
+        print_probabilities(names, probabilities, classes, output)
 
     # -- training -------------------------------------------------------------------
 
@@ -354,8 +363,8 @@ class ClassificationTask(Task):
         model = load_model()
         self.check_prediction_inputs(model, part, args)
         probabilities, weights = self.predict_part(model, part, config)
-        print_probabilities(self.example_names(part), probabilities, options.classes,
-                            args.get("output"))
+        self.print_predictions(self.example_names(part), probabilities, options.classes,
+                               args.get("output"))
         if not args.get("show_attention"):
             return
         if all(w is None for w in weights):
