@@ -23,6 +23,7 @@ def predict(task, load_model, inputs: list[str], args: dict, config) -> None:
     RUN/attention/predicted), and says where. Every argument is checked
     before anything is written.
     """
+    options = task.options(config)
     if inputs:
         fail("no INPUT arguments (a forecast follows the end of --data FILE or of the run's series)",
              inputs=inputs)
