@@ -19,7 +19,7 @@ from pathlib import Path
 from attnflow._validation import fail
 
 
-NOT_SCORES = ("baselines", "distribution")  # dicts of metrics.json that hold no split's scores
+NOT_SCORES = ("baselines", "faithfulness", "best", "distribution", "model")  # dicts of metrics.json that hold no split's scores
 
 
 def metrics_document(task: str, splits: dict, baselines: dict | None = None,
@@ -61,7 +61,6 @@ def write_metrics(path, document: dict) -> Path:
 
 
 # dicts of metrics.json that are not one split's scores: the table leaves them out
-NOT_SCORES = ("baselines", "faithfulness", "best")
 
 
 def metrics_table(document: dict, title: str | None = None):

@@ -94,6 +94,14 @@ class ImageTask(ClassificationTask):
         generic = {"task": self.name, "options": dataclasses.asdict(ImageOptions())}
         return merge(generic, preset(chosen or {}))
 
+    # The explorer's views, TensorBoard images and faithfulness read steps of a
+    # sequence; an image's attention is its rollout over patches (explain), not yet there.
+    def attention_examples(self, model, data, config, split="test", count=8):
+        return "matrix", []
+
+    def faithfulness(self, model, data, config):
+        return None
+
     def check_model(self, config: RunConfig) -> None:
         options = self.options(config)
         if config.data is not None and options.dataset is not None:
