@@ -53,6 +53,7 @@ class ImageOptions(ClassificationOptions):
     """Settings of the image task, besides the shared ones."""
 
     dataset: str | None = None  # "fashion_mnist" (the default without --data); None with --data
+    cross_validation_below: int = 0  # no k-fold yet: the image task scores one split (see #18)
     image_size: int = 28  # side S the images are resized to (Fashion-MNIST's own 28)
     channels: int | None = None  # 1 or 3; None: 1 when every training image is grey (recorded)
     path_column: str = "path"  # column of the image paths in a --data CSV

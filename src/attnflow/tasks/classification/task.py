@@ -350,7 +350,7 @@ class ClassificationTask(Task):
 
     def summarize(self, model, data: ClassificationSplits, config: RunConfig, console) -> None:
         scores = self.test_scores(model, data, config)
-        title = f"{scores['folds']}-fold cross-validation" if data.folds else "test"
+        title = f"{scores['folds']}-fold cross-validation" if data.folds and "folds" in scores else "test"
         for table in score_tables(scores, title):
             console.print(table)
         source = str(config.data) if config.data is not None else "the data"
