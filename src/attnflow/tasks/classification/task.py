@@ -32,7 +32,7 @@ from attnflow.data._table_files import check_splittable, stratified_split
 from attnflow.tasks.classification.classifier import (
     build_classifier, labelled_batches, predict_batches, serving_outputs, settings_for)
 from attnflow.explain.confusion_matrix import plot_confusion_matrix
-from attnflow.tasks.base import Task, TrainingData, with_faithfulness
+from attnflow.tasks.base import Task, TrainingData, settings_dataclass, with_faithfulness
 from attnflow.tasks.classification.evaluation import (
     check_folds, cross_validate, cross_validate_baselines, evaluation_lines, fold_indices,
     warn_if_same_file)
@@ -123,6 +123,12 @@ class ClassificationTask(Task):
             # (an RNN's attention, a transformer's model_dim) are not this run's
             defaults["model"] = settings_for(architecture, defaults["model"])
         return defaults
+
+    def options(self, config: RunConfig):
+        values = config.options
+        if values.get("classes") is not None and "cross_validation_below" not in values:
+            values = {**values, "cross_validation_below": 0}  # a run from before k-fold: one split
+        return settings_dataclass(self.options_class, values, "options")
 
     def check_config(self, config: RunConfig) -> None:
         options = self.options(config)
