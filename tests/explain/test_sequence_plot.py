@@ -42,3 +42,28 @@ def test_bad_inputs(tmp_path, values, weights, names, message):
     with pytest.raises(ValueError, match=message):
         plot_sequence_attention(values, weights, tmp_path / "x.png", names)
     assert not (tmp_path / "x.png").exists()
+
+
+def test_the_legend_names_every_feature_beside_the_lines(tmp_path, monkeypatch):
+    # JapaneseVowels: 12 features, each named, the legend right of the plot, not over it
+    figures = []
+    save = sequence_plot.save_figure
+
+    def keep(figure, path, **kwargs):
+        figure.canvas.draw()
+        bottom = figure.axes[1]
+        legend = bottom.get_legend()
+        figures.append(([text.get_text() for text in legend.get_texts()],
+                        legend.get_window_extent(), bottom.get_window_extent()))
+        return save(figure, path, **kwargs)
+
+    monkeypatch.setattr(sequence_plot, "save_figure", keep)
+    values = np.random.default_rng(0).normal(size=(20, 12))
+    names = [f"coefficient {i}" for i in range(12)]
+    plot_sequence_attention(values, np.full(20, 0.05), tmp_path / "v.png", names)
+    labels, legend_box, axes_box = figures[0]
+    assert labels == names
+    assert legend_box.x0 >= axes_box.x1  # beside the axes: no line is covered
+    many = np.ones((5, sequence_plot.MAX_LEGEND + 3))
+    plot_sequence_attention(many, np.full(5, 0.2), tmp_path / "m.png")
+    assert figures[1][0][-1] == "+3 more"

@@ -10,7 +10,7 @@ import numpy as np
 from attnflow._validation import fail
 from attnflow.explain._figure import pyplot, save_figure
 
-MAX_LEGEND = 8  # features named in the legend; more are drawn unnamed
+MAX_LEGEND = 24  # features named in the legend (beside the plot, never over the lines); more: counted
 
 
 def plot_sequence_attention(values, weights, path, feature_names: Sequence[str] | None = None,
@@ -60,10 +60,13 @@ def plot_sequence_attention(values, weights, path, feature_names: Sequence[str] 
     for number, name in enumerate(names):
         bottom.plot(steps, values[real, number], linewidth=1.0,
                     label=name if number < MAX_LEGEND else None)
+    if len(names) > MAX_LEGEND:  # an empty entry that says how many lines go unnamed
+        bottom.plot([], [], linestyle="none", label=f"+{len(names) - MAX_LEGEND} more")
     bottom.set_xlabel("time step")
     bottom.set_ylabel("value")
-    if names:
-        bottom.legend(fontsize=7, ncol=min(4, len(names)), loc="upper right", framealpha=0.6)
+    if names:  # outside the axes, right of them: every feature named, no line covered
+        bottom.legend(fontsize=7, ncol=1 if len(names) <= 12 else 2, loc="upper left",
+                      bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, frameon=False)
     if title:
         top.set_title(title, fontsize=10)
     return save_figure(figure, path)
