@@ -76,6 +76,10 @@ def test_predict_writes_the_next_horizon_as_csv(forecast_run, csv_file, tmp_path
     target.parent.mkdir()
     code, out, _ = run_cli(capsys, "predict", forecast_run, "--data", csv_file, "--output", target)
     assert code == 0 and str(target) in out
+    lines = target.read_text().splitlines()
+    assert lines[1].startswith("2020-01-01,")  # a date, as the input wrote it, not "... 00:00:00"
+    # the input's values have 15+ decimals (computed): 6 significant digits
+    assert all(len(value.replace(".", "").lstrip("0")) <= 6 for value in lines[1].split(",")[1:])
     frame = pd.read_csv(target)
     assert list(frame.columns) == ["month", "sales", "sales_q0.1", "sales_q0.5", "sales_q0.9"]
     assert list(frame["month"]) == [f"2020-{m:02d}-01" for m in range(1, 7)]
@@ -177,7 +181,7 @@ def bad_frame(kind):
     ("one_irregular", [], "Received: irregular step at row 40: 2018-04-01 -> 2018-05-17"),
     ("empty", [], "expected a CSV with a header and rows. Received: path='"),
     ("clean", ["--backtest", "50"],
-     "expected --backtest at most 7 for 60 steps with context 12 and horizon 6. Received: backtest=50"),
+     "expected --backtest at most 7 for 60 steps with context 12 and horizon 6. Received: --backtest=50"),
     ("clean", ["--dataset", "sunspots"], "expected either --data FILE or --dataset NAME"),
     ("clean", ["--set", "model.no_such_setting=1"], "Received: unknown=['no_such_setting']"),
 ])

@@ -176,3 +176,21 @@ def test_too_many_backtest_folds_fail_before_training(tmp_path):
     with pytest.raises(ValueError, match=r"at most 6 for 48 steps with context 12 and horizon 4 and 2 "
                                          r"validation windows\. Received: backtest=8"):
         task.load_data(held)
+
+
+def test_the_forecast_table_is_written_as_the_input_was():
+    from attnflow.tasks.forecast.output import as_written, value_decimals
+
+    times = pd.date_range("1961-01-01", periods=2, freq="MS")
+    frame = forecast_frame(times, np.array([[468.65109152283674], [np.nan]]), ("passengers",), "month")
+    history = pd.date_range("1949-01-01", periods=3, freq="MS")
+    counts = as_written(frame, "month", np.array([112.0, 118.0, np.nan]), history)
+    assert counts.to_csv(index=False) == "month,passengers\n1961-01-01,469\n1961-02-01,\n"
+    tenths = as_written(frame, "month", np.array([1.5, 2.25]), history)
+    assert list(tenths["passengers"]) == ["468.65", ""]
+    computed = as_written(frame, "month", np.array([1 / 3, 2.0]), history)
+    assert list(computed["passengers"]) == ["468.651", ""]  # 6 significant digits
+    hourly = pd.date_range("2020-01-01 00:30", periods=2, freq="h")
+    timed = as_written(forecast_frame(hourly, np.ones((2, 1)), ("load",), "t"), "t", [1.0], hourly)
+    assert list(timed["t"]) == ["2020-01-01 00:30", "2020-01-01 01:30"]
+    assert value_decimals([0.1, 0.25, 3.0]) == 2 and value_decimals([1e-7]) is None

@@ -61,6 +61,57 @@ def forecast_frame(times, forecast: np.ndarray, target_names, time_col: str, qua
     return frame
 
 
+MAX_DECIMALS = 6  # an input written with more decimals gets 6 significant digits instead
+
+
+def as_written(frame: pd.DataFrame, time_col: str, values, times) -> pd.DataFrame:
+    """The forecast table as text, written as the input was.
+
+    Times as dates when no input time has a time of day ("1961-01-01", not
+    "1961-01-01 00:00:00"), else to the minute or the second; numbers with
+    the decimals of the input's values (`value_decimals`: 0 for counts), or
+    6 significant digits when the input has more; NaN as an empty field.
+
+    Args:
+        frame: `forecast_frame`'s table.
+        time_col: its time column.
+        values: the input's values (any shape), NaN where missing.
+        times: the input's timestamps.
+    """
+    decimals = value_decimals(values)
+    text = pd.DataFrame({time_col: pd.DatetimeIndex(frame[time_col]).strftime(time_format(times))})
+    for column in frame.columns.drop(time_col):
+        text[column] = [number_text(value, decimals) for value in frame[column]]
+    return text
+
+
+def time_format(times) -> str:
+    """The strftime format that writes `times` without a part they do not use."""
+    times = pd.DatetimeIndex(times)
+    if (times == times.normalize()).all():
+        return "%Y-%m-%d"
+    return "%Y-%m-%d %H:%M" if (times.second == 0).all() and (times.microsecond == 0).all() \
+        else "%Y-%m-%d %H:%M:%S"
+
+
+def value_decimals(values, most: int = MAX_DECIMALS) -> int | None:
+    """The fewest decimals (0 .. `most`) that write every observed value exactly;
+    None when more are needed (values computed, not typed)."""
+    values = np.asarray(values, dtype=np.float64).ravel()
+    values = values[np.isfinite(values)]
+    for decimals in range(most + 1):
+        if np.allclose(values, np.round(values, decimals), rtol=0.0,
+                       atol=1e-9 * max(1.0, float(np.abs(values).max(initial=0.0)))):
+            return decimals
+    return None
+
+
+def number_text(value: float, decimals: int | None) -> str:
+    if not np.isfinite(value):
+        return ""
+    return f"{value:.{decimals}f}" if decimals is not None else f"{value:.6g}"
+
+
 def top_k_attention(weights: np.ndarray, context_times, forecast_times, k: int) -> list[dict]:
     """The `k` past steps each forecast step attends to most.
 

@@ -44,6 +44,7 @@ def predict(task, load_model, inputs: list[str], args: dict, config) -> None:
             fail("--show-attention with a run on one series (a panel has many)", show_attention=True)
     else:
         frame, model, data, origin = forecast_next(task, load_model, config, args.get("data"), future)
+        frame = output.as_written(frame, data.series.time_col, data.series.values, data.series.times)
         horizon = data.horizon
     if output_path is not None:
         _write_whole(output_path, frame.to_csv(index=False))
