@@ -3,7 +3,9 @@
 `TASKS` names every task and where its class lives: translation/ (dates,
 translate), classification/ (text, sequence, image), forecast/ (forecast). A new
 task is one module in its family's package plus one line in `TASKS`; the
-interface is `attnflow.tasks.base.Task`.
+interface is `attnflow.tasks.base.Task`. `TASK_FLAGS` names the class that
+says what the command line shows of it (summary, flags), which imports no
+TensorFlow, so that `attnflow train TASK --help` is fast (attnflow.tasks.flags).
 """
 
 from __future__ import annotations
@@ -21,6 +23,29 @@ TASKS = {
     "image": "attnflow.tasks.classification.image:ImageTask",
     "forecast": "attnflow.tasks.forecast.task:ForecastTask",
 }
+
+# name -> "module:Class" of its TaskFlags (no TensorFlow); the task class inherits from it
+TASK_FLAGS = {
+    "dates": "attnflow.tasks.translation.flags:DatesFlags",
+    "translate": "attnflow.tasks.translation.flags:TranslateFlags",
+    "text": "attnflow.tasks.classification.flags:TextFlags",
+    "sequence": "attnflow.tasks.classification.flags:SequenceFlags",
+    "image": "attnflow.tasks.classification.flags:ImageFlags",
+    "forecast": "attnflow.tasks.forecast.flags:ForecastFlags",
+}
+
+
+def task_flags(name: str):
+    """A TaskFlags instance of task `name`: its summary, attention names and
+    flags, without importing the task (nor TensorFlow).
+
+    Raises:
+        ValueError: no task has that name.
+    """
+    if not isinstance(name, str) or name not in TASK_FLAGS:
+        fail(f"a task among {sorted(TASKS)}", task=name)
+    module_name, class_name = TASK_FLAGS[name].split(":")
+    return getattr(importlib.import_module(module_name), class_name)()
 
 
 def task_class(name: str):
@@ -63,4 +88,4 @@ def get_task(name: str):
     return task_class(name)()
 
 
-__all__ = ["TASKS", "available_tasks", "get_task", "task_class"]
+__all__ = ["TASKS", "TASK_FLAGS", "available_tasks", "get_task", "task_class", "task_flags"]

@@ -14,6 +14,7 @@ one line in `attnflow.tasks.TASKS` ("mytask": "attnflow.tasks.family.mytask:MyTa
 
         options_class = MyOptions                    # optional: a dataclass of config.options
         attention_names = ("bahdanau", "none")       # optional: listed by `train mytask --help`
+        headline = ("accuracy", "higher")            # the metric that names the run's best model
         def defaults(self, chosen=None): ...         # optional
         def load_data(self, config, data_path=None): ...
         def build_model(self, config, data): ...
@@ -24,6 +25,11 @@ one line in `attnflow.tasks.TASKS` ("mytask": "attnflow.tasks.family.mytask:MyTa
         def predict(self, load_model, inputs, args, config): ...
         # optional: add_arguments, check_config, baselines, explain, summarize,
         #           attention_examples (the explorer, TensorBoard images), faithfulness
+
+The command line reads `name`, `summary`, `attention_names` and
+`add_arguments` from a TaskFlags class that imports no TensorFlow
+(`attnflow.tasks.flags`; one line in `attnflow.tasks.TASK_FLAGS`), and the
+task inherits them: `class MyTask(MyFlags, Task)`.
 
 Every method that reads the user's data or settings raises ValueError with
 "expected ... Received: name=value" on bad input; the CLI turns that into
@@ -38,6 +44,7 @@ from pathlib import Path
 from typing import Any, ClassVar, NamedTuple
 
 from attnflow._validation import fail
+from attnflow.tasks.flags import TaskFlags
 from attnflow.training.config import RunConfig
 
 
@@ -54,13 +61,13 @@ class TrainingData(NamedTuple):
     steps_per_epoch: int
 
 
-class Task(abc.ABC):
-    """The interface of one task (see the module docstring)."""
+class Task(TaskFlags, abc.ABC):
+    """The interface of one task (see the module docstring); name, summary,
+    attention_names and add_arguments come from `TaskFlags`."""
 
-    name: ClassVar[str] = ""
-    summary: ClassVar[str] = ""
     options_class: ClassVar[type | None] = None  # a dataclass of the task's config.options
-    attention_names: ClassVar[tuple[str, ...]] = ()  # what model.attention accepts, for --help; (): not listed
+    # (metric, "higher" or "lower"): how train and evaluate name the best model of a run
+    headline: ClassVar[tuple[str, str]] = ("accuracy", "higher")
 
     # -- settings ------------------------------------------------------------
 
@@ -79,10 +86,10 @@ class Task(abc.ABC):
         """config.options as an `options_class` instance (unknown keys are an error)."""
         return settings_dataclass(self.options_class, config.options, "options")
 
-    def add_arguments(self, parser, command: str) -> None:
-        """Adds the task's own flags for `command` ("train", "evaluate" or
-        "predict"). A train flag whose `dest` is a dotted config key (e.g.
-        dest="options.horizon") overrides that setting when given."""
+    def headline_metric(self, config: RunConfig) -> tuple[str, str]:
+        """(metric, "higher" or "lower"): the test score that names the best model
+        of a run, the attention model or a baseline (default: `headline`)."""
+        return self.headline
 
     def check_config(self, config: RunConfig) -> None:
         """Raises ValueError on bad task settings (config.model, config.options)."""

@@ -33,6 +33,7 @@ from attnflow.data.fashion_mnist import DATASET, load_fashion_mnist
 from attnflow.data.images import ImageData, files_to_predict, load_images, read_labelled_images
 from attnflow.models import VisionTransformer
 from attnflow.tasks.base import TrainingData
+from attnflow.tasks.classification.flags import ImageFlags
 from attnflow.tasks.classification.image_pipeline import (
     augmentation, image_batches, predict_images, resize_images, serving_outputs)
 from attnflow.tasks.classification.image_output import (
@@ -40,7 +41,7 @@ from attnflow.tasks.classification.image_output import (
 from attnflow.tasks.classification.image_presets import preset
 from attnflow.tasks.classification.scores import classification_scores
 from attnflow.tasks.classification.task import (
-    ClassificationOptions, ClassificationSplits, ClassificationTask, reported_warnings, set_help)
+    ClassificationOptions, ClassificationSplits, ClassificationTask, reported_warnings)
 from attnflow.training.config import RunConfig, merge
 
 CNN, LOGREG = "cnn", "pixel_logreg"
@@ -81,11 +82,10 @@ class ImageOptions(ClassificationOptions):
             fail("flip to be true or false", flip=self.flip)
 
 
-class ImageTask(ClassificationTask):
-    """Images -> VisionTransformer, attention rollout over the patches."""
+class ImageTask(ImageFlags, ClassificationTask):
+    """Images -> VisionTransformer, attention rollout over the patches; flags in
+    `attnflow.tasks.classification.flags`."""
 
-    name = "image"
-    summary = "classify images (a folder of class folders or a CSV; default Fashion-MNIST) with a ViT"
     options_class = ImageOptions
     input_name = "images"
     example_unit = "images"
@@ -116,28 +116,6 @@ class ImageTask(ClassificationTask):
             fail(f"image_size of at least one patch ({what})", image_size=options.image_size)
         if options.image_size % side:
             fail(f"image_size a multiple of {side} ({what})", image_size=options.image_size)
-
-    def add_arguments(self, parser, command: str) -> None:
-        if command == "train":
-            parser.add_argument("--dataset", dest="options.dataset", choices=[DATASET],
-                                help=f"built-in data set (default {DATASET} when no --data)")
-            parser.add_argument("--image-size", dest="options.image_size", type=int, metavar="N",
-                                help="side the images are resized to (default 28 for "
-                                     "Fashion-MNIST, 32 for --data)")
-            parser.add_argument("--path-col", dest="options.path_column", metavar="NAME",
-                                help="column of the image paths in a --data CSV (default 'path')")
-            parser.add_argument("--label-col", dest="options.label_column", metavar="NAME",
-                                help="column of the labels in a --data CSV (default 'label')")
-            set_help(parser, "--data", "a folder with one sub-folder of images per class, or a "
-                     "CSV of path,label (paths relative to the CSV)")
-        if command == "evaluate":
-            set_help(parser, "--data", "a folder of class folders, or a CSV of path,label")
-        if command == "predict":
-            set_help(parser, "--data", "a folder of images (read at any depth) to classify, "
-                     "besides the INPUT files and folders")
-            parser.add_argument("--plots", metavar="DIR",
-                                help="with --show-attention: where the PNGs go "
-                                     "(default RUN/attention/predicted)")
 
     # -- data and model -------------------------------------------------------------
 

@@ -35,7 +35,8 @@ from attnflow.data.sequences import (
     BUILTIN_DATASETS, SequenceData, load_builtin, pad_to_same_length, sequences_from_frame)
 from attnflow.tasks.classification.baselines import SERIES_BASELINES, series_baselines
 from attnflow.tasks.classification.task import (
-    NO_ATTENTION, ClassificationOptions, ClassificationTask, reported_warnings, set_help)
+    NO_ATTENTION, ClassificationOptions, ClassificationTask, reported_warnings)
+from attnflow.tasks.classification.flags import SequenceFlags
 from attnflow.tasks.classification.sequence_presets import DEFAULT_DATASET, preset
 from attnflow.training.config import RunConfig, merge
 
@@ -63,11 +64,10 @@ class SequenceOptions(ClassificationOptions):
                  feature_columns=self.feature_columns)
 
 
-class SequenceTask(ClassificationTask):
-    """Multivariate series -> RNNWithAttention (or TransformerClassifier)."""
+class SequenceTask(SequenceFlags, ClassificationTask):
+    """Multivariate series -> RNNWithAttention (or TransformerClassifier); flags in
+    `attnflow.tasks.classification.flags`."""
 
-    name = "sequence"
-    summary = "classify multivariate series (UEA JapaneseVowels, BasicMotions, or a long CSV)"
     options_class = SequenceOptions
     input_name = "series"
 
@@ -91,28 +91,6 @@ class SequenceTask(ClassificationTask):
             fail("--data FILE or --dataset NAME, not both (to start a file's run from a built-in "
                  "set's settings: --set options.preset=NAME)",
                  data=str(config.data), dataset=options.dataset)
-
-    def add_arguments(self, parser, command: str) -> None:
-        if command == "train":
-            parser.add_argument("--dataset", dest="options.dataset", choices=BUILTIN_DATASETS,
-                                help=f"built-in data set (default {DEFAULT_DATASET} when no --data); "
-                                     "also picks its default settings")
-            for flag, option, default in (("--id-col", "id_column", "series_id"),
-                                          ("--time-col", "time_column", "time"),
-                                          ("--label-col", "label_column", "label")):
-                parser.add_argument(flag, dest=f"options.{option}", metavar="NAME",
-                                    help=f"column of --data (default {default!r})")
-            parser.add_argument("--test-data", dest="options.test_data", metavar="FILE",
-                                help="long-format file of test series (same columns as --data): "
-                                     "train and validate on --data, score the model and the "
-                                     "baselines on FILE")
-        if command == "predict":
-            set_help(parser, "--data", "long-format CSV/TSV/Parquet file of the series to "
-                     "classify: the run's id, time and feature columns (a label column, if "
-                     "present, is ignored)")
-            parser.add_argument("--plots", metavar="DIR",
-                                help="with --show-attention: where the PNGs go "
-                                     "(default RUN/attention/predicted)")
 
     # -- data and model -------------------------------------------------------------
 

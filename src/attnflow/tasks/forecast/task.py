@@ -32,6 +32,7 @@ from attnflow.training.losses import PinballLoss, PointLoss
 from attnflow.tasks.forecast import output, panel
 from attnflow.tasks.forecast.covariates import CALENDAR
 from attnflow.tasks.forecast.data import ForecastData, scoring_data, training_data
+from attnflow.tasks.forecast.flags import ForecastFlags
 from attnflow.tasks.forecast.model import scaler_from_dict, scaler_to_dict, serving_function
 from attnflow.tasks.forecast.options import FROM_DATA, ForecastOptions
 from attnflow.tasks.forecast.predict import predict as predict_command
@@ -40,14 +41,12 @@ from attnflow.tasks.base import Task, TrainingData, with_faithfulness
 from attnflow.tasks.forecast.baselines import REFERENCE_BASELINES, default_baselines
 from attnflow.training.config import RunConfig, merge
 
-class ForecastTask(Task):
-    """A time series -> AttentionForecaster (a seed ensemble), beside the classical methods."""
-
-    name = "forecast"
-    summary = "a time series (AirPassengers, sunspots, co2, ... or your CSV) -> forecasts with attention"
+class ForecastTask(ForecastFlags, Task):
+    """A time series -> AttentionForecaster (a seed ensemble), beside the classical methods;
+    flags in `attnflow.tasks.forecast.flags`."""
 
     options_class = ForecastOptions
-    attention_names = ATTENTIONS  # --attention's values ("multi_head" is still read as "multihead")
+    headline = ("mae", "lower")  # MASE when there are several targets (see headline_metric)
 
     def __init__(self):
         self.scaler = None  # the training data's, set by load_data
@@ -71,44 +70,9 @@ class ForecastTask(Task):
                 "options": dataclasses.asdict(ForecastOptions()), "model": {}}
         return merge(base, preset(series))
 
-    def add_arguments(self, parser, command: str) -> None:
-        if command == "train":
-            parser.add_argument("--dataset", dest="options.dataset",
-                                choices=sorted(BUILTIN_SERIES) + sorted(BUILTIN_PANELS),
-                                help=f"built-in series or panel (default {DEFAULT_SERIES})")
-            parser.add_argument("--id-col", dest="options.id_col", metavar="C",
-                                help="the file's series id column: many series in long format")
-            parser.add_argument("--time-col", dest="options.time_col", metavar="C",
-                                help="the file's time column (default: time)")
-            parser.add_argument("--target", dest="options.target", nargs="+", metavar="T",
-                                help="the file's target column(s)")
-            parser.add_argument("--covariates", dest="options.covariates", nargs="+", metavar="C",
-                                help="the file's covariate columns (past values read)")
-            parser.add_argument("--future-covariates", dest="options.future_covariates", nargs="+",
-                                metavar="C", help="covariate columns known for the forecast steps too")
-            parser.add_argument("--static-covariates", dest="options.static_covariates", nargs="+",
-                                metavar="C", help="per-series constant columns of a panel")
-            parser.add_argument("--calendar", dest="options.calendar", action="store_const", const=True,
-                                help="calendar features of the time index as future covariates")
-            parser.add_argument("--limit", dest="options.limit", type=int, metavar="N",
-                                help="a panel's first N series only")
-            parser.add_argument("--horizon", dest="options.horizon", type=int, metavar="H",
-                                help="steps to forecast (= the test part)")
-            parser.add_argument("--context", dest="options.context", type=int, metavar="L",
-                                help="past steps the model reads")
-            parser.add_argument("--quantiles", dest="options.quantiles", nargs="+", type=float,
-                                metavar="Q", help="quantile forecasts, e.g. 0.1 0.5 0.9")
-            parser.add_argument("--backtest", dest="options.backtest", type=int, metavar="K",
-                                help="rolling-origin evaluation over the last K windows")
-        if command == "predict":
-            parser.add_argument("--future", metavar="FILE",
-                                help="the future covariates' values over the forecast steps "
-                                     "(id, time and the --future-covariates columns)")
-            parser.add_argument("--top-k", dest="top_k", type=int, default=5, metavar="K",
-                                help="past steps listed per forecast step with --show-attention")
-            parser.add_argument("--plots", metavar="DIR",
-                                help="with --show-attention: where forecast_attention.png and "
-                                     "forecast_attention_top_k.json go (default RUN/attention/predicted)")
+    def headline_metric(self, config: RunConfig) -> tuple[str, str]:
+        """MAE, or MASE when several targets of different scales are scored together."""
+        return ("mase", "lower") if len(self.options(config).target) > 1 else self.headline
 
     def check_config(self, config: RunConfig) -> None:
         options = self.options(config)

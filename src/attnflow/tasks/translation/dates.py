@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from attnflow._validation import check_positive_int, fail
 from attnflow.data.dates import DEFAULT_LOCALES, date_splits
 from attnflow.data.parallel import ParallelSplits
+from attnflow.tasks.translation.flags import DatesFlags
 from attnflow.tasks.translation.seq2seq import Seq2SeqOptions, Seq2SeqTask
 from attnflow.training.config import RunConfig
 
@@ -36,11 +37,9 @@ class DatesOptions(Seq2SeqOptions):
             fail("locales to be a non-empty list of Babel locales", locales=self.locales)
 
 
-class DatesTask(Seq2SeqTask):
+class DatesTask(DatesFlags, Seq2SeqTask):
     """Dates as people write them -> ISO 8601, learned by Seq2SeqAttention."""
 
-    name = "dates"
-    summary = "human-written dates in 12 locales -> ISO 8601 (generated with Faker and Babel)"
     options_class = DatesOptions
     bleu_tokenize = "char"  # one "word" per date: score characters
 

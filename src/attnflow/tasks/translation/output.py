@@ -63,11 +63,6 @@ def check_inputs(inputs: list[str]) -> None:
             fail("non-empty texts to translate", text=text)
 
 
-DATA_HELP = ("inputs to translate: from a .csv/.tsv/.tab file (or one whose first line has a "
-             "tab), the source column as training reads it (the run's source column, default "
-             "'source', else the first column); from any other file, one input per line")
-
-
 def read_inputs(path, source_column: str | None = None) -> list[str]:
     """`predict --data FILE`: the sources of a pairs file (.csv, .tsv, .tab, or a first
     line with a tab: the source column, as training reads it), else one input per

@@ -15,9 +15,10 @@ from attnflow._validation import check_non_negative_int, check_positive_int, fai
 from attnflow.data.parallel import ParallelSplits
 from attnflow.data.pairs_file import read_pairs
 from attnflow.data.vectorize import char_vocabulary
-from attnflow.models.seq2seq_attention import ATTENTIONS, Seq2SeqAttention, Seq2SeqConfig
+from attnflow.models.seq2seq_attention import Seq2SeqAttention, Seq2SeqConfig
 from attnflow.tasks.translation import output
 from attnflow.tasks.base import Task, TrainingData, with_faithfulness
+from attnflow.tasks.translation.flags import Seq2SeqFlags
 from attnflow.training.config import RunConfig, merge
 from attnflow.training.metrics import MaskedAccuracy, masked_loss
 from attnflow.training.progress import progress_bar
@@ -44,11 +45,12 @@ class Seq2SeqOptions:
             fail(f"baselines to be a list of names among {BASELINES}", baselines=self.baselines)
 
 
-class Seq2SeqTask(Task):
-    """Pairs of strings -> Seq2SeqAttention; subclasses say where the pairs come from."""
+class Seq2SeqTask(Seq2SeqFlags, Task):
+    """Pairs of strings -> Seq2SeqAttention; subclasses say where the pairs come from.
+    Its flags: `attnflow.tasks.translation.flags`."""
 
     options_class = Seq2SeqOptions
-    attention_names = ATTENTIONS  # --attention's values
+    headline = ("exact_match", "higher")
     bleu_tokenize = "13a"  # sacrebleu tokenizer: words
 
     def defaults(self, chosen: dict | None = None) -> dict:
@@ -60,18 +62,6 @@ class Seq2SeqTask(Task):
     def check_config(self, config: RunConfig) -> None:
         Seq2SeqConfig.from_dict(config.model)
         self.options(config)
-
-    def add_arguments(self, parser, command: str) -> None:
-        if command == "predict":
-            data = parser._option_string_actions.get("--data")  # the CLI's own flag: say what is read
-            if data is not None:
-                data.help = output.DATA_HELP
-            parser.add_argument("--beam", type=int, default=1, metavar="N",
-                                help="beam width (default 1: greedy)")
-            parser.add_argument("--length-penalty", type=float, default=None, metavar="ALPHA",
-                                help="length penalty of beam search (default: the run's)")
-            parser.add_argument("--saved-model", action="store_true",
-                                help="translate through the exported SavedModel (greedy)")
 
     # -- data and model ---------------------------------------------------------
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from attnflow._validation import fail
 from attnflow.data.pairs_file import read_pairs
 from attnflow.data.parallel import ParallelSplits, split_pairs
+from attnflow.tasks.translation.flags import TranslateFlags
 from attnflow.tasks.translation.seq2seq import Seq2SeqOptions, Seq2SeqTask
 from attnflow.training.config import RunConfig
 
@@ -26,25 +27,15 @@ class TranslateOptions(Seq2SeqOptions):
     test_fraction: float = 0.1  # share of the pairs for the test split
 
 
-class TranslateTask(Seq2SeqTask):
+class TranslateTask(TranslateFlags, Seq2SeqTask):
     """A user's parallel text -> Seq2SeqAttention, character level."""
 
-    name = "translate"
-    summary = "your parallel text (TSV/CSV: source, target) -> a translator with attention"
     options_class = TranslateOptions
 
     def defaults(self, chosen: dict | None = None) -> dict:
         defaults = super().defaults(chosen)
         defaults["model"]["lowercase_source"] = False
         return defaults
-
-    def add_arguments(self, parser, command: str) -> None:
-        super().add_arguments(parser, command)
-        if command == "train":
-            parser.add_argument("--source-col", dest="options.source_column", metavar="NAME",
-                                help="header name of the source column")
-            parser.add_argument("--target-col", dest="options.target_column", metavar="NAME",
-                                help="header name of the target column")
 
     def check_config(self, config: RunConfig) -> None:
         super().check_config(config)
