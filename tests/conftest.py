@@ -6,7 +6,10 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import keras  # noqa: E402
+from attnflow._quiet import quiet_stderr  # noqa: E402
+
+with quiet_stderr():  # TensorFlow's import lines ("Could not find cuda drivers") ignore the level
+    import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 

@@ -11,14 +11,20 @@
     attnflow bench ...               # benchmarks (attnflow.bench)
 
 Errors in the user's arguments or data become one line on stderr and exit
-code 2 (no traceback, no run directory left behind); set ATTNFLOW_DEBUG=1 to
-see the traceback instead.
+code 2 (no traceback, no run directory left behind), naming the flag the user
+types (--text-col, not text_col); set ATTNFLOW_DEBUG=1 to see the traceback
+instead. TensorFlow's own log lines (E0000/W0000/I0000, CUDA probing) are
+hidden unless --verbose is given. Help is read from the tasks' TaskFlags
+(attnflow.tasks.flags) and imports no TensorFlow, so it comes at once; the
+commands themselves are in attnflow._cli_commands.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import re
 import sys
 
 EXIT_USAGE = 2
@@ -40,12 +46,15 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser(task=None, command: str | None = None,
                  list_tasks: bool = False) -> argparse.ArgumentParser:
-    """The parser; with a task, its own flags for `command` are added; with
-    `list_tasks`, `train --help` lists every task (importing them all)."""
+    """The parser; with a task (or its TaskFlags), its own flags for `command`
+    are added; with `list_tasks`, `train --help` lists every task."""
     parser = _Parser(prog="attnflow", description="Attention for TensorFlow.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    common = _Parser(add_help=False)
+    common.add_argument("--verbose", action="store_true",
+                        help="also show TensorFlow's own log lines (hidden by default)")
 
-    train = commands.add_parser("train", help="train a task into a run directory",
+    train = commands.add_parser("train", help="train a task into a run directory", parents=[common],
                                 epilog=_task_list() if list_tasks else None,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     train.add_argument("task", nargs="?", help="the task: dates, translate, ...")
@@ -68,11 +77,12 @@ def build_parser(task=None, command: str | None = None,
 
     run_help = task is None or command not in ("evaluate", "predict")
     evaluate = commands.add_parser("evaluate", help="score a run on its test data or a file",
+                                   parents=[common],
                                    epilog=RUN_HELP.format(command="evaluate") if run_help else None)
     evaluate.add_argument("run", metavar="RUN")
     evaluate.add_argument("--data", metavar="FILE", help="evaluate on this file instead")
 
-    predict = commands.add_parser("predict", help="run a trained model on inputs",
+    predict = commands.add_parser("predict", help="run a trained model on inputs", parents=[common],
                                   epilog=RUN_HELP.format(command="predict") if run_help else None)
     predict.add_argument("run", metavar="RUN")
     predict.add_argument("inputs", nargs="*", metavar="INPUT")
@@ -82,14 +92,18 @@ def build_parser(task=None, command: str | None = None,
     predict.add_argument("--output", metavar="FILE",
                          help="write predictions to this file (replaced if it exists)")
 
-    explore = commands.add_parser("explore", help="write RUN/explorer.html: the run's attention in a browser")
+    explore = commands.add_parser("explore", parents=[common],
+                                  help="write RUN/explorer.html: the run's attention in a browser")
     explore.add_argument("run", metavar="RUN")
-    explore.add_argument("--examples", type=int, default=8, metavar="N", help="test examples shown (default 8)")
+    explore.add_argument("--examples", type=int, default=8, metavar="N",
+                         help="test examples shown (default 8)")
     explore.add_argument("--output", metavar="FILE", help="the HTML file (default RUN/explorer.html)")
 
-    demo = commands.add_parser("demo", help="train a date translator with attention and show it")
+    demo = commands.add_parser("demo", help="train a date translator with attention and show it",
+                               parents=[common])
     demo.add_argument("--out", metavar="DIR", help="the run directory (default runs/dates-TIME)")
-    commands.add_parser("example", help="a worked example of attention on a four-token sentence")
+    commands.add_parser("example", help="a worked example of attention on a four-token sentence",
+                        parents=[common])
     commands.add_parser("bench", help="benchmarks; arguments go to attnflow.bench", add_help=False)
 
     if task is not None and command in ("train", "evaluate", "predict"):
@@ -101,9 +115,9 @@ def build_parser(task=None, command: str | None = None,
 def main(argv: list[str] | None = None) -> int:
     """Runs `attnflow argv...` and returns its exit code (argparse's own exits,
     --help and bad flags, raise SystemExit as usual)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["bench"]:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before bench imports TensorFlow
         try:  # written separately; imported only when asked for
             from attnflow.bench import main as bench
         except ImportError as error:
@@ -119,22 +133,26 @@ def main(argv: list[str] | None = None) -> int:
         task = next(filter(None, map(_run_task_or_none, named)), None)
         build_parser(task, argv[0]).parse_args(argv[:1] + ["--help"])
     args, _ = build_parser().parse_known_args(argv)
+    _set_log_level(args.verbose)  # before anything imports TensorFlow
     if args.command == "example":
         from attnflow.explain.worked_example import main as worked_example
 
+        _quiet_tensorflow_start(args.verbose)
         return worked_example()
+    from attnflow import _cli_commands as commands
+
     try:
         if args.command == "train" and args.workers is not None:
-            return _launch_workers(args, argv)
+            return commands.launch_workers(args, argv)
         if args.command == "train":
-            _join_cluster()
-        _quiet_tensorflow_start()
-        return _COMMANDS[args.command](args, argv)
+            commands.join_cluster(args.verbose)
+        _quiet_tensorflow_start(args.verbose)
+        return commands.COMMANDS[args.command](args, argv)
     except ValueError as error:
         if os.environ.get("ATTNFLOW_DEBUG"):
             raise
         message = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
-        print(f"attnflow: error: {message}", file=sys.stderr)
+        print(f"attnflow: error: {_with_flag_names(message, args)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         return EXIT_INTERRUPTED
@@ -147,202 +165,22 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-# -- commands -----------------------------------------------------------------
-
-
-def _train(args, argv) -> int:
-    from attnflow.estimators import estimator_class
-    from attnflow.tasks import get_task
-    from attnflow.training import RunConfig, RunDirectory, load_config_file
-    from attnflow.training.config import resolve_task_config
-
-    if args.resume:
-        run = RunDirectory.unfinished(args.resume)
-        values = run.load_config_values(finished=False)
-        task = get_task(values.get("task"))
-        args = build_parser(task, "train").parse_args(argv)
-        if args.task not in (None, task.name):
-            _fail(f"the run's own task {task.name!r} with --resume", task=args.task)
-        given = [flag for flag, value in _overrides(args).items() if value is not None]
-        if given or args.overrides or args.config or args.out:
-            _fail("no other settings with --resume (a run keeps its own)",
-                  settings=given + args.overrides + [f for f in ("config", "out") if getattr(args, f)])
-        estimator = estimator_class(task.name)().fit_config(RunConfig.from_dict(values), resume=run)
-    else:
-        file_values = load_config_file(args.config) if args.config else {}
-        name = args.task or file_values.get("task")
-        if not name:
-            _fail("a task to train, e.g. `attnflow train dates`", task=None)
-        if args.task and file_values.get("task") not in (None, args.task):
-            _fail(f"a config file for task {args.task!r}", config=f"{args.config} "
-                  f"(task: {file_values.get('task')})")
-        task = get_task(name)
-        args = build_parser(task, "train").parse_args(argv)
-        flags = [_nested(key, value) for key, value in _overrides(args).items() if value is not None]
-        overrides = flags + [_parse_override(text) for text in args.overrides]
-        config = resolve_task_config(task, file_values, overrides)
-        estimator = estimator_class(task.name)().fit_config(config, out=args.out)
-    if estimator.result_.path is None:  # a worker other than the chief: the chief reports
-        return 0
-    _show(task, estimator.result_)
-    print(estimator.result_.path)
-    return 0
-
-
-def _launch_workers(args, argv) -> int:
-    """--workers N: the same command on N local processes (attnflow.training.launcher)."""
-    from attnflow.tasks import get_task
-    from attnflow.training import RunDirectory, load_config_file
-    from attnflow.training.launcher import check_workers, launch
-
-    check_workers(args.workers)
-    if args.resume:
-        run = RunDirectory.unfinished(args.resume)
-    else:  # the run's name is fixed here, so that a failure message can name it
-        name = args.task or (load_config_file(args.config) if args.config else {}).get("task")
-        if not name:
-            _fail("a task to train, e.g. `attnflow train dates`", task=None)
-        run = RunDirectory.new(args.out, get_task(name).name)
-        argv = argv if args.out else [*argv, "--out", str(run.path)]
-    return launch(argv, args.workers, str(run.path))
-
-
-def _join_cluster() -> None:
-    """With TF_CONFIG set, joins its cluster before TensorFlow starts (collective
-    ops are configured at start-up only)."""
-    from attnflow._quiet import quiet_stderr
-    from attnflow.training.distribution import cluster_from_environment, start_strategy
-
-    if cluster_from_environment() is not None:
-        with quiet_stderr():
-            start_strategy()
-
-
-def _demo(args, argv) -> int:
-    from rich.console import Console
-
-    from attnflow.estimators import Translator
-    from attnflow.tasks import get_task
-    from attnflow.training.config import resolve_task_config
-
-    Console().print("[bold]attnflow demo[/bold]: a character-level translator with attention "
-                    "learns to read dates written in 12 locales and write them as ISO 8601.")
-    task = get_task("dates")
-    result = Translator().fit_config(resolve_task_config(task), out=args.out).result_
-    _show(task, result)
-    print(f"run: {result.path}  (attnflow predict {result.path} \"14 février 2013\" --show-attention)")
-    print(result.path)
-    return 0
-
-
-def _evaluate(args, argv) -> int:
-    from attnflow.training.report import metrics_document, metrics_table
-
-    from attnflow.estimators import load
-
-    task, config, run, args = _finished_run(args, argv, "evaluate")
-    scores = load(run.path).evaluate_file(args.data)
-    console = _console()
-    console.print(f"{config.task}, evaluated on {args.data or 'its own test data'}:",
-                  highlight=False, soft_wrap=True)  # a long path is never cut
-    console.print(metrics_table(metrics_document(config.task, scores)))
-    return 0
-
-
-def _predict(args, argv) -> int:
-    from attnflow.training.output_paths import check_output_file, check_output_folder, kept_whole
-
-    task, config, run, args = _finished_run(args, argv, "predict")
-    files = [(dest, getattr(args, dest)) for dest in OUTPUT_FILE_DESTS if getattr(args, dest, None)]
-    folders = [(dest, getattr(args, dest)) for dest in OUTPUT_FOLDER_DESTS if getattr(args, dest, None)]
-    for dest, path in files:  # before the task loads anything
-        check_output_file(dest, path)
-    for dest, path in folders:
-        check_output_folder(dest, path)
-    model = []
-
-    def load_model():  # after the task has checked the inputs
-        if not model:
-            model.append(run.load_model())
-        return model[0]
-
-    with kept_whole(path for _, path in files):  # a failure leaves the user's files as they were
-        task.predict(load_model, list(args.inputs), {**vars(args), "run": str(run.path)}, config)
-    return 0
-
-
-def _explore(args, argv) -> int:
-    from attnflow.estimators import load
-
-    if args.examples < 1:
-        _fail("--examples >= 1", examples=args.examples)
-    print(load(args.run).explore(args.output, args.examples))
-    return 0
-
-
-_COMMANDS = {"train": _train, "demo": _demo, "evaluate": _evaluate, "predict": _predict,
-             "explore": _explore}
-
-
-def _finished_run(args, argv, command):
-    from attnflow.tasks import get_task
-    from attnflow.training import RunConfig, RunDirectory
-
-    run = RunDirectory.finished(args.run)
-    values = run.load_config_values()
-    task = get_task(values.get("task"))
-    return task, RunConfig.from_dict(values), run, build_parser(task, command).parse_args(argv)
-
-
-def _show(task, result) -> None:
-    from attnflow.training.report import metrics_table
-
-    console = _console()
-    console.print(metrics_table(result.metrics))
-    seconds = result.metrics.get("train_seconds")
-    console.print(f"{result.metrics.get('epochs')} epochs in {seconds:.0f} s", highlight=False)
-    task.summarize(result.model, result.data, result.config, console)
-    pictures = sorted((result.path / "attention").glob("*.png"))
-    if pictures:
-        console.print(f"attention heatmaps: {result.path / 'attention'} ({len(pictures)} PNG)",
-                      highlight=False)
-
-
-def _overrides(args) -> dict:
-    """Flags that set a config value: dests in CONFIG_DESTS and dotted dests."""
-    return {key: value for key, value in vars(args).items() if key in CONFIG_DESTS or "." in key}
-
-
-def _nested(key, value):
-    from attnflow.training.config import nested
-
-    return nested(key, value)
-
-
-def _parse_override(text):
-    from attnflow.training.config import parse_override
-
-    return parse_override(text)
-
-
-def _fail(expected, **received):
-    from attnflow._validation import fail
-
-    fail(expected, **received)
+# -- help ---------------------------------------------------------------------
 
 
 def _task_or_none(name):
-    from attnflow.tasks import get_task
+    """The TaskFlags of task `name` (its flags and help, without TensorFlow), or None."""
+    from attnflow.tasks import task_flags
 
     try:
-        return get_task(name) if name else None
+        return task_flags(name) if name else None
     except ValueError:
         return None
 
 
 def _run_task_or_none(path):
     """The task of the finished run at `path`, for its --help; None if it is no such run."""
-    from attnflow.training import RunDirectory
+    from attnflow.training.run_dir import RunDirectory
 
     if not path:
         return None
@@ -360,27 +198,88 @@ def _attention_help(task) -> str:
 
 
 def _task_list() -> str:
-    from attnflow.tasks import available_tasks, get_task
+    from attnflow.tasks import TASK_FLAGS, task_flags
 
-    lines = [f"  {name:<12} {get_task(name).summary}" for name in available_tasks()]
+    lines = [f"  {name:<12} {task_flags(name).summary}" for name in sorted(TASK_FLAGS)]
     return "tasks:\n" + "\n".join(lines)
 
 
-def _console():
-    from rich.console import Console
-
-    return Console(highlight=False)
+# -- errors -------------------------------------------------------------------
 
 
-def _quiet_tensorflow_start() -> None:
-    """Starts TensorFlow's runtime with its C++ messages (CUDA probing) silenced,
-    so that a bad argument gives one line on stderr and nothing else."""
+def _with_flag_names(message: str, args) -> str:
+    """The message with the Python names it received replaced by the flags a user
+    types: "Received: text_col='text'" -> "Received: --text-col='text'"."""
+    head, mark, received = message.partition("Received: ")
+    if not mark or args.command not in ("train", "evaluate", "predict"):
+        return message
+    if args.command == "train":
+        task = _task_or_none(args.task)
+    else:
+        task = _run_task_or_none(args.run)
+    flags = _flag_names(task, args.command)
+    return head + mark + re.sub(r"(^|, )([A-Za-z_]\w*)=",
+                                lambda m: f"{m.group(1)}{flags.get(m.group(2), m.group(2))}=",
+                                received)
+
+
+def _flag_names(task, command: str) -> dict[str, str]:
+    """{Python name: flag} of the flags of `command` that take a value, with `task`'s
+    own (a TaskFlags, or None). A flag of dest "options.text_column" is named by
+    text_column and text_col."""
+    parser = build_parser(task, command)
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    names = {}
+    for action in subparsers.choices[command]._actions:
+        long_flags = [flag for flag in action.option_strings if flag.startswith("--")]
+        if not long_flags or action.nargs == 0 or action.dest == "help":
+            continue
+        leaf = action.dest.rsplit(".", 1)[-1]
+        names.setdefault(leaf, long_flags[0])
+        if leaf.endswith("_column"):
+            names.setdefault(leaf.removesuffix("_column") + "_col", long_flags[0])
+    return names
+
+
+# -- TensorFlow's start -------------------------------------------------------
+
+
+def _set_log_level(verbose: bool) -> None:
+    """TF_CPP_MIN_LOG_LEVEL before TensorFlow is imported: 0 with --verbose, else
+    3 (a user's own setting is kept)."""
+    if verbose:
+        os.environ["TF_CPP_MIN_LOG_LEVEL"] = "0"
+    else:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def _quiet_tensorflow_start(verbose: bool = False) -> None:
+    """Starts TensorFlow's runtime; unless `verbose`, without its C++ log lines.
+
+    Those lines (CUDA probing on a machine without a GPU, oneDNN notes,
+    "E0000 ... oneDNN supports DT_BOOL only", grappler's "W0000 ... Error in
+    PredictCost()") are not actionable and bury the command's own output and
+    one-line errors. TF_CPP_MIN_LOG_LEVEL (`_set_log_level`) hides what
+    TensorFlow logs while running; the lines written during the import itself
+    ("All log messages before absl::InitializeLog()", "Could not find cuda
+    drivers") ignore it, so file descriptor 2 goes to /dev/null meanwhile.
+    Errors that matter still reach the user as Python exceptions.
+    """
     from attnflow._quiet import quiet_stderr
 
-    with quiet_stderr():
+    with contextlib.nullcontext() if verbose else quiet_stderr():
         import tensorflow as tf
 
         tf.constant(0)  # initializes the devices
+
+
+def _command_hint(command: str, run) -> str:
+    """`attnflow COMMAND RUN` as it works when typed in this shell (see attnflow._command)."""
+    import shlex
+
+    from attnflow._command import attnflow_command
+
+    return f"{attnflow_command()} {command} {shlex.quote(str(run))}"
 
 
 if __name__ == "__main__":

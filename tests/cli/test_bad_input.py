@@ -51,8 +51,8 @@ def test_bad_data_files(tmp_path, capsys, kind, expected):
 
 
 @pytest.mark.parametrize("argv, expected", [
-    (["train", "dates", "--attention", "luong"], "Received: attention='luong'"),
-    (["train", "dates", "--epochs", "-1"], "Received: epochs=-1"),
+    (["train", "dates", "--attention", "luong"], "Received: --attention='luong'"),
+    (["train", "dates", "--epochs", "-1"], "Received: --epochs=-1"),
     (["train", "dates", "--epochs", "many"], "invalid int value"),
     (["train", "nosuchtask"], "expected a task among"),
     (["train", "translate"], "expected --data FILE"),
@@ -73,7 +73,7 @@ def test_bad_training_arguments(tmp_path, capsys, argv, expected):
     (["predict", "{run}", ""], "expected non-empty texts to translate. Received: text=''"),
     (["predict", "{run}", "   "], "expected non-empty texts to translate"),
     (["predict", "{run}"], "expected at least one text to translate"),
-    (["predict", "{run}", "x", "--beam", "0"], "Received: beam=0"),
+    (["predict", "{run}", "x", "--beam", "0"], "Received: --beam=0"),
     (["predict", "{run}", "x", "--beam", "2", "--saved-model"], "decodes greedily"),
     (["evaluate", "{run}", "--data", "{missing}"], "expected an existing data file"),
 ])
@@ -91,5 +91,5 @@ def test_the_real_command_prints_exactly_one_line(tmp_path):
                "--out", str(tmp_path / "run")]
     result = subprocess.run(command, capture_output=True, text=True, timeout=300,
                             env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "0"})
-    assert_one_line_error(result.returncode, result.stderr, "Received: attention='luong'")
+    assert_one_line_error(result.returncode, result.stderr, "Received: --attention='luong'")
     assert result.stdout == "" and list(tmp_path.iterdir()) == []

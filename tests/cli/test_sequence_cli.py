@@ -101,7 +101,10 @@ def test_nan_values_are_masked_with_one_warning_line_that_counts_them(sequence_r
 def test_evaluate_on_its_test_split_and_on_a_file(sequence_run, tmp_path, capsys):
     run, _ = sequence_run
     code, out, _ = run_cli(capsys, "evaluate", run)
-    assert code == 0 and "accuracy" in out and "no_attention" not in out
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert code == 0 and "accuracy" in out
+    # the baselines as training scored them on the same split, and the best of the run last
+    assert set(metrics["baselines"]) <= set(out.split()) and "accuracy" in out.splitlines()[-1]
     other = write_rows(tmp_path / "more.csv", series_rows(count=6, seed=3, nan_series=None))
     code, out, _ = run_cli(capsys, "evaluate", run, "--data", other)
     assert code == 0 and "more.csv" in out
@@ -260,7 +263,7 @@ def test_a_run_on_a_file_records_no_built_in_set_but_the_preset_it_started_from(
 @pytest.mark.parametrize("argv, expected", [
     (["--dataset", "BasicMotions"], "expected --data FILE or --dataset NAME, not both"),
     (["--attention", "foo"], "expected attention to be one of ('bahdanau', 'luong', 'multihead', "
-                             "'none'). Received: attention='foo'"),
+                             "'none'). Received: --attention='foo'"),
     (["--attention", "luong", "--set", "model.architecture=transformer"],
      'an RNN (model.architecture=rnn) for attention "luong"'),
 ])

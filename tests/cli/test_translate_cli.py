@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 
@@ -22,9 +23,10 @@ def test_train_writes_a_whole_run_and_prints_its_path_last(dates_run):
         assert (dates_run / name).exists(), name
     metrics = json.loads((dates_run / "metrics.json").read_text())
     assert list(metrics) == ["task", "test", "held_out", "test_beam2", "baselines",
-                             "train_seconds", "epochs", "distribution"]
+                             "train_seconds", "epochs", "best", "distribution"]
     assert metrics["distribution"] == {"strategy": "default", "workers": 1, "replicas": 1,
                                        "global_batch_size": 128}  # dates' default batch
+    assert metrics["best"]["model"] == "attention_model" and metrics["best"]["metric"] == "exact_match"
     assert set(metrics["test"]) == {"exact_match", "cer", "chrf", "bleu"}
     assert metrics["epochs"] == 2
 
@@ -71,9 +73,13 @@ def test_an_interrupted_run_resumes(tmp_path, capsys, interrupt_first_epoch):
     cheap = [*TINY_DATES, "--set", "options.beam_width=1", "--set", "options.samples=0"]
     code, _, err = run_cli(capsys, "train", "dates", "--out", tmp_path / "run", *cheap)
     partial = tmp_path / "run.partial"
-    assert code == cli.EXIT_INTERRUPTED and partial.is_dir() and "--resume" in err
+    assert code == cli.EXIT_INTERRUPTED and partial.is_dir()
+    # the hint is the README's form, `attnflow train dates --resume RUN`, and works as printed
+    (hint,) = [line.split("continue with: ", 1)[1] for line in err.splitlines() if "continue with: " in line]
+    words = shlex.split(hint)
+    assert words[words.index("train"):] == ["train", "dates", "--resume", str(partial)]
     interrupt_first_epoch.undo()
-    code, out, _ = run_cli(capsys, "train", "--resume", partial)
+    code, out, _ = run_cli(capsys, *words[words.index("train"):])
     assert code == 0 and out.splitlines()[-1] == str(tmp_path / "run")
     history = (tmp_path / "run" / "history.csv").read_text().splitlines()
     assert [line.split(",")[0] for line in history[1:]] == ["0", "1"]

@@ -1,12 +1,12 @@
 """metrics.json: the same shape for every task, and its table on the terminal.
 
     {"task": ..., "test": {metric: value}, <more splits>: {...},
-     "baselines": {name: {metric: value}}, "best": {"name": ..., "accuracy": ...},
-     "train_seconds": ..., <extras>}
+     "baselines": {name: {metric: value}}, "train_seconds": ..., <extras>}
 
-"best" names the highest accuracy among the run's model ("model") and its
-baselines; it is there when the test scores have an accuracy and the run
-trained baselines.
+Among the extras, "best" names the best of the run's attention model and its
+baselines on the task's headline metric (attnflow.training.best_model),
+"distribution" how it was trained (attnflow.training.distribution) and
+"faithfulness" how far the attention explains the predictions.
 
 Metric names are lowercase (accuracy, f1_macro, exact_match, mae, ...).
 """
@@ -31,25 +31,9 @@ def metrics_document(task: str, splits: dict, baselines: dict | None = None,
         bad = [metric for metric in scores if metric != metric.lower()]
         if bad:
             fail("lowercase metric names", **{name: bad})
-    best = best_of_run(splits["test"], baselines or {})
     return {"task": task, "test": splits["test"],
             **{name: scores for name, scores in splits.items() if name != "test"},
-            "baselines": baselines or {}, **({"best": best} if best else {}),
-            "train_seconds": train_seconds, **extra}
-
-
-def best_of_run(test: dict, baselines: dict, metric: str = "accuracy") -> dict | None:
-    """{"name": "model" or a baseline's name, metric: its value} of the highest
-    `metric` among the run's model and its baselines (ties: the model, then the
-    baseline listed first); None when the model or every baseline lacks it."""
-    candidates = [("model", test.get(metric))] + [(name, scores.get(metric))
-                                                   for name, scores in baselines.items()]
-    candidates = [(name, value) for name, value in candidates
-                  if isinstance(value, (int, float)) and not isinstance(value, bool)]
-    if len(candidates) < 2 or candidates[0][0] != "model":
-        return None
-    name, value = max(candidates, key=lambda item: item[1])  # max keeps the first of equals
-    return {"name": name, metric: float(value)}
+            "baselines": baselines or {}, "train_seconds": train_seconds, **extra}
 
 
 def write_metrics(path, document: dict) -> Path:
@@ -60,36 +44,56 @@ def write_metrics(path, document: dict) -> Path:
     return path
 
 
-# dicts of metrics.json that are not one split's scores: the table leaves them out
-
-
 def metrics_table(document: dict, title: str | None = None):
-    """A rich Table: one row per split and baseline, one column per numeric metric.
+    """A rich Table: one row per split, then, below a line, one per baseline; one
+    column per numeric metric.
 
     Values that are not numbers (per-class dicts, a confusion matrix) stay
-    in metrics.json and are left out of the table, and so does "faithfulness"
-    (how far the attention explains the predictions, not a split's scores).
+    in metrics.json and are left out of the table, and so are NOT_SCORES
+    (e.g. "faithfulness", "best": no split's scores). Each column shows its
+    numbers with the same count of decimals (`column_decimals`); on a narrow
+    terminal headers wrap, numbers never do, and a row's name wraps only at
+    a space of its own.
     """
     from rich.table import Table
 
-    rows = {name: scores for name, scores in document.items()
-            if isinstance(scores, dict) and name not in NOT_SCORES}
-    rows.update({f"baseline: {name}": scores
-                 for name, scores in document.get("baselines", {}).items()})
+    splits = {name: scores for name, scores in document.items()
+              if isinstance(scores, dict) and name not in NOT_SCORES}
+    baselines = document.get("baselines") or {}
+    rows = {**splits, **{f"\0{name}": scores for name, scores in baselines.items()}}  # no clash
     metrics = list(dict.fromkeys(metric for scores in rows.values() for metric, value in scores.items()
-                                 if isinstance(value, (int, float)) and not isinstance(value, bool)))
-    table = Table(title=title or f"{document.get('task', '')} metrics")
-    table.add_column("split")
-    for metric in metrics:
-        table.add_column(metric, justify="right")
-    for name, scores in rows.items():
-        table.add_row(name, *(_format(scores.get(metric)) for metric in metrics))
+                                 if _is_number(value)))
+    decimals = {metric: column_decimals([scores.get(metric) for scores in rows.values()])
+                for metric in metrics}
+    cells = [[format_number(scores.get(metric), decimals[metric]) for metric in metrics]
+             for scores in rows.values()]
+    names = list(splits) + list(baselines)
+    table = Table(title=title or f"{document.get('task', '')} metrics",
+                  caption="below the line: baselines, on the same data" if baselines else None)
+    table.add_column("split" if not baselines else "split / baseline",
+                     min_width=min(max(len(word) for name in names for word in name.split()), 30))
+    for number, metric in enumerate(metrics):
+        table.add_column(metric, justify="right", overflow="fold",
+                         min_width=max(len(row[number]) for row in cells))
+    for number, (name, row) in enumerate(zip(names, cells)):
+        table.add_row(name, *row, end_section=number == len(splits) - 1 and bool(baselines))
     return table
 
 
-def _format(value) -> str:
+def column_decimals(values) -> int:
+    """Decimals for one column of numbers: 4 when they are all below 10 in
+    magnitude (scores in [0, 1]), 2 otherwise (errors in the data's units)."""
+    numbers = [abs(float(v)) for v in values if _is_number(v) and float(v) == float(v)]
+    return 4 if all(number < 10 for number in numbers) else 2
+
+
+def format_number(value, decimals: int = 4) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
-        return f"{value:.4f}" if abs(value) < 10 else f"{value:.2f}"
+        return f"{value:.{decimals}f}"
     return str(value)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)

@@ -19,6 +19,7 @@ checkpoints and callback state in a temporary folder and stop after training.
 from __future__ import annotations
 
 import json
+import shlex
 import shutil
 import signal
 import sys
@@ -29,6 +30,8 @@ from typing import Any
 
 import keras
 
+from attnflow._command import attnflow_command
+from attnflow.training.best_model import best_model
 from attnflow.training.callbacks import (AttentionImages, ResumableEarlyStopping, TensorBoardScalars,
                                          TrainingClock)
 from attnflow.training.config import RunConfig
@@ -94,7 +97,7 @@ class Trainer:
             model_config = keras.saving.serialize_keras_object(model)
             run.file(run.MODEL_CONFIG).write_text(json.dumps(model_config), encoding="utf-8")
             self.config.save(run.file(run.CONFIG))  # last: its presence marks a resumable run
-            self._say(f"training in {run.partial} (if interrupted: attnflow train --resume {run.partial})")
+            self._say(f"training in {run.partial} (if interrupted: {self._resume_command(run)})")
             return self._fit_and_finish(run, model, data)
         except (KeyboardInterrupt, WorkerFailure):
             self._interrupted(run)
@@ -177,8 +180,9 @@ class Trainer:
         function, signature = self.task.serving_endpoint(model)
         export_saved_model(model, function, signature, run.file(run.SAVED_MODEL))
         self.task.explain(model, data, config, run.file(run.ATTENTION))
+        best = best_model(splits["test"], baselines, *self.task.headline_metric(config))
         document = metrics_document(config.task, splits, baselines, clock["seconds"],
-                                    epochs=clock["epochs"])
+                                    epochs=clock["epochs"], best=best)
         document["distribution"] = describe(strategy, config.batch_size)
         write_metrics(run.file(run.METRICS), document)
         return TrainResult(run.finalize(), document, config, model, data)
@@ -195,8 +199,12 @@ class Trainer:
 
     def _interrupted(self, run: RunDirectory) -> None:
         if _is_chief():
-            self._say(f"interrupted; continue with: attnflow train --resume {run.partial}")
+            self._say(f"interrupted; continue with: {self._resume_command(run)}")
         _drop_worker_run(run)
+
+    def _resume_command(self, run: RunDirectory) -> str:
+        """The command that continues `run`, as the README writes it."""
+        return f"{attnflow_command()} train {self.config.task} --resume {shlex.quote(str(run.partial))}"
 
     def _say(self, message: str) -> None:
         print(message, file=self.log, flush=True)

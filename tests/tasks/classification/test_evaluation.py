@@ -10,7 +10,8 @@ import pytest
 
 from attnflow.tasks.classification.evaluation import (
     check_folds, cross_validated_scores, evaluation_lines, fold_indices, warn_if_same_file)
-from attnflow.training.report import best_of_run, metrics_document, metrics_table
+from attnflow.training.best_model import best_line, best_model
+from attnflow.training.report import metrics_document, metrics_table
 
 CLASSES = ["a", "b", "c"]
 
@@ -64,12 +65,12 @@ def test_a_test_file_identical_to_the_training_file_warns(tmp_path):
 def test_the_best_of_a_run_is_named_in_metrics_json_and_kept_out_of_the_table():
     test = {"accuracy": 0.8}
     baselines = {"no_attention": {"accuracy": 0.7}, "minirocket": {"accuracy": 0.9}}
-    assert best_of_run(test, baselines) == {"name": "minirocket", "accuracy": 0.9}
-    assert best_of_run({"accuracy": 0.9}, baselines)["name"] == "model"  # ties: the model
-    assert best_of_run(test, {}) is None and best_of_run({"mae": 1.0}, {"x": {"mae": 2.0}}) is None
-    document = metrics_document("text", {"test": test}, baselines)
-    assert document["best"] == {"name": "minirocket", "accuracy": 0.9}
+    best = best_model(test, baselines, "accuracy", "higher")
+    assert (best["model"], best["value"], best["attention_model"]) == ("minirocket", 0.9, 0.8)
+    assert best_model({"accuracy": 0.9}, baselines, "accuracy")["model"] == "attention_model"  # ties
+    document = metrics_document("text", {"test": test}, baselines, best=best)
+    assert document["best"]["model"] == "minirocket"
     table = metrics_table(document)
-    assert list(table.columns[0].cells) == ["test", "baseline: no_attention", "baseline: minirocket"]
-    lines = evaluation_lines(test, baselines, "f.csv")
-    assert lines == ["best of this run: baseline minirocket (accuracy 0.9000)"]
+    assert list(table.columns[0].cells) == ["test", "no_attention", "minirocket"]
+    assert best_line(best) == "minirocket is better on this data: accuracy 0.900 vs 0.800 (the attention model)"
+    assert evaluation_lines(test, baselines, "f.csv") == []  # one split: nothing to add

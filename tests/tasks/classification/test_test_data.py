@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from attnflow.training.best_model import best_line
 from tests.cli.conftest import run_cli
 from tests.cli.test_bad_input import assert_one_line_error
 from tests.cli.test_sequence_cli import COLUMNS, TINY, series_rows, write_rows
@@ -27,8 +28,9 @@ def test_sequence_trains_on_data_and_scores_model_and_baselines_on_the_test_file
     assert set(metrics["baselines"]) == {"1nn_euclidean", "minirocket"}
     for scores in metrics["baselines"].values():
         assert sum(row["support"] for row in scores["per_class"].values()) == 30
-    assert metrics["best"]["name"] in {"model", "1nn_euclidean", "minirocket"}
-    assert "best of this run:" in out
+    assert metrics["best"]["model"] in {"attention_model", "1nn_euclidean", "minirocket"}
+    assert metrics["best"]["metric"] == "accuracy"
+    assert best_line(metrics["best"]) in out  # the summary's last line names the best of the run
 
 
 def test_a_small_text_file_is_scored_by_stratified_k_fold(tmp_path, capsys):

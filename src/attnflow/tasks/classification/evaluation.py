@@ -27,7 +27,6 @@ import numpy as np
 
 from attnflow._validation import fail
 from attnflow.tasks.classification.scores import classification_scores
-from attnflow.training.report import best_of_run
 
 AVERAGED = ("accuracy", "precision_macro", "recall_macro", "f1_macro")
 
@@ -110,15 +109,12 @@ def warn_if_same_file(data, test_data) -> None:
 
 
 def evaluation_lines(test: dict, baselines: dict, source: str) -> list[str]:
-    """What the summary says of how the run was scored, and the best of the run."""
+    """What the summary says of how the run was scored (the best of the run is
+    the CLI's last line: attnflow.training.best_model)."""
     lines = []
     if "folds" in test:
         lines.append(f"scored by stratified {test['folds']}-fold cross-validation of {source} "
                      f"(every example tested once, by a model trained without it): accuracy "
                      f"{test['accuracy']:.3f} ± {test['accuracy_std']:.3f} over the folds; the "
                      "saved model is trained on the whole file")
-    best = best_of_run(test, baselines)
-    if best is not None:
-        who = "the model with attention" if best["name"] == "model" else f"baseline {best['name']}"
-        lines.append(f"best of this run: {who} (accuracy {best['accuracy']:.4f})")
     return lines
