@@ -107,8 +107,9 @@ def test_predict_shows_attention_per_word_and_writes_html(text_run, tmp_path, ca
     assert weights == sorted(weights, reverse=True) and 0 < weights[0] <= 1
     html = page.read_text(encoding="utf-8")
     # "snack," is one token; every word of both texts is shaded, none is left plain
-    assert html.count("<span") == len(TEXTS[0].split()) + len(TEXTS[1].split())
-    assert 'title="' in html and ">snack,</span>" in html
+    assert html.count(' title="') == len(TEXTS[0].split()) + len(TEXTS[1].split())
+    assert html.count('class="legend">scale: ') == 2 and html.count('class="top">top words: ') == 2
+    assert ">snack,</span>" in html
 
 
 def test_the_saved_model_takes_raw_strings(text_run):
@@ -140,7 +141,7 @@ def test_the_default_bag_of_words_and_pairs_with_its_twin(tmp_path, capsys):
                            "--html", tmp_path / "t.html")
     assert code == 0 and "most attended: " in out
     page = (tmp_path / "t.html").read_text()
-    assert page.count("<span") == 6  # one weight per word: the pairs' weights are folded in
+    assert page.count('title="') == 6  # one weight per word: the pairs' weights are folded in
 
 
 def test_an_interrupted_text_run_resumes_with_its_vocabulary(tmp_path, capsys, interrupt_first_epoch):
@@ -193,7 +194,7 @@ def test_bad_data_files(tmp_path, capsys, content, flags, expected):
     (["--attention", "luong"], 'an RNN (model.architecture=rnn) for attention "luong"'),
     (["--attention", "foo", "--set", "model.architecture=rnn"],
      "expected attention to be one of ('bahdanau', 'luong', 'multihead', 'none'). "
-     "Received: attention='foo'"),
+     "Received: --attention='foo'"),
     (["--set", "options.dataset=amazon_reviews"], "expected --data FILE or "
                                                   "options.dataset='amazon_reviews', not both"),
 ])
@@ -249,3 +250,92 @@ def test_the_config_names_the_built_in_set_only_when_it_is_read(text_run):
     assert task.defaults({"data": "mine.csv"})["options"]["dataset"] is None
     # the same preset either way
     assert task.defaults({"data": "mine.csv"})["model"] == task.defaults()["model"]
+
+
+SERVE_WITHOUT_ATTNFLOW = """
+import json, sys
+import tensorflow as tf
+loaded = tf.saved_model.load(sys.argv[1])
+served = loaded.serve(tf.constant(json.loads(sys.argv[2])))
+result = {name: value.numpy().tolist() for name, value in served.items()}
+result = {name: [[x.decode() if isinstance(x, bytes) else x for x in row] if isinstance(row, list)
+                 else row.decode() if isinstance(row, bytes) else row for row in value]
+          for name, value in result.items()}
+result["attnflow_imported"] = any(name.split(".")[0] == "attnflow" for name in sys.modules)
+print(json.dumps(result))
+"""
+
+
+def test_the_saved_model_returns_label_strings_classes_and_weights_without_attnflow(text_run):
+    import subprocess
+    import sys
+
+    texts = [TEXTS[0], TEXTS[1], "<p>the coffee was great<br />and fresh</p>"]
+    result = subprocess.run([sys.executable, "-c", SERVE_WITHOUT_ATTNFLOW, str(text_run / "saved_model"),
+                             json.dumps(texts)], capture_output=True, text=True, cwd=text_run)
+    assert result.returncode == 0, result.stderr[-2000:]
+    served = json.loads(result.stdout.strip().splitlines()[-1])
+    assert not served["attnflow_imported"]
+    assert served["classes"] == [["1", "5"]] * 3  # in the order of the probabilities
+    for label, probabilities in zip(served["label"], served["probabilities"]):
+        assert label == ["1", "5"][int(np.argmax(probabilities))]
+    assert len(served["attention"][0]) == len(served["tokens"][0])
+    assert served["tokens"][0][:6] == ["the", "coffee", "was", "great", "and", "fresh"]
+    # markup stripped inside the SavedModel, as in training: the same text, the same answer
+    np.testing.assert_allclose(served["probabilities"][2], served["probabilities"][0], atol=1e-6)
+    assert served["tokens"][2][:6] == served["tokens"][0][:6]
+
+
+def test_markup_is_stripped_from_the_data_unless_kept(tmp_path):
+    from attnflow.training import resolve_config
+
+    data = tmp_path / "html.csv"
+    rows = [[f"I liked it.<br />Thank you &amp; {word}", "5" if word in GOOD else "1"]
+            for word in GOOD + BAD] * 2
+    with open(data, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["text", "label"], *rows])
+    task = get_task("text")
+    for keep, expected in ((None, "I liked it. Thank you & great"),
+                           (False, "I liked it.<br />Thank you &amp; great")):
+        chosen = {"data": str(data), "options": {} if keep is None else {"strip_markup": keep}}
+        config = resolve_config(task.defaults(chosen), overrides=[chosen])
+        splits = task.load_data(config)
+        texts = splits.train.texts + splits.validation.texts + splits.test.texts
+        assert expected in texts
+
+
+def test_predict_writes_a_new_page_per_call_by_default(text_run, capsys):
+    pages = set()
+    for _ in range(2):
+        code, out, _ = run_cli(capsys, "predict", text_run, TEXTS[0], "--show-attention")
+        assert code == 0
+        (line,) = [line for line in out.splitlines() if line.startswith("attention highlighting written to ")]
+        pages.add(line.split(" to ", 1)[1])
+    assert len(pages) == 2 and all("predicted-" in page and page.endswith(".html") for page in pages)
+
+
+def test_a_missing_column_names_the_flag_the_user_types(tmp_path, capsys):
+    data = write_reviews(tmp_path / "reviews.csv")  # columns review, stars
+    code, _, err = run_cli(capsys, "train", "text", "--data", data, "--label-col", "stars",
+                           "--out", tmp_path / "run", *TINY)
+    assert_one_line_error(code, err, "Received: --text-col='text'")
+    code, _, err = run_cli(capsys, "train", "text", "--data", data, "--text-col", "words",
+                           "--label-col", "stars", "--out", tmp_path / "run", *TINY)
+    assert_one_line_error(code, err, "Received: --text-col='words'")
+    assert not (tmp_path / "run").exists()
+
+
+def test_the_summary_and_metrics_json_name_the_best_model(text_run, capsys):
+    metrics = json.loads((text_run / "metrics.json").read_text())
+    best = metrics["best"]
+    scores = {"attention_model": metrics["test"]["accuracy"],
+              **{name: values["accuracy"] for name, values in metrics["baselines"].items()}}
+    assert best["metric"] == "accuracy" and best["value"] == max(scores.values())
+    assert scores[best["model"]] == best["value"]
+    code, out, _ = run_cli(capsys, "evaluate", text_run)
+    text = " ".join(out.split())
+    assert code == 0
+    if best["model"] == "attention_model":
+        assert "the attention model is the best on this data" in text or "ties with" in text
+    else:
+        assert "is better on this data: accuracy" in text

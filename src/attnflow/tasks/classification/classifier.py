@@ -168,12 +168,18 @@ def labelled_batches(inputs, labels, batch_size: int, seed: int | None = None, l
     return dataset.prefetch(tf.data.AUTOTUNE), steps
 
 
-def serving_outputs(model, inputs) -> dict:
-    """The SavedModel's outputs: "probabilities" [B, C] and, when the model
-    attends, "attention" [B, T] (see `step_weights`)."""
+def serving_outputs(model, inputs, classes: list[str]) -> dict:
+    """The SavedModel's outputs: "label" [B] (the predicted class name),
+    "probabilities" [B, C] and "classes" [B, C] (the name of each
+    probability's class, so that no config file is needed to read them),
+    and, when the model attends, "attention" [B, T] (see `step_weights`)."""
     probabilities, weights = model(inputs, return_attention_scores=True, training=False)
+    names = tf.constant([str(name) for name in classes])  # [C]
+    batch = tf.shape(probabilities)[0]
+    outputs = {"label": tf.gather(names, tf.argmax(probabilities, axis=-1)),  # [B]
+               "probabilities": probabilities,  # [B, C]
+               "classes": tf.tile(names[None], [batch, 1])}  # [B, C]
     weights = step_weights(weights)
-    outputs = {"probabilities": probabilities}
     if weights is not None:
-        outputs["attention"] = weights
+        outputs["attention"] = weights  # [B, T]
     return outputs

@@ -235,6 +235,7 @@ class ClassificationTask(Task):
                     train, test = stratified_split(examples, options.test_fraction, config.seed)
         train, validation = stratified_split(train, options.validation_fraction, config.seed)
         self.record_classes(config, train.classes)
+        self.run_options = self.options(config)  # for serving_endpoint, which gets only the model
         return ClassificationSplits(train, validation, test, folds)
 
     def read_test_file(self, path, options, train) -> tuple[Any, Any]:
@@ -334,7 +335,11 @@ class ClassificationTask(Task):
         return {NO_ATTENTION: self.predicted_classes(fit_model(self, twin, data), data.test, twin)}
 
     def serving_endpoint(self, model):
-        return (lambda inputs: serving_outputs(model, inputs)), self.serving_signature(model)
+        return (lambda inputs: self.serving_outputs(model, inputs)), self.serving_signature(model)
+
+    def serving_outputs(self, model, inputs) -> dict:
+        """The SavedModel's outputs, strings included (see `serving_outputs`)."""
+        return serving_outputs(model, inputs, self.run_options.classes)
 
     # -- showing --------------------------------------------------------------------
 

@@ -17,6 +17,9 @@ model.keras and the SavedModel take raw strings. Baselines on the same
 training split: TF-IDF + logistic regression on word uni- and bigrams
 ("tfidf_logreg") and on character 2-5-grams ("tfidf_char_logreg"), and
 the network without attention ("no_attention").
+HTML tags and entities are stripped from every text before anything reads
+it (built-in data, the user's files, predict's inputs and, in TensorFlow
+ops, the SavedModel's; `options.strip_markup`, `--keep-markup`).
 Default settings: `attnflow.tasks.classification.text_presets`.
 """
 
@@ -29,11 +32,13 @@ import numpy as np
 import tensorflow as tf
 
 from attnflow._validation import check_positive_int, fail
+from attnflow.data.markup import strip_markup, strip_markup_tensor
 from attnflow.data.text import (
     AMAZON_DATASET, TextData, load_amazon_reviews, read_text_file, read_texts, text_vectorizer,
     word_weights_from_ngrams)
 from attnflow.tasks.classification.task import (
-    NO_ATTENTION, ClassificationOptions, ClassificationSplits, ClassificationTask, set_help)
+    NO_ATTENTION, ClassificationOptions, ClassificationSplits, ClassificationTask)
+from attnflow.tasks.classification.flags import TextFlags
 from attnflow.tasks.classification.classifier import build_classifier
 from attnflow.models.raw_text_classifier import RawTextClassifier
 from attnflow.tasks.classification.text_presets import preset
@@ -54,6 +59,7 @@ class TextOptions(ClassificationOptions):
     vocabulary_size: int = 20000  # most token ids, padding and out-of-vocabulary included
     max_length: int = 256  # token ids kept per text (words, then word pairs with ngrams=2)
     ngrams: int = 1  # 1: words; 2: each text's words, then its word pairs ("not good")
+    strip_markup: bool = True  # HTML tags and entities out of every text before tokenizing
     baselines: list = field(default_factory=lambda: [TFIDF, TFIDF_CHAR, NO_ATTENTION])  # tfidf_logreg, tfidf_char_logreg, no_attention
 
     def __post_init__(self):
@@ -61,15 +67,16 @@ class TextOptions(ClassificationOptions):
         check_positive_int("vocabulary_size", self.vocabulary_size)
         check_positive_int("max_length", self.max_length)
         check_positive_int("ngrams", self.ngrams)
+        if not isinstance(self.strip_markup, bool):
+            fail("strip_markup to be true or false", strip_markup=self.strip_markup)
         if self.dataset not in (None, AMAZON_DATASET):
             fail(f"dataset to be None (with --data) or {AMAZON_DATASET!r}", dataset=self.dataset)
 
 
-class TextTask(ClassificationTask):
-    """Texts -> RawTextClassifier (an RNN or Transformer with attention)."""
+class TextTask(TextFlags, ClassificationTask):
+    """Texts -> RawTextClassifier (an RNN or Transformer with attention); flags in
+    `attnflow.tasks.classification.flags`."""
 
-    name = "text"
-    summary = "classify texts (CSV/TSV/Parquet; default Amazon reviews), attention per word"
     options_class = TextOptions
     baseline_names = (TFIDF, TFIDF_CHAR, NO_ATTENTION)
 
@@ -91,33 +98,15 @@ class TextTask(ClassificationTask):
             fail(f"--data FILE or options.dataset={AMAZON_DATASET!r}, not both",
                  data=str(config.data), dataset=dataset)
 
-    def add_arguments(self, parser, command: str) -> None:
-        if command == "train":
-            parser.add_argument("--text-col", dest="options.text_column", metavar="NAME",
-                                help="column of the texts in --data (default 'text')")
-            parser.add_argument("--label-col", dest="options.label_column", metavar="NAME",
-                                help="column of the labels in --data (default 'label')")
-            parser.add_argument("--test-data", dest="options.test_data", metavar="FILE",
-                                help="file of test texts (the same columns as --data): train and "
-                                     "validate on --data, score the model and the baselines on FILE")
-        if command == "predict":
-            set_help(parser, "--data", "texts to classify: from a CSV/TSV/Parquet file (with a "
-                     "header), its --text-col column; from any other file (e.g. .txt), one text "
-                     "per line")
-            parser.add_argument("--text-col", dest="text_column", metavar="NAME",
-                                help="column of the texts in a --data table (default: the "
-                                     "run's text column)")
-            parser.add_argument("--html", metavar="FILE",
-                                help="with --show-attention: the HTML file to write "
-                                     "(default RUN/attention/predicted.html)")
-
     # -- data and model -------------------------------------------------------------
 
     def read_file(self, path, options: TextOptions) -> TextData:
-        return read_text_file(path, options.text_column, options.label_column, classes=options.classes)
+        return cleaned(read_text_file(path, options.text_column, options.label_column,
+                                      classes=options.classes), options)
 
     def builtin_splits(self, options: TextOptions) -> tuple[TextData, TextData]:
-        return load_amazon_reviews()
+        train, test = load_amazon_reviews()
+        return cleaned(train, options), cleaned(test, options)
 
     def input_arguments(self, config: RunConfig, data) -> dict:
         return {"vocabulary_size": 10, "max_length": self.options(config).max_length}
@@ -146,6 +135,18 @@ class TextTask(ClassificationTask):
 
     def serving_signature(self, model) -> list:
         return [tf.TensorSpec([None], tf.string, name="texts")]
+
+    def serving_outputs(self, model, texts) -> dict:
+        """As for every classifier ("label", "probabilities", "classes", "attention"),
+        with markup stripped first (when the run strips it) and "tokens" [B, T]: the
+        token each attention weight is on ("" for padding)."""
+        if self.run_options.strip_markup:
+            texts = strip_markup_tensor(texts)
+        outputs = super().serving_outputs(model, texts)
+        if "attention" in outputs:
+            vocabulary = tf.constant(model.vocabulary)
+            outputs["tokens"] = tf.gather(vocabulary, model.token_ids(texts))  # [B, T]
+        return outputs
 
     def baseline_predictions(self, data: ClassificationSplits, config: RunConfig) -> dict:
         """The no-attention twin's, then TF-IDF + LR's on words and on characters."""
@@ -182,15 +183,22 @@ class TextTask(ClassificationTask):
         for text in texts:
             if not text.strip():
                 fail("non-empty texts to classify", text=text)
-        return TextData(texts, np.zeros(len(texts), np.int64), options.classes)
+        return cleaned(TextData(texts, np.zeros(len(texts), np.int64), options.classes), options)
 
     def example_names(self, part: TextData) -> list[str]:
         return [shorten(text) for text in part.texts]
 
     def show_attention(self, part: TextData, probabilities, weights, args: dict) -> None:
-        path = Path(args.get("html") or Path(args["run"]) / "attention" / "predicted.html")
+        path = Path(args.get("html") or predicted_html(Path(args["run"]) / "attention"))
         highlight(part.texts, probabilities, weights, part.classes, path, show=True)
         print(f"attention highlighting written to {path}")
+
+
+def cleaned(data: TextData, options: TextOptions) -> TextData:
+    """`data` with its texts stripped of HTML markup, unless options.strip_markup is off."""
+    if not options.strip_markup:
+        return data
+    return TextData([strip_markup(text) for text in data.texts], data.labels, data.classes)
 
 
 def token_counts(model: RawTextClassifier, texts: list[str]) -> np.ndarray:
@@ -222,6 +230,19 @@ def word_weights(text: str, weights) -> tuple[list[str], list[float | None]]:
     return words, result
 
 
+def predicted_html(folder: Path) -> Path:
+    """A new page per `predict --show-attention` call: predicted-YYYYmmdd-HHMMSS.html
+    in `folder` (-2, -3, ... when that second's name is taken)."""
+    import time
+
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    path, number = folder / f"predicted-{stamp}.html", 1
+    while path.exists():
+        number += 1
+        path = folder / f"predicted-{stamp}-{number}.html"
+    return path
+
+
 def shorten(text: str, width: int = 60) -> str:
     text = " ".join(text.split())
     return text if len(text) <= width else text[:width - 1] + "…"
@@ -232,7 +253,7 @@ def highlight(texts, probabilities, weights, classes, path, captions=None, show=
     (and with `show` prints them shaded on the terminal, with their top words)."""
     from rich.console import Console
 
-    from attnflow.explain.text_highlight import terminal_highlight, write_html
+    from attnflow.explain.text_highlight import terminal_highlight, terminal_legend, top_words, write_html
 
     console = Console(highlight=False, soft_wrap=True)  # the terminal wraps, not rich
     entries = []
@@ -244,6 +265,7 @@ def highlight(texts, probabilities, weights, classes, path, captions=None, show=
         if show:
             console.print(f"\n{caption}")
             console.print(terminal_highlight(words, per_word))
-            ranked = sorted((w, word) for word, w in zip(words, per_word) if w is not None)[::-1]
-            console.print("most attended: " + " | ".join(f"{word} {w:.3f}" for w, word in ranked[:5]))
+            console.print("most attended: " + " | ".join(f"{word} {w:.3f}"
+                                                          for word, w in top_words(words, per_word)))
+            console.print(terminal_legend(per_word))
     return write_html(path, entries, title="attention per word")
