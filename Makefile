@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(VENV)/bin/attnflow demo
+	@echo "attnflow is installed in $(VENV)/bin: 'source $(VENV)/bin/activate' puts it on the PATH"
 
 test: $(STAMP)
 	$(PY) -m pytest -q $(PYTEST_ARGS) -m "not slow"
