@@ -153,10 +153,14 @@ def test_predict_batches_sorted_by_length_give_each_example_its_own_row():
     for row, length in enumerate(lengths):
         assert weights[row].shape == (length,)
         np.testing.assert_allclose(weights[row], direct_weights.numpy()[row, :length], atol=1e-6)
-    outputs = serving_outputs(model, tf.constant(ids))
-    assert sorted(outputs) == ["attention", "probabilities"]
+    outputs = serving_outputs(model, tf.constant(ids), ["down", "up"])
+    assert sorted(outputs) == ["attention", "classes", "label", "probabilities"]
+    best = np.argmax(direct.numpy(), axis=1)
+    assert [label.decode() for label in outputs["label"].numpy()] == [["down", "up"][i] for i in best]
+    assert outputs["classes"].numpy().tolist() == [[b"down", b"up"]] * 3  # [B, C], as probabilities
     twin = RNNWithAttention(2, vocabulary_size=12, embedding_dim=4, units=4, attention="none")
-    assert sorted(serving_outputs(twin, tf.constant(ids))) == ["probabilities"]
+    assert sorted(serving_outputs(twin, tf.constant(ids), ["down", "up"])) == ["classes", "label",
+                                                                              "probabilities"]
     assert predict_batches(twin, ids, 2)[1] == [None, None, None]
 
 
