@@ -26,6 +26,14 @@ def test_the_command_imports_tensorflow_only_when_asked(tmp_path):
     assert result.stdout.split() == ["False", "True"]
 
 
+def test_python_m_attnflow_help_imports_no_tensorflow():
+    result = subprocess.run([sys.executable, "-X", "importtime", "-m", "attnflow", "--help"],
+                            capture_output=True, text=True, check=True)
+    assert "usage: attnflow" in result.stdout
+    imported = [line.rsplit("|", 1)[-1].strip() for line in result.stderr.splitlines()]
+    assert "attnflow.cli" in imported and "tensorflow" not in imported
+
+
 def test_a_program_importing_attnflow_can_load_its_saved_models(tmp_path):
     # The layers and models register with Keras on `import attnflow`, as in every release before.
     subprocess.run([sys.executable, "-c",

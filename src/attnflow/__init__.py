@@ -34,8 +34,12 @@ def __dir__() -> list[str]:
 
 
 def _started_as_the_command() -> bool:
-    """True inside the `attnflow` console script (not `import attnflow` from a program)."""
-    return os.path.basename(sys.argv[0] if sys.argv else "") == "attnflow"
+    """True inside the `attnflow` console script or `python -m attnflow` (not
+    `import attnflow` from a program)."""
+    if os.path.basename(sys.argv[0] if sys.argv else "") == "attnflow":
+        return True
+    line = list(getattr(sys, "orig_argv", []))  # the interpreter's own command line
+    return any(flag == "-m" and module == "attnflow" for flag, module in zip(line, line[1:]))
 
 
 if not _started_as_the_command():

@@ -39,6 +39,7 @@ def test_the_names_the_flags_list_are_those_the_task_accepts():
 
 def test_help_imports_no_tensorflow_nor_pandas():
     code = ("import sys, contextlib, io\n"
+            "sys.argv = ['attnflow']  # as the command starts (a program's import registers the layers)\n"
             "import attnflow, attnflow.cli\n"
             "for argv in (['--help'], ['train', '--help'], ['train', 'forecast', '--help'],\n"
             "             ['train', 'text', '--help'], ['train', 'dates', '--help']):\n"

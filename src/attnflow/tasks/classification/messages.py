@@ -1,6 +1,6 @@
 """What the classification tasks print and read besides their scores:
 predictions (one line or one CSV row per example), the data loaders'
-warnings as one line each, and a task's wording of a shared flag's help.
+warnings as one line each (a task's wording of a shared flag's help: attnflow.tasks.flags).
 """
 
 from __future__ import annotations
@@ -31,13 +31,6 @@ def print_probabilities(names: list[str], probabilities, classes: list[str], out
     for name, predicted, row in rows:
         shown = "  ".join(f"{c}={p:.3f}" for c, p in zip(classes, row))
         print(f"{name}\t{predicted}\t{shown}")
-
-
-def set_help(parser, flag: str, text: str) -> None:
-    """Says what a task reads for a flag the CLI defines for every task (e.g. predict --data)."""
-    for action in parser._actions:  # argparse has no public way to reword a flag's help
-        if flag in action.option_strings:
-            action.help = text
 
 
 class reported_warnings:

@@ -37,7 +37,7 @@ from attnflow.tasks.classification.evaluation import (
     check_folds, cross_validate, cross_validate_baselines, evaluation_lines, fold_indices,
     warn_if_same_file)
 from attnflow.tasks.classification.messages import (  # noqa: F401 (the tasks import them from here)
-    print_probabilities, reported_warnings, set_help)
+    print_probabilities, reported_warnings)
 from attnflow.tasks.classification.scores import classification_scores, score_tables
 from attnflow.training.config import RunConfig, merge
 
