@@ -7,14 +7,14 @@ import math
 import keras
 import tensorflow as tf
 
-from attnflow._validation import check_choice, check_positive_int, check_rate, check_seed, fail
+from attnflow._validation import check_positive_int, fail
 from attnflow.layers._head_projection import HeadProjection
 from attnflow.layers._initializers import fresh_initializer
 from attnflow.layers._kv_cache import check_cache, check_cache_index, prefix_with_true, write_cache
 from attnflow.layers._masking import merge_attention_masks
+from attnflow.layers._mha_arguments import check_arguments
 from attnflow.layers._output_spec import attention_weights_spec
 from attnflow.ops import combine_masks, dot_product_attention, sliding_window_mask
-from attnflow.ops.attention import IMPLEMENTATIONS
 
 
 @keras.saving.register_keras_serializable(package="attnflow")
@@ -135,27 +135,9 @@ class MultiHeadAttention(keras.layers.Layer):
         implementation: str = "auto",
         **kwargs,
     ):
-        check_positive_int("num_heads", num_heads)
-        check_positive_int("key_dim", key_dim)
-        check_positive_int("value_dim", value_dim, allow_none=True)
-        check_rate("dropout", dropout)
-        check_seed(seed)
-        check_choice("implementation", implementation, IMPLEMENTATIONS)
-        check_positive_int("sliding_window", sliding_window, allow_none=True)
-        if flash_attention not in (None, False):
-            fail("flash_attention=None or False (attnflow has no flash-attention kernel; "
-                 "implementation='chunked' bounds memory on long inputs)", flash_attention=flash_attention)
-        if not isinstance(use_gate, bool):
-            fail("use_gate to be a bool", use_gate=use_gate)
-        if attention_axes not in (None, 1, (1,), [1], -2, (-2,), [-2]):
-            fail("attention_axes=None (attention over axis 1 of [B, T, dim] inputs)",
-                 attention_axes=attention_axes)
-        if isinstance(output_shape, int):
-            output_shape = (output_shape,)
-        if output_shape is not None:
-            output_shape = tuple(output_shape)
-            if not output_shape or not all(isinstance(d, int) and d > 0 for d in output_shape):
-                fail("output_shape to be a positive int or a tuple of them", output_shape=output_shape)
+        output_shape = check_arguments(num_heads, key_dim, value_dim, dropout, seed, implementation,
+                                       sliding_window, flash_attention, use_gate, attention_axes,
+                                       output_shape)
         super().__init__(**kwargs)
         self.supports_masking = True
         self.num_heads = num_heads

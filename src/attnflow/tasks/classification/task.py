@@ -20,14 +20,13 @@ from __future__ import annotations
 import abc
 import dataclasses
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import keras
 import numpy as np
 
-from attnflow._validation import check_non_negative_int, check_positive_int, fail
+from attnflow._validation import fail
 from attnflow.data._table_files import check_splittable, stratified_split
 from attnflow.tasks.classification.classifier import (
     build_classifier, labelled_batches, predict_batches, serving_outputs, settings_for)
@@ -38,63 +37,13 @@ from attnflow.tasks.classification.evaluation import (
     warn_if_same_file)
 from attnflow.tasks.classification.messages import (  # noqa: F401 (the tasks import them from here)
     print_probabilities, reported_warnings)
+from attnflow.tasks.classification.options import ClassificationOptions  # noqa: F401 (likewise)
+from attnflow.tasks.classification.splits import ClassificationSplits  # noqa: F401 (likewise)
 from attnflow.tasks.classification.scores import classification_scores, score_tables
 from attnflow.training.config import RunConfig, merge
 
 NO_ATTENTION = "no_attention"  # the baseline: the same RNN with attention "none"
 CONFUSION_PNG = "confusion_matrix.png"
-
-
-@dataclass
-class ClassificationSplits:
-    """train, validation and test parts (TextData or SequenceData; train and
-    validation are None when evaluating on a file).
-
-    With `folds` (k-fold cross-validation of a small file), `test` holds
-    every example of the file, `folds` the (train rows, test rows) of each
-    fold into it, and train/validation the split the saved model trains on.
-    """
-
-    train: Any
-    validation: Any
-    test: Any
-    folds: list | None = None
-    scored: tuple | None = field(default=None, repr=False)  # (model, test scores) once evaluated
-    baseline_scores: dict | None = field(default=None, repr=False)  # once the baselines have run
-
-    @property
-    def classes(self) -> list[str]:
-        return self.test.classes
-
-
-@dataclass
-class ClassificationOptions:
-    """Task settings shared by the classification tasks (RunConfig.options)."""
-
-    validation_fraction: float = 0.1  # share of the training data held out for early stopping
-    test_fraction: float = 0.2  # share of a user's file kept for the test split
-    baselines: list = field(default_factory=list)  # names of the baselines trained in the run
-    samples: int = 4  # test examples whose attention the run draws
-    predict_batch_size: int = 256  # examples scored at once after training
-    classes: list | None = None  # class names in index order (recorded from the training data)
-    test_data: str | None = None  # the user's test file (--test-data): --data only trains and validates
-    cross_validation_below: int = 300  # a --data file with fewer examples (and no test file) is scored by k-fold; 0: never
-    folds: int = 5  # folds of that cross-validation
-
-    def __post_init__(self):
-        for name in ("validation_fraction", "test_fraction"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < 1:
-                fail(f"{name} in (0, 1)", **{name: value})
-        check_positive_int("predict_batch_size", self.predict_batch_size)
-        check_non_negative_int("samples", self.samples)
-        check_non_negative_int("cross_validation_below", self.cross_validation_below)
-        if isinstance(self.folds, bool) or not isinstance(self.folds, int) or self.folds < 2:
-            fail("folds to be an integer >= 2", folds=self.folds)
-        if self.test_data is not None and (not isinstance(self.test_data, str) or not self.test_data):
-            fail("test_data to be a file path", test_data=self.test_data)
-        if self.classes is not None and (not isinstance(self.classes, list) or len(self.classes) < 2):
-            fail("classes to be a list of at least 2 class names", classes=self.classes)
 
 
 # -- the task -------------------------------------------------------------------------
