@@ -141,11 +141,12 @@ def main(argv: list[str] | None = None) -> int:
         return worked_example()
     from attnflow import _cli_commands as commands
 
+    _quiet_tensorflow_import(args.verbose)
     try:
         if args.command == "train" and args.workers is not None:
             return commands.launch_workers(args, argv)
         if args.command == "train":
-            commands.join_cluster(args.verbose)
+            commands.join_cluster(args.verbose)  # before TensorFlow's runtime starts
         _quiet_tensorflow_start(args.verbose)
         return commands.COMMANDS[args.command](args, argv)
     except ValueError as error:
@@ -265,12 +266,25 @@ def _quiet_tensorflow_start(verbose: bool = False) -> None:
     drivers") ignore it, so file descriptor 2 goes to /dev/null meanwhile.
     Errors that matter still reach the user as Python exceptions.
     """
-    from attnflow._quiet import quiet_stderr
-
-    with contextlib.nullcontext() if verbose else quiet_stderr():
+    _quiet_tensorflow_import(verbose)
+    with _quiet_unless(verbose):
         import tensorflow as tf
 
         tf.constant(0)  # initializes the devices
+
+
+def _quiet_tensorflow_import(verbose: bool = False) -> None:
+    """Imports TensorFlow (and Keras) without their start-up lines unless `verbose`;
+    the runtime itself starts later (`_quiet_tensorflow_start`), after a cluster
+    named by TF_CONFIG is joined."""
+    with _quiet_unless(verbose):
+        import keras  # noqa: F401  (imports TensorFlow)
+
+
+def _quiet_unless(verbose: bool):
+    from attnflow._quiet import quiet_stderr
+
+    return contextlib.nullcontext() if verbose else quiet_stderr()
 
 
 def _command_hint(command: str, run) -> str:

@@ -183,11 +183,11 @@ def test_no_image_left_after_skipping_is_an_error_after_one_warning(tmp_path, ca
 
 
 @pytest.mark.parametrize("flags,expected", [
-    (["--image-size", "0"], "expected image_size to be a positive integer. Received: image_size=0"),
-    (["--image-size", "-3"], "Received: image_size=-3"),
+    (["--image-size", "0"], "expected image_size to be a positive integer. Received: --image-size=0"),
+    (["--image-size", "-3"], "Received: --image-size=-3"),
     (["--image-size", "big"], "argument --image-size: invalid int value: 'big'"),
-    (["--image-size", "2"], "expected image_size of at least one patch (model.patch_size=4). Received: image_size=2"),
-    (["--image-size", "10"], "expected image_size a multiple of 4 (model.patch_size=4). Received: image_size=10"),
+    (["--image-size", "2"], "expected image_size of at least one patch (model.patch_size=4). Received: --image-size=2"),
+    (["--image-size", "10"], "expected image_size a multiple of 4 (model.patch_size=4). Received: --image-size=10"),
     (["--set", "model.stem_channels=[4, 4]", "--image-size", "12"],
      "expected image_size a multiple of 8 (model.patch_size=4 times 2 for the stem's pooling)"),
     (["--set", "model.units=3"], "expected model settings of VisionTransformer among"),

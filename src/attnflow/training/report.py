@@ -44,6 +44,11 @@ def write_metrics(path, document: dict) -> Path:
     return path
 
 
+def read_metrics(path) -> dict:
+    """A run's metrics.json as written by `write_metrics`."""
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
 def metrics_table(document: dict, title: str | None = None):
     """A rich Table: one row per split, then, below a line, one per baseline; one
     column per numeric metric.
