@@ -136,7 +136,7 @@ def test_the_default_bag_of_words_and_pairs_with_its_twin(tmp_path, capsys):
     ids = model.token_ids(tf.constant([TEXTS[0]])).numpy()[0]  # 6 words, then 5 word pairs
     assert np.count_nonzero(ids) == 11 and any(" " in token for token in model.vocabulary)
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
-    assert set(metrics["baselines"]) == {"tfidf_logreg", "no_attention"}  # the twin: mean pooling
+    assert set(metrics["baselines"]) == {"tfidf_logreg", "tfidf_char_logreg", "no_attention"}  # twin: mean pooling
     code, out, _ = run_cli(capsys, "predict", tmp_path / "run", TEXTS[0], "--show-attention",
                            "--html", tmp_path / "t.html")
     assert code == 0 and "most attended: " in out

@@ -22,7 +22,7 @@ def test_train_writes_a_whole_run_and_prints_its_path_last(dates_run):
                  "history.csv", "logs/train", "attention/sample_1.png"):
         assert (dates_run / name).exists(), name
     metrics = json.loads((dates_run / "metrics.json").read_text())
-    assert list(metrics) == ["task", "test", "held_out", "test_beam2", "baselines",
+    assert list(metrics) == ["task", "test", "held_out", "test_beam2", "faithfulness", "baselines",
                              "train_seconds", "epochs", "best", "distribution"]
     assert metrics["distribution"] == {"strategy": "default", "workers": 1, "replicas": 1,
                                        "global_batch_size": 128}  # dates' default batch

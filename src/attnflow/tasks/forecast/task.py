@@ -251,11 +251,15 @@ class ForecastTask(ForecastFlags, Task):
     def attention_examples(self, model, data, config, split="test", count=8):
         from attnflow.tasks.forecast import attention_views
 
+        if isinstance(data, panel.PanelData):
+            return "matrix", []  # per-series views of a panel: not drawn yet
         return attention_views.examples(model, data, config, split, count)
 
     def faithfulness(self, model, data, config):
         from attnflow.tasks.forecast import attention_views
 
+        if isinstance(data, panel.PanelData):
+            return None
         return attention_views.faithfulness(model, data, config)
 
     def summarize(self, model, data: ForecastData, config: RunConfig, console) -> None:
