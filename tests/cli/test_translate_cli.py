@@ -96,7 +96,7 @@ def test_translate_trains_on_a_users_pairs_file(tmp_path, capsys):
                            "--set", "options.samples=0", *TINY_MODEL)
     assert code == 0 and out.splitlines()[-1] == str(tmp_path / "run")
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
-    assert metrics["task"] == "translate" and list(metrics)[:3] == ["task", "test", "baselines"]
+    assert metrics["task"] == "translate" and list(metrics)[:4] == ["task", "test", "faithfulness", "baselines"]
     code, out, _ = run_cli(capsys, "predict", tmp_path / "run", "tree9")
     assert code == 0 and len(out.splitlines()) == 1
 

@@ -16,8 +16,8 @@ TWO = {"worker": ["localhost:1", "localhost:2"]}
 
 
 @pytest.mark.parametrize("workers, expected", [
-    ("0", "expected --workers to be a positive number of processes. Received: workers=0"),
-    ("-2", "Received: workers=-2"),
+    ("0", "expected --workers to be a positive number of processes. Received: --workers=0"),
+    ("-2", "Received: --workers=-2"),
     ("two", "argument --workers: invalid int value: 'two'"),
 ])
 def test_workers_must_be_positive(tmp_path, monkeypatch, capsys, workers, expected):
