@@ -14,14 +14,16 @@ from tests.cli.test_text_cli import write_reviews
 
 TEXT = ["--text-col", "review", "--label-col", "stars", "--epochs", "2", "--batch-size", "8",
         "--set", "options.vocabulary_size=50", "--set", "options.max_length=16",
-        "--set", "options.samples=2", "--set", "options.ngrams=1", "--set", "options.baselines=[]"]
+        "--set", "options.samples=2", "--set", "options.ngrams=1", "--set", "options.baselines=[]",
+        "--set", "options.cross_validation_below=0"]  # one split: k-fold would train 5 more models
 TEXT_RNN = ["--set", "model.architecture=rnn", "--set", "model.units=8", "--set", "model.embedding_dim=8"]
 TEXT_TRANSFORMER = ["--set", "model.architecture=transformer", "--set", "model.model_dim=8",
                     "--set", "model.num_heads=2", "--set", "model.num_layers=2",
                     "--set", "model.intermediate_dim=8"]
 SEQUENCE = ["--id-col", "id", "--time-col", "t", "--label-col", "activity", "--epochs", "2",
             "--batch-size", "8", "--set", "model.units=8", "--set", "model.bidirectional=false",
-            "--set", "options.samples=2", "--set", "options.baselines=[]"]
+            "--set", "options.samples=2", "--set", "options.baselines=[]",
+            "--set", "options.cross_validation_below=0"]
 FORECAST = ["--time-col", "month", "--target", "sales", "--horizon", "6", "--context", "12",
             "--epochs", "2", "--set", "model.units=8", "--set", "options.ensemble=1",
             "--set", "options.baselines=false"]
