@@ -6,8 +6,27 @@ top level; "options", the image task's settings (`ImageOptions`); "model",
 keyword arguments of `attnflow.models.VisionTransformer` (num_classes and
 the pixel statistics come from the data).
 
-Provisional: the experiments on Fashion-MNIST that choose these are in
-progress.
+Chosen on Fashion-MNIST (54,000 training / 6,000 validation images, batch
+128, AdamW 1e-3 with weight decay 0.05, one warm-up epoch then cosine decay,
+label smoothing 0.1, random shifts of up to 10% and horizontal flips), on a
+2-core machine shared with several other jobs, so times are CPU seconds:
+
+- a plain ViT, 4x4 patches of pixels (49 tokens + the class token), width
+  64, 4 blocks, feed-forward 128 (139k weights): validation accuracy
+  .664 / .732 / .786 / .835 after epochs 1 / 2 / 4 / 8, test .847 after 12
+  epochs, 73-77 CPU s per epoch; it learns too slowly for a 15-minute run.
+- one 3x3 convolution of 32 filters before the same patches: .719 / .787
+  after epochs 1 / 2 (stopped there, 98 CPU s per epoch);
+- the default, the hybrid ViT: convolutions of 32 and 64 filters with a 2x2
+  pool between them, then 2x2 patches of the 14x14 map (the same 7x7 grid of
+  4x4-pixel tokens, 173k weights): validation .760 / .840 / .855 / .878 /
+  .896 after epochs 1 / 2 / 5 / 8 / 14, test .894, about 110 CPU s per
+  epoch (105 s of wall time per epoch once the machine was quiet, so about
+  25 minutes for the 14 epochs: over the issue's 15). The small CNN baseline
+  trained on the same batches and schedule for 10 epochs: test .899 (243 CPU
+  s); logistic regression on the pixels .845.
+- a user's folder (scikit-learn's 1,797 8x8 digits written as PNGs, resized
+  to 32x32, default settings): ViT .989, CNN .992, logistic regression .975.
 """
 
 from __future__ import annotations
