@@ -61,9 +61,7 @@ class SequenceFlags(TaskFlags):
             set_help(parser, "--data", "long-format CSV/TSV/Parquet file of the series to "
                      "classify: the run's id, time and feature columns (a label column, if "
                      "present, is ignored)")
-            parser.add_argument("--plots", metavar="DIR",
-                                help="with --show-attention: where the PNGs go "
-                                     "(default RUN/attention/predicted)")
+            add_plots_flag(parser)
 
 
 class ImageFlags(TaskFlags):
@@ -88,6 +86,10 @@ class ImageFlags(TaskFlags):
         if command == "predict":
             set_help(parser, "--data", "a folder of images (read at any depth) to classify, "
                      "besides the INPUT files and folders")
-            parser.add_argument("--plots", metavar="DIR",
-                                help="with --show-attention: where the PNGs go "
-                                     "(default RUN/attention/predicted)")
+            add_plots_flag(parser)
+
+
+def add_plots_flag(parser) -> None:
+    """predict's --plots: where --show-attention's PNGs go."""
+    parser.add_argument("--plots", metavar="DIR",
+                        help="with --show-attention: where the PNGs go (default RUN/attention/predicted)")
