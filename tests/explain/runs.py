@@ -11,6 +11,7 @@ from tests.cli.conftest import TINY_DATES
 from tests.cli.test_forecast_cli import monthly_frame
 from tests.cli.test_sequence_cli import series_rows, write_rows
 from tests.cli.test_text_cli import write_reviews
+from tests.image_files import write_folder
 
 TEXT = ["--text-col", "review", "--label-col", "stars", "--epochs", "2", "--batch-size", "8",
         "--set", "options.vocabulary_size=50", "--set", "options.max_length=16",
@@ -24,6 +25,11 @@ SEQUENCE = ["--id-col", "id", "--time-col", "t", "--label-col", "activity", "--e
             "--batch-size", "8", "--set", "model.units=8", "--set", "model.bidirectional=false",
             "--set", "options.samples=2", "--set", "options.baselines=[]",
             "--set", "options.cross_validation_below=0"]
+IMAGE = ["--epochs", "2", "--batch-size", "16", "--image-size", "8", "--set", "warmup=0",
+         "--set", "model.stem_channels=[4]", "--set", "model.patch_size=4", "--set", "model.model_dim=8",
+         "--set", "model.num_heads=2", "--set", "model.intermediate_dim=8", "--set", "model.num_layers=2",
+         "--set", "options.min_steps_per_epoch=2", "--set", "options.samples=2",
+         "--set", "options.baselines=[]"]
 FORECAST = ["--time-col", "month", "--target", "sales", "--horizon", "6", "--context", "12",
             "--epochs", "2", "--set", "model.units=8", "--set", "options.ensemble=1",
             "--set", "options.baselines=false"]
@@ -40,11 +46,12 @@ def train(folder, name: str, argv: list) -> "Path":  # noqa: F821
 
 
 def train_all(folder) -> dict:
-    """{name: run path} of one tiny run per task family (text twice: RNN and transformer)."""
+    """{name: run path} of one tiny run per task family (text twice: RNN and transformer), images too."""
     reviews = write_reviews(folder / "reviews.csv")
     series = write_rows(folder / "series.csv", series_rows())
     monthly = folder / "sales.csv"
     monthly_frame().to_csv(monthly, index=False)
+    pictures = write_folder(folder / "pictures", kinds=("top", "bottom"), per_class=12, sizes=(10, 16))
     return {
         "dates": train(folder, "dates", ["dates", *TINY_DATES, "--set", "options.beam_width=1"]),
         "text_rnn": train(folder, "text_rnn", ["text", "--data", str(reviews), *TEXT, *TEXT_RNN]),
@@ -52,4 +59,5 @@ def train_all(folder) -> dict:
                                   ["text", "--data", str(reviews), *TEXT, *TEXT_TRANSFORMER]),
         "sequence": train(folder, "sequence", ["sequence", "--data", str(series), *SEQUENCE]),
         "forecast": train(folder, "forecast", ["forecast", "--data", str(monthly), *FORECAST]),
+        "image": train(folder, "image", ["image", "--data", str(pictures), *IMAGE]),
     }

@@ -23,7 +23,7 @@ def image_tags(log_dir) -> dict[str, set[int]]:
     return found
 
 
-@pytest.mark.parametrize("name", ["dates", "text_rnn", "text_transformer", "sequence", "forecast"])
+@pytest.mark.parametrize("name", ["dates", "text_rnn", "text_transformer", "sequence", "forecast", "image"])
 def test_every_task_logs_attention_images_each_epoch(task_runs, name):
     tags = image_tags(task_runs[name] / "logs")
     assert "attention/example_1" in tags, sorted(tags)

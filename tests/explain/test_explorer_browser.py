@@ -195,3 +195,32 @@ def test_forecast_steps_over_the_context_per_head_and_by_lag(open_explorer, tmp_
             reads = [mean[h, context - lag + h] for h in range(horizon) if 0 <= context - lag + h < context]
             np.testing.assert_allclose(lags[0, lag - 1], np.mean(reads), rtol=1e-5)
     check_hover_and_errors(page, errors, tmp_path, "forecast")
+
+
+def test_image_patches_carry_the_rollout_and_each_blocks_heads_over_the_picture(open_explorer, tmp_path):
+    from attnflow.explain.attention_rollout import patch_attention
+
+    page, run, errors = open_explorer("image")
+    classifier = load(run)
+    model = classifier.model_
+    data = classifier._task().load_data(classifier.config_)
+    rows, columns = model.patch_grid
+    for example in range(len(options(page, "#example"))):
+        choose(page, example=example, layer=0, head=0)
+        name = page.text_content("#fact-input")
+        image = data.test.images[data.test.names.index(name)][None].astype(np.float32)
+        _, attention = model(tf.constant(image), return_attention_scores=True, training=False)
+        assert page.get_attribute("#view img", "src").startswith("data:image/png;base64,")
+        matrix, drawn_rows, drawn_columns = drawn(page)
+        assert (len(drawn_rows), len(drawn_columns)) == (rows, columns)
+        np.testing.assert_allclose(matrix, patch_attention(attention, (rows, columns)).numpy()[0],
+                                   rtol=1e-5, atol=1e-7)
+        pooling, blocks = attention["pooling"].numpy()[0], attention["blocks"].numpy()[0]
+        assert options(page, "#layer") == ["rollout"] + [f"block {b + 1}" for b in range(len(blocks))]
+        for block, weights in enumerate(blocks):
+            read = np.stack([pooling @ head for head in weights])[:, -rows * columns:]  # [H, patches]
+            choose(page, layer=block + 1)
+            for head, expected in enumerate([read.mean(axis=0), *read]):
+                choose(page, head=head)
+                np.testing.assert_allclose(drawn(page)[0].ravel(), expected, rtol=1e-5, atol=1e-7)
+    check_hover_and_errors(page, errors, tmp_path, "image")

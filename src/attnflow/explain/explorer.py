@@ -12,6 +12,7 @@ An example is a dict:
      "rows": labels of the matrix rows (output tokens, forecast steps; one row for
              classifiers), "columns": labels of the columns (input tokens, time steps),
      "series": optional {"name": str, "values": [one number or None per column]},
+     "image": for kind "image", a data: URL of the picture the grid is drawn over,
      "views": [attention_view(...), ...]}   # the "layer" picker
 """
 
@@ -27,7 +28,7 @@ import numpy as np
 from attnflow._validation import fail
 from attnflow.explain.explorer_page import PAGE
 
-KINDS = ("matrix", "tokens", "steps", "forecast")  # how the task's attention is drawn
+KINDS = ("matrix", "tokens", "steps", "forecast", "image")  # how the task's attention is drawn
 EXPLORER_FILE = "explorer.html"
 HEAD_MEAN = "mean of heads"
 

@@ -33,6 +33,10 @@ td.weight { border: 1px solid #fff; cursor: crosshair; }
 #hovered { font: 13px ui-monospace, monospace; color: #444; min-height: 1.3em; margin: .5em 0; }
 svg.series { display: block; margin-bottom: 4px; }
 .note { color: #666; font-size: .85em; }
+.picture { position: relative; }
+.picture img { position: absolute; left: 0; top: 0; width: 100%; height: 100%; image-rendering: pixelated; }
+table.overlay { position: absolute; left: 0; top: 0; border-collapse: collapse; }
+table.overlay td { padding: 0; border: 1px solid rgba(255, 255, 255, .35); }
 </style>
 </head>
 <body>
@@ -122,6 +126,25 @@ svg.series { display: block; margin-bottom: 4px; }
     });
     container.appendChild(box);
   }
+  function drawImage(container, example, matrix, image) {
+    var largest = largestOf(matrix), size = matrix[0].length;
+    var cell = Math.max(18, Math.round(280 / Math.max(matrix.length, size)));
+    var box = document.createElement("div"); box.className = "picture";
+    box.style.width = (cell * size) + "px"; box.style.height = (cell * matrix.length) + "px";
+    var picture = document.createElement("img"); picture.src = image; picture.alt = "the input image";
+    box.appendChild(picture);
+    var table = document.createElement("table"); table.className = "overlay";
+    matrix.forEach(function (values, row) {
+      var tr = table.insertRow();
+      values.forEach(function (weight, col) {
+        var td = tr.insertCell(); td.style.width = cell + "px"; td.style.height = cell + "px";
+        if (weight === null) return;
+        weightCell(td, example, row, col, weight, largest);
+        td.style.background = "rgba(214, 39, 40, " + (0.7 * Math.max(0, weight) / (largest || 1)).toFixed(4) + ")";
+      });
+    });
+    box.appendChild(table); container.appendChild(box);
+  }
   function drawSeries(container, example) {
     if (!example.series) return;
     var values = example.series.values, width = 18 * values.length, height = 60;
@@ -156,7 +179,9 @@ svg.series { display: block; margin-bottom: 4px; }
     if (view.kind !== "lags") drawSeries(document.getElementById("series"), example);
     var shown = {rows: view.rows || example.rows, columns: view.columns || example.columns};
     var drawn = {rows: shown.rows, columns: shown.columns};
-    if (data.kind === "tokens") drawTokens(container, drawn, matrix); else drawGrid(container, drawn, matrix);
+    if (data.kind === "tokens") drawTokens(container, drawn, matrix);
+    else if (data.kind === "image") drawImage(container, drawn, matrix, example.image);
+    else drawGrid(container, drawn, matrix);
     document.getElementById("legend").textContent = view.note || "";
     hovered.textContent = "";
   }

@@ -95,13 +95,13 @@ class ImageTask(ImageFlags, ClassificationTask):
         generic = {"task": self.name, "options": dataclasses.asdict(ImageOptions())}
         return merge(generic, preset(chosen or {}))
 
-    # The explorer's views, TensorBoard images and faithfulness read steps of a
-    # sequence; an image's attention is its rollout over patches (explain), not yet there.
     def attention_examples(self, model, data, config, split="test", count=8):
-        return "matrix", []
+        from attnflow.tasks.classification import image_views
+
+        return image_views.examples(model, data, split, count)
 
     def faithfulness(self, model, data, config):
-        return None
+        return None  # removing a patch's pixels: not measured yet
 
     def check_model(self, config: RunConfig) -> None:
         options = self.options(config)
