@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from attnflow import cli
+from attnflow.tasks.forecast.output import value_decimals
 from tests.cli.conftest import run_cli
 from tests.cli.test_bad_input import assert_one_line_error
 
@@ -65,6 +66,10 @@ def test_predict_reads_the_future_covariates_and_writes_one_row_per_series_and_t
     assert list(forecast.columns) == ["store", "date", "sales", "sales_q0.1", "sales_q0.5", "sales_q0.9"]
     assert forecast.groupby("store").size().to_dict() == {"s0": 4, "s1": 4, "s2": 4}
     assert forecast.query("store == 's1'")["date"].tolist()[0] == "2003-03-01"
+    decimals = value_decimals(pd.read_csv(folder / "panel.csv")["sales"])  # as the input was written
+    lines = (folder / "fc.csv").read_text().splitlines()
+    assert decimals is not None and all(len(line.split(",")[2].partition(".")[2]) == decimals
+                                        for line in lines[1:]), lines[:3]
     # series of very different sizes: each forecast is near its own series' size
     means = forecast.groupby("store")["sales"].mean()
     assert means["s0"] < 50 < means["s1"] < 500 < means["s2"]

@@ -64,7 +64,7 @@ def forecast_frame(times, forecast: np.ndarray, target_names, time_col: str, qua
 MAX_DECIMALS = 6  # an input written with more decimals gets 6 significant digits instead
 
 
-def as_written(frame: pd.DataFrame, time_col: str, values, times) -> pd.DataFrame:
+def as_written(frame: pd.DataFrame, time_col: str, values, times, keep=()) -> pd.DataFrame:
     """The forecast table as text, written as the input was.
 
     Times as dates when no input time has a time of day ("1961-01-01", not
@@ -77,10 +77,12 @@ def as_written(frame: pd.DataFrame, time_col: str, values, times) -> pd.DataFram
         time_col: its time column.
         values: the input's values (any shape), NaN where missing.
         times: the input's timestamps.
+        keep: columns written as they are (a panel's series id).
     """
     decimals = value_decimals(values)
-    text = pd.DataFrame({time_col: pd.DatetimeIndex(frame[time_col]).strftime(time_format(times))})
-    for column in frame.columns.drop(time_col):
+    text = pd.DataFrame({column: frame[column] for column in keep})
+    text[time_col] = pd.DatetimeIndex(frame[time_col]).strftime(time_format(times))
+    for column in frame.columns.drop([time_col, *keep]):
         text[column] = [number_text(value, decimals) for value in frame[column]]
     return text
 

@@ -237,14 +237,15 @@ def classical_panel_forecasts(data: PanelData) -> dict[str, np.ndarray]:
     return {name: np.stack(values) for name, values in forecasts.items()}
 
 
-def forecast_panel_next(load_model, options, data_path, future=None):
+def forecast_panel_next(load_model, options, data_path, future=None, written: bool = False):
     """The forecast of the `horizon` steps after the end of every series (of the file,
     else of the run's data) as a long table: id, time, the target(s) and their quantile
-    columns. Known-future covariates come from `future` (id, time and their columns)."""
+    columns. Known-future covariates come from `future` (id, time and their columns).
+    With `written`, the table is text as the input was written (`output.as_written`)."""
     import pandas as pd
 
     from attnflow.tasks.forecast.covariates import extend_with_future
-    from attnflow.tasks.forecast.output import forecast_frame
+    from attnflow.tasks.forecast.output import as_written, forecast_frame
 
     panel, name = load_panel(options, data_path)
     context, horizon = options.context, options.horizon
@@ -271,5 +272,10 @@ def forecast_panel_next(load_model, options, data_path, future=None):
                                options.quantiles)
         frame.insert(0, panel.id_col, index)
         frames.append(frame)
-    return pd.concat(frames, ignore_index=True)
+    frame = pd.concat(frames, ignore_index=True)
+    if not written:
+        return frame
+    values = np.concatenate([s.values[:-horizon].ravel() for s in extended])  # as the user wrote them
+    times = np.concatenate([np.asarray(s.times[:-horizon]) for s in extended])
+    return as_written(frame, extended[0].time_col, values, times, keep=[panel.id_col])
 

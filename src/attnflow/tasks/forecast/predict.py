@@ -38,8 +38,9 @@ def predict(task, load_model, inputs: list[str], args: dict, config) -> None:
     if options.is_panel:
         from attnflow.tasks.forecast.panel import forecast_panel_next
 
-        frame, horizon = forecast_panel_next(load_model, options, args.get("data") or config.data, future), \
-            options.horizon
+        frame = forecast_panel_next(load_model, options, args.get("data") or config.data, future,
+                                    written=True)
+        horizon = options.horizon
         if args.get("show_attention"):
             fail("--show-attention with a run on one series (a panel has many)", show_attention=True)
     else:
