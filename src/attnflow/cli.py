@@ -117,13 +117,15 @@ def main(argv: list[str] | None = None) -> int:
     --help and bad flags, raise SystemExit as usual)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["bench"]:
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # before bench imports TensorFlow
+        verbose = "--verbose" in argv
+        _set_log_level(verbose)
+        _quiet_tensorflow_import(verbose)  # before bench imports TensorFlow
         try:  # written separately; imported only when asked for
             from attnflow.bench import main as bench
         except ImportError as error:
             print(f"attnflow: error: benchmarks unavailable ({error})", file=sys.stderr)
             return 1
-        return bench(argv[1:]) or 0
+        return bench([arg for arg in argv[1:] if arg != "--verbose"]) or 0
     if argv[:1] == ["train"] and HELP_FLAGS & set(argv):
         named = argv[1] if len(argv) > 1 and not argv[1].startswith("-") else None
         task = _task_or_none(named)
