@@ -78,6 +78,24 @@ def test_an_interrupted_run_resumes_without_losing_finished_epochs(tmp_path, mon
                                                           rel=0.05, abs=1e-3)
 
 
+def test_a_checkpoint_cut_short_by_a_kill_resumes_from_the_one_before(tmp_path, monkeypatch):
+    finish_epoch = keras.callbacks.BackupAndRestore.on_epoch_end
+
+    def interrupt_after_second_epoch(self, epoch, logs=None):
+        finish_epoch(self, epoch, logs)
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(keras.callbacks.BackupAndRestore, "on_epoch_end", interrupt_after_second_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        Trainer(ToyTask(), config(epochs=4), verbose=0).train(str(tmp_path / "run"))
+    monkeypatch.setattr(keras.callbacks.BackupAndRestore, "on_epoch_end", finish_epoch)
+    weights = tmp_path / "run.partial" / "state" / "backup" / "latest.weights.h5"
+    weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])  # killed mid-write
+    result = Trainer(ToyTask(), config(epochs=4), verbose=0).resume(RunDirectory.unfinished(tmp_path / "run.partial"))
+    assert result.metrics["epochs"] == 4 and np.isfinite(result.metrics["test"]["mae"])
+
+
 def test_run_directories_are_found_only_when_whole(tmp_path):
     with pytest.raises(ValueError, match="made by `attnflow train`"):
         RunDirectory.finished(tmp_path)

@@ -156,9 +156,11 @@ class Trainer:
         if config.early_stopping and fit_data.validation is not None:
             callbacks.append(ResumableEarlyStopping(stopping_path, patience=config.early_stopping,
                                                     monitor="val_loss"))
-        # last, so that a checkpoint is written after the state of the others
+        # last, so that a checkpoint is written after the state of the others; the
+        # previous checkpoint is kept, and restored when a kill cut the last one short
         callbacks.append(keras.callbacks.BackupAndRestore(str(state / "backup"),
-                                                          delete_checkpoint=False))
+                                                          delete_checkpoint=False,
+                                                          double_checkpoint=True))
         with _sigterm_as_interrupt():
             if cluster is None:
                 model.fit(fit_data.train, validation_data=fit_data.validation, epochs=epochs,
