@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import signal
 import socket
@@ -23,12 +24,15 @@ import threading
 import time
 from pathlib import Path
 
+from attnflow._command import attnflow_command
 from attnflow._validation import fail
 from attnflow.training.distribution import TF_CONFIG
 
 # lines TensorFlow's C++ runtime writes straight to stderr (gRPC and coordination
 # service start-up notes): not actionable, kept out of the chief's stderr
 RUNTIME_LOG_PREFIXES = (b"WARNING: All log messages before absl", b"I0000", b"W0000")
+# the chief's own resume hint: the launcher says it once, with --workers
+RESUME_HINT_PREFIX = b"interrupted; continue with:"
 POLL_SECONDS = 0.2
 GRACE_SECONDS = 5.0  # a worker blocked in an all-reduce ignores SIGTERM; then it is killed
 EXIT_USAGE = 2
@@ -112,6 +116,9 @@ def launch(argv: list[str], workers: int, run_path: str | None = None,
         return _wait(processes, run_path, timeout)
     except KeyboardInterrupt:
         _stop(processes)
+        if run_path:
+            print(f"interrupted; continue with: {resume_hint(run_path, workers)}",
+                  file=sys.stderr, flush=True)
         return 130
     finally:
         _stop(processes)
@@ -138,8 +145,7 @@ def _wait(processes, run_path, timeout=None) -> int:
                     return EXIT_USAGE  # the chief has said what is wrong with the input
                 print(f"attnflow: error: worker {index} (pid {processes[index].pid}) "
                       f"{_describe_exit(codes[index])}; the other workers were stopped"
-                      + (f"; continue with: attnflow train --resume {run_path}"
-                         f" --workers {len(processes)}" if run_path else ""),
+                      + (f"; continue with: {resume_hint(run_path, len(processes))}" if run_path else ""),
                       file=sys.stderr, flush=True)
                 return 1
             if all(code == 0 for code in codes):
@@ -149,10 +155,16 @@ def _wait(processes, run_path, timeout=None) -> int:
         signal.signal(signal.SIGTERM, previous)
 
 
+def resume_hint(run_path, workers: int) -> str:
+    """The command that continues the run on as many workers."""
+    return f"{attnflow_command()} train --resume {shlex.quote(str(run_path))} --workers {workers}"
+
+
 def _forward_stderr(stream) -> None:
-    """Copies the chief's stderr to ours, without TensorFlow's runtime notes."""
+    """Copies the chief's stderr to ours, without TensorFlow's runtime notes nor its
+    resume hint (which lacks --workers: the launcher gives its own)."""
     for line in iter(stream.readline, b""):
-        if not line.startswith(RUNTIME_LOG_PREFIXES):
+        if not line.startswith(RUNTIME_LOG_PREFIXES + (RESUME_HINT_PREFIX,)):
             sys.stderr.write(line.decode(errors="replace"))
             sys.stderr.flush()
 
