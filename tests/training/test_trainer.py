@@ -96,6 +96,23 @@ def test_a_checkpoint_cut_short_by_a_kill_resumes_from_the_one_before(tmp_path, 
     assert result.metrics["epochs"] == 4 and np.isfinite(result.metrics["test"]["mae"])
 
 
+def test_an_epoch_killed_before_its_checkpoint_is_trained_again_and_listed_once(tmp_path, monkeypatch):
+    finish_epoch = keras.callbacks.BackupAndRestore.on_epoch_end
+
+    def killed_before_the_second_checkpoint(self, epoch, logs=None):  # history.csv has the row
+        if epoch == 1:
+            raise KeyboardInterrupt
+        finish_epoch(self, epoch, logs)
+
+    monkeypatch.setattr(keras.callbacks.BackupAndRestore, "on_epoch_end", killed_before_the_second_checkpoint)
+    with pytest.raises(KeyboardInterrupt):
+        Trainer(ToyTask(), config(epochs=4), verbose=0).train(str(tmp_path / "run"))
+    assert history_epochs(tmp_path / "run.partial") == [0, 1]
+    monkeypatch.setattr(keras.callbacks.BackupAndRestore, "on_epoch_end", finish_epoch)
+    result = Trainer(ToyTask(), config(epochs=4), verbose=0).resume(RunDirectory.unfinished(tmp_path / "run.partial"))
+    assert history_epochs(result.path) == [0, 1, 2, 3]
+
+
 def test_run_directories_are_found_only_when_whole(tmp_path):
     with pytest.raises(ValueError, match="made by `attnflow train`"):
         RunDirectory.finished(tmp_path)

@@ -1,8 +1,9 @@
 """Callbacks whose state survives a killed and resumed run.
 
 `keras.callbacks.BackupAndRestore` restores the weights, the optimizer and
-the epoch; these two restore what it does not: the patience of early stopping
-with the best weights so far, and the training time already spent.
+the epoch; these restore what it does not: the patience of early stopping
+with the best weights so far, the training time already spent, and a
+history.csv that holds the checkpoint's epochs only.
 """
 
 from __future__ import annotations
@@ -27,6 +28,34 @@ def _write(path: Path, state: dict) -> None:
     temporary = path.with_suffix(".tmp")
     temporary.write_text(json.dumps(state), encoding="utf-8")
     temporary.replace(path)  # atomic: a kill never leaves half a file
+
+
+class HistoryUpToCheckpoint(keras.callbacks.Callback):
+    """Drops the rows of history.csv past the epoch the run resumes from.
+
+    A run killed after CSVLogger wrote an epoch's row, but before
+    BackupAndRestore saved that epoch, trains the epoch again when resumed;
+    without this its row would be there twice. It must come after
+    BackupAndRestore, which sets the model's initial epoch as training begins.
+
+    Args:
+        path: the run's history.csv (CSVLogger's file, opened for appending).
+    """
+
+    def __init__(self, path):
+        super().__init__()
+        self.path = Path(path)
+
+    def on_train_begin(self, logs=None):
+        first = getattr(self.model, "_initial_epoch", None) or 0
+        if not self.path.is_file():
+            return
+        lines = self.path.read_text(encoding="utf-8").splitlines(keepends=True)
+        kept = lines[:1] + [line for line in lines[1:] if int(line.split(",", 1)[0]) < first]
+        if len(kept) < len(lines):  # CSVLogger appends: its next row follows these
+            with open(self.path, "r+", encoding="utf-8") as history:
+                history.write("".join(kept))
+                history.truncate()
 
 
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):

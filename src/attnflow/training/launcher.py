@@ -100,6 +100,7 @@ def launch(argv: list[str], workers: int, run_path: str | None = None,
     argv = without_workers_flag(argv)
     logs = Path(tempfile.mkdtemp(prefix="attnflow-workers-"))
     processes = []
+    stopping = threading.Event()  # set when the launcher stops the workers: their last words are noise
     try:
         for index, config in enumerate(cluster_configs(free_ports(workers))):
             env = {**os.environ, TF_CONFIG: config, "PYTHONUNBUFFERED": "1"}
@@ -111,10 +112,11 @@ def launch(argv: list[str], workers: int, run_path: str | None = None,
             if output:
                 output.close()
             else:
-                threading.Thread(target=_forward_stderr, args=(processes[-1].stderr,),
+                threading.Thread(target=_forward_stderr, args=(processes[-1].stderr, stopping),
                                  daemon=True).start()
-        return _wait(processes, run_path, timeout)
+        return _wait(processes, run_path, timeout, stopping)
     except KeyboardInterrupt:
+        stopping.set()
         _stop(processes)
         if run_path:
             print(f"interrupted; continue with: {resume_hint(run_path, workers)}",
@@ -125,13 +127,14 @@ def launch(argv: list[str], workers: int, run_path: str | None = None,
         shutil.rmtree(logs, ignore_errors=True)
 
 
-def _wait(processes, run_path, timeout=None) -> int:
+def _wait(processes, run_path, timeout=None, stopping=None) -> int:
     """Waits for every worker; on the first failure stops the rest and says which."""
     previous = signal.signal(signal.SIGTERM, _raise_interrupt)
     deadline = None if timeout is None else time.monotonic() + timeout
     try:
         while True:
             if deadline is not None and time.monotonic() > deadline:
+                _quiet(stopping)
                 _stop(processes)
                 print(f"attnflow: error: the workers did not finish within {timeout:.0f} s; "
                       "they were stopped", file=sys.stderr, flush=True)
@@ -140,6 +143,7 @@ def _wait(processes, run_path, timeout=None) -> int:
             failed = [index for index, code in enumerate(codes) if code not in (None, 0)]
             if failed:
                 index = failed[0]
+                _quiet(stopping)
                 _stop(processes)
                 if index == 0 and codes[0] == EXIT_USAGE:
                     return EXIT_USAGE  # the chief has said what is wrong with the input
@@ -160,10 +164,19 @@ def resume_hint(run_path, workers: int) -> str:
     return f"{attnflow_command()} train --resume {shlex.quote(str(run_path))} --workers {workers}"
 
 
-def _forward_stderr(stream) -> None:
+def _quiet(stopping) -> None:
+    if stopping is not None:
+        stopping.set()
+
+
+def _forward_stderr(stream, stopping=None) -> None:
     """Copies the chief's stderr to ours, without TensorFlow's runtime notes nor its
-    resume hint (which lacks --workers: the launcher gives its own)."""
+    resume hint (which lacks --workers: the launcher gives its own), and nothing
+    once the launcher is stopping the workers (TensorFlow's complaints about the
+    step it cut short)."""
     for line in iter(stream.readline, b""):
+        if stopping is not None and stopping.is_set():
+            continue
         if not line.startswith(RUNTIME_LOG_PREFIXES + (RESUME_HINT_PREFIX,)):
             sys.stderr.write(line.decode(errors="replace"))
             sys.stderr.flush()

@@ -32,8 +32,8 @@ import keras
 
 from attnflow._command import attnflow_command
 from attnflow.training.best_model import best_model
-from attnflow.training.callbacks import (AttentionImages, ResumableEarlyStopping, TensorBoardScalars,
-                                         TrainingClock)
+from attnflow.training.callbacks import (AttentionImages, HistoryUpToCheckpoint, ResumableEarlyStopping,
+                                         TensorBoardScalars, TrainingClock)
 from attnflow.training.config import RunConfig
 from attnflow.training.distributed_fit import fit_distributed
 from attnflow.training.distribution import (WorkerFailure, check_global_batch, current_cluster,
@@ -161,6 +161,8 @@ class Trainer:
         callbacks.append(keras.callbacks.BackupAndRestore(str(state / "backup"),
                                                           delete_checkpoint=False,
                                                           double_checkpoint=True))
+        if _is_chief():
+            callbacks.append(HistoryUpToCheckpoint(run.file(run.HISTORY)))
         with _sigterm_as_interrupt():
             if cluster is None:
                 model.fit(fit_data.train, validation_data=fit_data.validation, epochs=epochs,
