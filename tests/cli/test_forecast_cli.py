@@ -206,3 +206,19 @@ def test_a_file_without_target_and_bad_predict_inputs(forecast_run, tmp_path, ca
     code, _, err = run_cli(capsys, "predict", forecast_run, "some text")
     assert_one_line_error(code, err, "expected no INPUT arguments")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["series.csv", "short.csv"]
+
+
+def test_a_run_in_mixed_bfloat16_exports_a_saved_model_that_serves_float32(csv_file, tmp_path, capsys):
+    import tensorflow as tf
+
+    out = tmp_path / "bf16"
+    code, _, err = run_cli(capsys, "train", "forecast", "--data", csv_file, "--time-col", "month",
+                           "--target", "sales", "--precision", "mixed_bfloat16", "--out", out, *TINY,
+                           "--set", "options.baselines=false")
+    assert code == 0, err[-2000:]
+    served = tf.saved_model.load(str(out / "saved_model")).signatures["serving_default"]
+    context = tf.fill([1, 12, 1], 100.0)
+    outputs = served(context=context, observed=tf.ones([1, 12, 1]))
+    forecast = next(iter(outputs.values()))
+    assert forecast.dtype == tf.float32 and forecast.shape == (1, 6, 1)
+    assert bool(tf.reduce_all(tf.math.is_finite(forecast)))

@@ -81,7 +81,7 @@ def serving_function(model, scaler: Scaler, quantiles: bool):
         if covariates:
             inputs["covariates"] = covariate_inputs(covariates[0], covariates[1])
             inputs["future_covariates"] = covariate_inputs(covariates[2], covariates[3])
-        forecast = model(inputs, training=False)  # [B, H, T(, Q)]
+        forecast = tf.cast(model(inputs, training=False), tf.float32)  # [B, H, T(, Q)]; bf16 under mixed precision
         if quantiles:
             forecast = tf.transpose(forecast, [0, 1, 3, 2])  # [B, H, Q, T]
         raw = inverse(forecast * std + mean)
