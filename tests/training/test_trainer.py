@@ -54,23 +54,32 @@ def test_an_existing_out_directory_is_refused_before_anything_runs(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["run"]
 
 
-def test_an_interrupted_run_resumes_without_losing_finished_epochs(tmp_path, monkeypatch):
+def interrupted_at_second_epoch(tmp_path, monkeypatch, before_checkpoint=False):
+    """Trains 4 epochs into tmp_path/run and stops it with Ctrl-C at the end of the
+    second epoch, after its checkpoint (or before it); returns the partial run."""
     finish_epoch = keras.callbacks.BackupAndRestore.on_epoch_end
 
-    def interrupt_after_second_epoch(self, epoch, logs=None):  # the checkpoint is the last step
-        finish_epoch(self, epoch, logs)
+    def interrupt(self, epoch, logs=None):  # the checkpoint is the last step of an epoch
+        if not (before_checkpoint and epoch == 1):
+            finish_epoch(self, epoch, logs)
         if epoch == 1:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(keras.callbacks.BackupAndRestore, "on_epoch_end", interrupt_after_second_epoch)
-    with pytest.raises(KeyboardInterrupt):
-        Trainer(ToyTask(), config(epochs=4), verbose=0).train(str(tmp_path / "run"))
-    partial = tmp_path / "run.partial"
-    assert partial.is_dir() and history_epochs(partial) == [0, 1]
-    monkeypatch.setattr(keras.callbacks.BackupAndRestore, "on_epoch_end", finish_epoch)
+    with monkeypatch.context() as patch:
+        patch.setattr(keras.callbacks.BackupAndRestore, "on_epoch_end", interrupt)
+        with pytest.raises(KeyboardInterrupt):
+            Trainer(ToyTask(), config(epochs=4), verbose=0).train(str(tmp_path / "run"))
+    return tmp_path / "run.partial"
 
-    run = RunDirectory.unfinished(partial)
-    result = Trainer(ToyTask(), config(epochs=4), verbose=0).resume(run)
+
+def resumed(partial):
+    return Trainer(ToyTask(), config(epochs=4), verbose=0).resume(RunDirectory.unfinished(partial))
+
+
+def test_an_interrupted_run_resumes_without_losing_finished_epochs(tmp_path, monkeypatch):
+    partial = interrupted_at_second_epoch(tmp_path, monkeypatch)
+    assert partial.is_dir() and history_epochs(partial) == [0, 1]
+    result = resumed(partial)
     assert history_epochs(result.path) == [0, 1, 2, 3]
     assert result.metrics["epochs"] == 4
     uninterrupted = Trainer(ToyTask(), config(epochs=4), verbose=0).train(str(tmp_path / "whole"))
@@ -79,38 +88,17 @@ def test_an_interrupted_run_resumes_without_losing_finished_epochs(tmp_path, mon
 
 
 def test_a_checkpoint_cut_short_by_a_kill_resumes_from_the_one_before(tmp_path, monkeypatch):
-    finish_epoch = keras.callbacks.BackupAndRestore.on_epoch_end
-
-    def interrupt_after_second_epoch(self, epoch, logs=None):
-        finish_epoch(self, epoch, logs)
-        if epoch == 1:
-            raise KeyboardInterrupt
-
-    monkeypatch.setattr(keras.callbacks.BackupAndRestore, "on_epoch_end", interrupt_after_second_epoch)
-    with pytest.raises(KeyboardInterrupt):
-        Trainer(ToyTask(), config(epochs=4), verbose=0).train(str(tmp_path / "run"))
-    monkeypatch.setattr(keras.callbacks.BackupAndRestore, "on_epoch_end", finish_epoch)
-    weights = tmp_path / "run.partial" / "state" / "backup" / "latest.weights.h5"
+    partial = interrupted_at_second_epoch(tmp_path, monkeypatch)
+    weights = partial / "state" / "backup" / "latest.weights.h5"
     weights.write_bytes(weights.read_bytes()[: weights.stat().st_size // 2])  # killed mid-write
-    result = Trainer(ToyTask(), config(epochs=4), verbose=0).resume(RunDirectory.unfinished(tmp_path / "run.partial"))
+    result = resumed(partial)
     assert result.metrics["epochs"] == 4 and np.isfinite(result.metrics["test"]["mae"])
 
 
 def test_an_epoch_killed_before_its_checkpoint_is_trained_again_and_listed_once(tmp_path, monkeypatch):
-    finish_epoch = keras.callbacks.BackupAndRestore.on_epoch_end
-
-    def killed_before_the_second_checkpoint(self, epoch, logs=None):  # history.csv has the row
-        if epoch == 1:
-            raise KeyboardInterrupt
-        finish_epoch(self, epoch, logs)
-
-    monkeypatch.setattr(keras.callbacks.BackupAndRestore, "on_epoch_end", killed_before_the_second_checkpoint)
-    with pytest.raises(KeyboardInterrupt):
-        Trainer(ToyTask(), config(epochs=4), verbose=0).train(str(tmp_path / "run"))
-    assert history_epochs(tmp_path / "run.partial") == [0, 1]
-    monkeypatch.setattr(keras.callbacks.BackupAndRestore, "on_epoch_end", finish_epoch)
-    result = Trainer(ToyTask(), config(epochs=4), verbose=0).resume(RunDirectory.unfinished(tmp_path / "run.partial"))
-    assert history_epochs(result.path) == [0, 1, 2, 3]
+    partial = interrupted_at_second_epoch(tmp_path, monkeypatch, before_checkpoint=True)
+    assert history_epochs(partial) == [0, 1]  # the second epoch's row, without its checkpoint
+    assert history_epochs(resumed(partial).path) == [0, 1, 2, 3]
 
 
 def test_run_directories_are_found_only_when_whole(tmp_path):
