@@ -11,6 +11,7 @@ import tensorflow as tf
 
 from attnflow.models import TransformerClassifier
 from tests.models.mixed_precision import assert_mixed_precision_matches_float32
+from tests.models.round_trip import assert_round_trip
 
 VOCAB, C, D, H = 12, 3, 8, 2
 IDS = np.array([[3, 5, 7, 2, 0, 0], [4, 4, 9, 1, 6, 11]])  # lengths 4 and 6
@@ -63,14 +64,7 @@ def test_keras_save_and_load(rng, tmp_path):
                           (TransformerClassifier(C, norm_first=False, feature_mean=[0, 0, 0],
                                                  feature_std=[1, 1, 2], **SMALL), x),
                           (make_model(token_dropout=0.2, embedding_dropout=0.0, seed=1, **BAG), IDS)):
-        expected, attention = model(inputs, return_attention_scores=True)
-        model.save(tmp_path / "m.keras")
-        loaded = keras.models.load_model(tmp_path / "m.keras")  # no custom_objects
-        assert type(loaded) is TransformerClassifier and loaded.get_config() == model.get_config()
-        got, got_attention = loaded(inputs, return_attention_scores=True)
-        np.testing.assert_allclose(got.numpy(), expected.numpy(), atol=1e-6)
-        np.testing.assert_allclose(got_attention["pooling"].numpy(), attention["pooling"].numpy(), atol=1e-6)
-        np.testing.assert_allclose(got_attention["blocks"].numpy(), attention["blocks"].numpy(), atol=1e-6)
+        assert_round_trip(model, inputs, tmp_path / "m.keras")
 
 
 def test_config_holds_every_argument():

@@ -10,6 +10,7 @@ import pytest
 import tensorflow as tf
 
 from attnflow.models import VisionTransformer
+from tests.models.round_trip import assert_round_trip
 
 C, P, D, H, LAYERS = 3, 4, 8, 2, 2
 SMALL = {"patch_size": P, "model_dim": D, "num_heads": H, "intermediate_dim": 12, "num_layers": LAYERS}
@@ -81,13 +82,7 @@ def test_keras_save_and_load(rng, tmp_path):
     for model in (make_model(dropout=0.1, attention_dropout=0.1, seed=3, pixel_mean=[1, 2, 3],
                              pixel_std=[4, 5, 6]),
                   make_model(pooling="mean", norm_first=False, activation=None, stem_channels=[4])):
-        expected, attention = model(x, return_attention_scores=True)
-        model.save(tmp_path / "m.keras")
-        loaded = keras.models.load_model(tmp_path / "m.keras")  # no custom_objects
-        assert type(loaded) is VisionTransformer and loaded.get_config() == model.get_config()
-        got, got_attention = loaded(x, return_attention_scores=True)
-        np.testing.assert_allclose(got.numpy(), expected.numpy(), atol=1e-6)
-        np.testing.assert_allclose(got_attention["blocks"].numpy(), attention["blocks"].numpy(), atol=1e-6)
+        assert_round_trip(model, x, tmp_path / "m.keras")
 
 
 def test_config_holds_every_argument():
