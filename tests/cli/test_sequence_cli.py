@@ -8,21 +8,26 @@ import csv
 import io
 import json
 
+import math
+
 import keras
 import numpy as np
+import pandas as pd
 import pytest
 import tensorflow as tf
 import yaml
 
 from attnflow import cli
+from attnflow.data.sequences import sequences_from_frame
 from attnflow.tasks import get_task
+from attnflow.tasks.classification.splits import ClassificationSplits
 from attnflow.training import resolve_config
 from tests.cli.conftest import run_cli
 from tests.cli.test_bad_input import assert_one_line_error
 
-TINY = ["--epochs", "8", "--batch-size", "8", "--set", "learning_rate=0.01", "--set", "model.units=8",
-        "--set", "model.bidirectional=false", "--set", "options.samples=2",
-        "--set", "options.cross_validation_below=0"]  # one split: these tests are about it
+TINY = ["--epochs", "8", "--batch-size", "8", "--set", "learning_rate=0.01", "--set", "options.samples=2",
+        "--set", "options.cross_validation_below=0",  # one split: these tests are about it
+        "--set", "model.conv_filters=[8]", "--set", "model.conv_kernel_sizes=[3]"]
 COLUMNS = ["--id-col", "id", "--time-col", "t", "--label-col", "activity"]
 NAN_SERIES = "s07"
 
@@ -85,9 +90,9 @@ def test_train_writes_a_whole_run_with_the_no_attention_twin(sequence_run):
     assert set(twin) == set(metrics["test"]) and np.sum(twin["confusion_matrix"]) == 8
     config = yaml.safe_load((run / "config.yaml").read_text())
     assert config["options"]["classes"] == ["down", "up"]
-    assert config["model"]["attention"] == "bahdanau" and config["model"]["units"] == 8
+    assert config["model"]["attention"] == "multihead" and config["model"]["conv_filters"] == [8]
     model = keras.models.load_model(run / "model.keras", compile=False)
-    assert len(model.feature_mean) == 2 and model.attention == "bahdanau"
+    assert len(model.feature_mean) == 2 and model.attention == "multihead" and model.rnn is None
 
 
 def test_nan_values_are_masked_with_one_warning_line_that_counts_them(sequence_run):
@@ -250,14 +255,32 @@ def test_too_few_series_to_split_stops_training_before_it_starts(tmp_path, capsy
 def test_a_run_on_a_file_records_no_built_in_set_but_the_preset_it_started_from(sequence_run):
     run, _ = sequence_run
     options = yaml.safe_load((run / "config.yaml").read_text())["options"]
-    assert options["dataset"] is None and options["preset"] == "JapaneseVowels"
+    assert options["dataset"] is None and options["preset"] == "default"
+    assert options["min_steps_per_epoch"] == 16
     task = get_task("sequence")
     assert task.defaults()["options"]["dataset"] == "JapaneseVowels"
     on_file = task.defaults({"data": "mine.csv"})
-    assert on_file["options"]["dataset"] is None and on_file["options"]["preset"] == "JapaneseVowels"
-    assert on_file["model"] == task.defaults()["model"]  # the same defaults apply
+    assert on_file["options"]["dataset"] is None and on_file["options"]["preset"] == "default"
+    assert on_file["model"]["conv_filters"] == [64, 64, 64] and on_file["model"]["rnn_type"] == "none"
     chosen = {"data": "mine.csv", "options": {"preset": "BasicMotions"}}
     assert task.defaults(chosen)["model"]["bidirectional"] is False
+    chosen = {"data": "mine.csv", "options": {"preset": "JapaneseVowels"}}
+    assert task.defaults(chosen)["model"] == task.defaults()["model"]
+
+
+def test_a_small_training_part_is_repeated_to_the_minimum_steps_per_epoch():
+    task = get_task("sequence")
+    data = sequences_from_frame(pd.DataFrame(series_rows(count=10, nan_series=None)), "f.csv",
+                                "id", "t", "activity")
+    for minimum, passes in ((0, 1), (3, 1), (7, 3), (16, 7)):  # 10 series, batches of 4
+        config = resolve_config(task.defaults({"data": "f.csv"}), {
+            "data": "f.csv", "batch_size": 4, "options": {"min_steps_per_epoch": minimum}})
+        training = task.training_data(None, ClassificationSplits(data, None, data), config)
+        assert training.steps_per_epoch == math.ceil(10 * passes / 4) >= minimum
+        epochs = [np.concatenate([y.numpy() for _, y in training.train]) for _ in range(2)]
+        assert np.bincount(epochs[0]).tolist() == (passes * np.bincount(data.labels)).tolist()
+        if passes > 1:  # each epoch reshuffled
+            assert not np.array_equal(epochs[0], epochs[1])
 
 
 @pytest.mark.parametrize("argv, expected", [

@@ -9,7 +9,8 @@ import attnflow
 from tests.estimators.conftest import series
 from attnflow.estimators.sequence_classifier import long_frame
 
-TINY = dict(epochs=3, batch_size=8, learning_rate=0.01, model={"units": 8}, baselines=[],
+TINY = dict(epochs=3, batch_size=8, learning_rate=0.01, model={"conv_filters": [8], "conv_kernel_sizes": [3]},
+            baselines=[],
             options={"samples": 1, "cross_validation_below": 0}, verbose=0)
 
 

@@ -22,7 +22,7 @@ TEXT_TRANSFORMER = ["--set", "model.architecture=transformer", "--set", "model.m
                     "--set", "model.num_heads=2", "--set", "model.num_layers=2",
                     "--set", "model.intermediate_dim=8"]
 SEQUENCE = ["--id-col", "id", "--time-col", "t", "--label-col", "activity", "--epochs", "2",
-            "--batch-size", "8", "--set", "model.units=8", "--set", "model.bidirectional=false",
+            "--batch-size", "8", "--set", "model.conv_filters=[8]", "--set", "model.conv_kernel_sizes=[3]",
             "--set", "options.samples=2", "--set", "options.baselines=[]",
             "--set", "options.cross_validation_below=0"]
 IMAGE = ["--epochs", "2", "--batch-size", "16", "--image-size", "8", "--set", "warmup=0",

@@ -163,8 +163,13 @@ def test_sequence_steps_carry_the_models_weights(open_explorer, tmp_path):
         series_id = page.text_content("#fact-input")
         row = data.test.series_ids.index(series_id)
         _, weights = classifier.model_(tf.constant(data.test.x[row:row + 1]), return_attention_scores=True)
-        matrix, _, columns = drawn(page)
-        np.testing.assert_allclose(matrix[0], weights.numpy()[0][:len(columns)], rtol=1e-5, atol=1e-7)
+        weights = weights.numpy()[0]  # [T], or [H, T] for multi-head attention
+        heads = [weights] if weights.ndim == 1 else [weights.mean(axis=0), *weights]
+        assert len(options(page, "#head")) == len(heads)
+        for head, expected in enumerate(heads):
+            choose(page, head=head)
+            matrix, _, columns = drawn(page)
+            np.testing.assert_allclose(matrix[0], expected[:len(columns)], rtol=1e-5, atol=1e-7)
     check_hover_and_errors(page, errors, tmp_path, "sequence")
 
 

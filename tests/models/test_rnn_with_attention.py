@@ -151,6 +151,10 @@ def test_tiny_model_overfits_tiny_problem():
     ({"feature_mean": [0.0]}, "Received: feature_mean=\\[0.0\\], feature_std=None"),
     ({"vocabulary_size": None, "feature_mean": [0.0], "feature_std": [0.0]}, "Received: feature_std=\\[0.0\\]"),
     ({"feature_mean": [0.0], "feature_std": [1.0]}, "Received: vocabulary_size=12"),
+    ({"conv_filters": [4, 0]}, "Received: conv_filters=\\[4, 0\\]"),
+    ({"conv_filters": 8}, "Received: conv_filters=8"),
+    ({"conv_filters": [4, 4], "conv_kernel_sizes": [3]}, "Received: conv_kernel_sizes=\\[3\\]"),
+    ({"rnn_type": "none"}, "Received: rnn_type='none', conv_filters=\\[\\]"),
 ])
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -171,3 +175,60 @@ def test_head_reads_context_and_final_state():
         model = make_model(**kwargs)
         model(IDS)
         assert model.head.kernel.shape == (inputs, C), kwargs
+
+
+CONV = {"conv_filters": [4, 5], "conv_kernel_sizes": [3, 2]}
+
+
+def conv_reference(model, x):
+    """The convolutional front end and the masked mean of its outputs, in float64 NumPy:
+    standardize, zero the masked steps, then per layer a "same" convolution (Keras pads
+    (k - 1) // 2 steps before), inference batch normalization, ReLU, masked steps zeroed."""
+    mask = np.all(np.isfinite(x), axis=-1)  # [B, T]
+    values = (x - np.array(model.feature_mean)) / np.array(model.feature_std)
+    values = np.where(mask[..., None], values, 0.0).astype(np.float64)  # [B, T, F]
+    for convolution, norm in model.convolutions:
+        kernel, bias = (w.astype(np.float64) for w in convolution.get_weights())  # [k, F, C], [C]
+        size = kernel.shape[0]
+        before = (size - 1) // 2
+        padded = np.pad(values, ((0, 0), (before, size - 1 - before), (0, 0)))
+        values = sum(padded[:, i:i + x.shape[1]] @ kernel[i] for i in range(size)) + bias  # [B, T, C]
+        gamma, beta, mean, variance = (w.astype(np.float64) for w in norm.get_weights())
+        values = gamma * (values - mean) / np.sqrt(variance + norm.epsilon) + beta
+        values = np.maximum(values, 0.0) * mask[..., None]
+    return values, values.sum(axis=1) / mask.sum(axis=1, keepdims=True)  # [B, T, C], [B, C]
+
+
+@pytest.mark.parametrize("attention", ["multihead", "bahdanau", "none"])
+def test_convolutions_without_rnn_match_reference(rng, attention):
+    x = numeric_inputs(rng, steps=7)
+    model = RNNWithAttention(C, rnn_type="none", attention=attention, num_heads=2, feature_mean=[0.5, 0, -1],
+                             feature_std=[1, 2, 0.5], **CONV)
+    model(x)
+    for _, norm in model.convolutions:  # moving statistics other than 0 and 1
+        norm.set_weights([rng.uniform(0.5, 2, size=w.shape) for w in norm.get_weights()])
+    outputs, state = conv_reference(model, x)
+    probabilities, weights = model(x, return_attention_scores=True)
+    if attention == "none":  # the head reads the mean over the real steps
+        logits = state @ model.head.get_weights()[0] + model.head.get_weights()[1]
+        expected = np.exp(logits - logits.max(-1, keepdims=True))
+        np.testing.assert_allclose(probabilities.numpy(), expected / expected.sum(-1, keepdims=True),
+                                   rtol=1e-5, atol=1e-6)
+        return
+    assert np.all(weights.numpy()[0, ..., 3:] == 0.0)  # padded steps never attended
+    encoded, got_state = model._encode(*model._embed(x), training=False)
+    np.testing.assert_allclose(encoded.numpy(), outputs, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(got_state.numpy(), state, rtol=1e-4, atol=1e-5)
+
+
+def test_convolutions_padding_changes_nothing_and_round_trip(rng, tmp_path):
+    x = numeric_inputs(rng, steps=6)
+    model = RNNWithAttention(C, units=4, attention="multihead", num_heads=2, **CONV)
+    probabilities, weights = model(x, return_attention_scores=True)
+    padded = np.concatenate([x, np.full((2, 4, 3), np.nan, np.float32)], axis=1)
+    np.testing.assert_allclose(model(padded).numpy(), probabilities.numpy(), atol=1e-6)
+    np.testing.assert_allclose(model(x[:1, :3]).numpy()[0], probabilities.numpy()[0], atol=1e-6)
+    assert [layer.kernel.shape[0] for layer, _ in model.convolutions] == [3, 2]
+    assert RNNWithAttention(C, conv_filters=[4, 4]).conv_kernel_sizes == [5, 5]
+    loaded = assert_round_trip(model, x, tmp_path / "conv.keras")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), probabilities.numpy(), atol=1e-6)

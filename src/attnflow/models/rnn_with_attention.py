@@ -1,9 +1,9 @@
-"""RNNWithAttention: embedding -> RNN -> attention over its outputs -> classifier head."""
+"""RNNWithAttention: embedding -> [convolutions] -> RNN -> attention over its outputs -> classifier head."""
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import keras
 import tensorflow as tf
@@ -14,7 +14,7 @@ from attnflow.models._classifier_config import ClassifierConfig, set_config_attr
 from attnflow.models._inputs import check_num_features, mask_missing_steps
 
 ATTENTIONS = ("bahdanau", "luong", "multihead", "none")
-RNN_TYPES = ("simple", "gru", "lstm")
+RNN_TYPES = ("simple", "gru", "lstm", "none")
 _RNN_LAYERS = {"simple": keras.layers.SimpleRNN, "gru": keras.layers.GRU, "lstm": keras.layers.LSTM}
 
 
@@ -23,7 +23,9 @@ class RNNWithAttentionConfig(ClassifierConfig):
     """The settings of an `RNNWithAttention`, with their defaults (and those of `ClassifierConfig`)."""
 
     embedding_dim: int = 64  # size of the token embeddings (token inputs only)
-    rnn_type: str = "gru"  # "simple" | "gru" | "lstm"
+    conv_filters: list = field(default_factory=list)  # filters of the convolutions before the RNN; []: none
+    conv_kernel_sizes: list = field(default_factory=list)  # their kernel sizes ([]: 5 each)
+    rnn_type: str = "gru"  # "simple" | "gru" | "lstm" | "none" (the convolutions' outputs, mean as state)
     units: int = 64  # U, the RNN's size
     bidirectional: bool = False  # read both ways: outputs and state of size 2U
     attention: str = "bahdanau"  # "bahdanau" | "luong" (general score) | "multihead" | "none"
@@ -34,11 +36,27 @@ class RNNWithAttentionConfig(ClassifierConfig):
     def __post_init__(self):
         super().__post_init__()
         check_positive_int("embedding_dim", self.embedding_dim)
+        self.conv_filters, self.conv_kernel_sizes = _conv_layers(self.conv_filters, self.conv_kernel_sizes)
         check_choice("rnn_type", self.rnn_type, RNN_TYPES)
+        if self.rnn_type == "none" and not self.conv_filters:
+            fail("conv_filters with rnn_type='none' (the convolutions are then the encoder)",
+                 rnn_type=self.rnn_type, conv_filters=self.conv_filters)
         check_positive_int("units", self.units)
         check_choice("attention", self.attention, ATTENTIONS)
         check_positive_int("attention_units", self.attention_units, allow_none=True)
         check_positive_int("num_heads", self.num_heads)
+
+
+def _conv_layers(filters, kernel_sizes) -> tuple[list[int], list[int]]:
+    """The checked filters and kernel sizes of the convolutional front end."""
+    for name, values in (("conv_filters", filters), ("conv_kernel_sizes", kernel_sizes)):
+        if not isinstance(values, (list, tuple)) or any(
+                isinstance(v, bool) or not isinstance(v, int) or v <= 0 for v in values):
+            fail(f"{name} to be a list of positive integers", **{name: values})
+    if kernel_sizes and len(kernel_sizes) != len(filters):
+        fail(f"one kernel size per convolution ({len(filters)}), or none (5 each)",
+             conv_kernel_sizes=list(kernel_sizes))
+    return list(filters), list(kernel_sizes) or [5] * len(filters)
 
 
 @keras.saving.register_keras_serializable(package="attnflow")
@@ -46,20 +64,28 @@ class RNNWithAttention(keras.Model):
     """Sequence classifier: an RNN whose outputs are pooled by attention.
 
     token ids [B, T] -> Embedding(mask_zero=True), or numeric features
-    [B, T, F] (NaN marks padded or missing steps) -> SimpleRNN/GRU/LSTM
-    returning its outputs [B, T, U] and final state [B, U] -> attention with
-    the final state as query over the outputs -> [context; final state]
-    -> dropout -> dense head. With attention="none" the head reads the
-    final state alone: the same network without attention, for comparison.
-    Padded steps never enter the RNN state nor the attention. The
-    arguments are the fields of `RNNWithAttentionConfig`, checked there.
+    [B, T, F] (NaN marks padded or missing steps) -> optional convolutions
+    (Conv1D "same" -> BatchNormalization -> ReLU per layer, padded steps
+    kept at 0) -> SimpleRNN/GRU/LSTM returning its outputs [B, T, U] and
+    final state [B, U] (rnn_type="none": the convolutions' outputs, and
+    their mean over the real steps as the state) -> attention with the
+    state as query over the outputs -> [context; state] -> dropout -> dense
+    head. With attention="none" the head reads the state alone: the same
+    network without attention, for comparison. Padded steps never enter
+    the state nor the attention. The arguments are the fields of
+    `RNNWithAttentionConfig`, checked there.
 
     Args:
         num_classes: number of classes C (>= 2).
         vocabulary_size: number of token ids (id 0 = padding) for text, or
             None for numeric inputs (default None).
         embedding_dim: size of the token embeddings (default 64).
-        rnn_type: "simple", "gru" (default) or "lstm".
+        conv_filters: filters of the convolutions before the RNN, one per
+            layer (default [], none). Convolutions help long numeric series:
+            the RNN (or the attention) then reads local shapes, not values.
+        conv_kernel_sizes: their kernel sizes (default [], 5 each).
+        rnn_type: "simple", "gru" (default), "lstm" or "none" (needs
+            conv_filters; U is then the last layer's filters).
         units: RNN size U (default 64).
         bidirectional: read the sequence both ways (outputs and state of
             size 2U, default False).
@@ -97,7 +123,8 @@ class RNNWithAttention(keras.Model):
     """
 
     def __init__(self, num_classes: int, vocabulary_size: int | None = None,
-                 embedding_dim: int = 64, rnn_type: str = "gru", units: int = 64,
+                 embedding_dim: int = 64, conv_filters=(), conv_kernel_sizes=(),
+                 rnn_type: str = "gru", units: int = 64,
                  bidirectional: bool = False, attention: str = "bahdanau",
                  attention_units: int | None = None, num_heads: int = 4,
                  concat_state: bool = True, dropout: float = 0.0,
@@ -113,10 +140,17 @@ class RNNWithAttention(keras.Model):
         if self.vocabulary_size is not None:
             self.embedding = keras.layers.Embedding(self.vocabulary_size, self.embedding_dim,
                                                     mask_zero=True, name="embedding")
-        rnn = _RNN_LAYERS[self.rnn_type](self.units, return_sequences=True, return_state=True,
-                                         name=self.rnn_type)
-        self.rnn = keras.layers.Bidirectional(rnn, name="bidirectional") if self.bidirectional else rnn
-        hidden = 2 * self.units if self.bidirectional else self.units
+        self.convolutions = [
+            (keras.layers.Conv1D(filters, size, padding="same", name=f"conv_{number}"),
+             keras.layers.BatchNormalization(name=f"conv_{number}_norm"))
+            for number, (filters, size) in enumerate(zip(self.conv_filters, self.conv_kernel_sizes))]
+        if self.rnn_type == "none":
+            self.rnn, hidden = None, self.conv_filters[-1]
+        else:
+            rnn = _RNN_LAYERS[self.rnn_type](self.units, return_sequences=True, return_state=True,
+                                             name=self.rnn_type)
+            self.rnn = keras.layers.Bidirectional(rnn, name="bidirectional") if self.bidirectional else rnn
+            hidden = 2 * self.units if self.bidirectional else self.units
         if self.attention == "bahdanau":
             self.attention_layer = BahdanauAttention(self.attention_units or hidden, name="attention")
         elif self.attention == "luong":
@@ -131,7 +165,7 @@ class RNNWithAttention(keras.Model):
 
     def call(self, inputs, return_attention_scores=False, training=None):
         sequence, mask = self._embed(inputs)  # [B, T, E], [B, T]
-        outputs, state = self._encode(sequence, mask)  # [B, T, U], [B, U]
+        outputs, state = self._encode(sequence, mask, training)  # [B, T, U], [B, U]
         features, weights = self._attend(outputs, state, mask)  # [B, U], weights
         if self.concat_state and self.attention != "none":
             features = tf.concat([features, state], axis=-1)  # [B, 2U]
@@ -149,8 +183,15 @@ class RNNWithAttention(keras.Model):
         check_num_features(inputs.shape, self.feature_mean)
         return mask_missing_steps(inputs, self.feature_mean, self.feature_std, self.compute_dtype)
 
-    def _encode(self, sequence, mask):
+    def _encode(self, sequence, mask, training=None):
         """RNN outputs [B, T, U] and final hidden state [B, U] (both directions concatenated)."""
+        keep = tf.cast(mask, sequence.dtype)[..., None]  # [B, T, 1]
+        for convolution, norm in self.convolutions:
+            sequence = convolution(sequence)  # [B, T, filters]
+            sequence = tf.nn.relu(norm(sequence, training=training, mask=mask)) * keep
+        if self.rnn is None:
+            count = tf.maximum(tf.reduce_sum(keep, axis=1), 1.0)  # [B, 1]
+            return sequence, tf.reduce_sum(sequence, axis=1) / count  # [B, T, U], [B, U]
         results = self.rnn(sequence, mask=mask)
         outputs, states = results[0], results[1:]
         if self.rnn_type == "lstm":  # [h, c] per direction: the hidden state h is the query

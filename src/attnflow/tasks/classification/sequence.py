@@ -23,13 +23,15 @@ both from aeon. Default settings per data set: `sequence_presets`.
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
-from attnflow._validation import check_choice, fail
+from attnflow._validation import check_choice, check_non_negative_int, fail
 from attnflow.data._table_files import read_table
 from attnflow.data.sequences import (
     BUILTIN_DATASETS, SequenceData, load_builtin, pad_to_same_length, sequences_from_frame)
@@ -37,7 +39,7 @@ from attnflow.tasks.classification.baselines import SERIES_BASELINES, series_bas
 from attnflow.tasks.classification.task import (
     NO_ATTENTION, ClassificationOptions, ClassificationTask, reported_warnings)
 from attnflow.tasks.classification.flags import SequenceFlags
-from attnflow.tasks.classification.sequence_presets import DEFAULT_DATASET, preset
+from attnflow.tasks.classification.sequence_presets import DEFAULT_DATASET, PRESET_NAMES, USER_FILE, preset
 from attnflow.training.config import RunConfig, merge
 
 
@@ -52,12 +54,15 @@ class SequenceOptions(ClassificationOptions):
     label_column: str = "label"  # column of the series' label
     feature_columns: list | None = None  # feature columns (default: every other column)
     baselines: list = field(default_factory=lambda: [NO_ATTENTION, *SERIES_BASELINES])  # no_attention, 1nn_euclidean, minirocket
+    min_steps_per_epoch: int = 0  # a smaller training part is repeated (reshuffled) within each epoch
 
     def __post_init__(self):
         super().__post_init__()
-        for name in ("dataset", "preset"):
-            if getattr(self, name) is not None:
-                check_choice(name, getattr(self, name), BUILTIN_DATASETS)
+        if self.dataset is not None:
+            check_choice("dataset", self.dataset, BUILTIN_DATASETS)
+        if self.preset is not None:
+            check_choice("preset", self.preset, PRESET_NAMES)
+        check_non_negative_int("min_steps_per_epoch", self.min_steps_per_epoch)
         if self.feature_columns is not None and (
                 not isinstance(self.feature_columns, list) or not self.feature_columns):
             fail("feature_columns to be a non-empty list of column names",
@@ -75,13 +80,15 @@ class SequenceTask(SequenceFlags, ClassificationTask):
     baseline_names = (NO_ATTENTION, *SERIES_BASELINES)
 
     def preset(self, chosen: dict) -> dict:
-        """The settings of the built-in set named by options.preset, else
-        options.dataset, else JapaneseVowels (a user's file too), recorded
-        as options.preset; options.dataset is recorded only when no --data
-        is given, so that a run on a file does not name a set it never read."""
+        """The settings named by options.preset, else those of the built-in
+        set options.dataset, else those of a user's file ("default") with
+        --data and JapaneseVowels's without, recorded as options.preset;
+        options.dataset is recorded only when no --data is given, so that a
+        run on a file does not name a set it never read."""
         options = chosen.get("options") or {}
-        name = options.get("preset") or options.get("dataset") or DEFAULT_DATASET
-        dataset = options.get("dataset") or (DEFAULT_DATASET if chosen.get("data") is None else None)
+        on_file = chosen.get("data") is not None
+        name = options.get("preset") or options.get("dataset") or (USER_FILE if on_file else DEFAULT_DATASET)
+        dataset = options.get("dataset") or (None if on_file else DEFAULT_DATASET)
         return merge(preset(name), {"options": {"dataset": dataset, "preset": name}})
 
     def check_config(self, config: RunConfig) -> None:
@@ -105,6 +112,17 @@ class SequenceTask(SequenceFlags, ClassificationTask):
             fail(f"the feature columns of --data in the test file {path} "
                  f"({train.feature_names})", test_feature_columns=test.feature_names)
         return pad_to_same_length(train, test)
+
+    def training_data(self, model, data, config: RunConfig):
+        """The shared batches, with a training part of fewer than
+        options.min_steps_per_epoch batches repeated (each copy reshuffled)
+        until it has that many: small files get enough updates per epoch."""
+        minimum = self.options(config).min_steps_per_epoch
+        if math.ceil(len(data.train) / config.batch_size) < minimum:
+            passes = math.ceil(minimum * config.batch_size / len(data.train))
+            rows = np.tile(np.arange(len(data.train)), passes)
+            data = dataclasses.replace(data, train=data.train.subset(rows))
+        return super().training_data(model, data, config)
 
     def baseline_predictions(self, data, config: RunConfig) -> dict:
         """The no-attention twin's, then 1-NN Euclidean's and MiniRocket's
