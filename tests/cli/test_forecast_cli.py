@@ -61,7 +61,8 @@ def test_train_writes_metrics_with_every_baseline_and_the_pictures(forecast_run)
     assert (forecast_run / "attention" / "test_attention.png").is_file()
     options = yaml.safe_load((forecast_run / "config.yaml").read_text())["options"]
     assert options["context"] == 12 and options["horizon"] == 6 and options["season_length"] == 12
-    assert options["scaler"]["transform"] == "none" and len(options["scaler"]["mean"]) == 1
+    # a positive series is modelled in logs (the transform follows the data when not set)
+    assert options["transform"] == options["scaler"]["transform"] == "log" and len(options["scaler"]["mean"]) == 1
 
 
 def test_evaluate_scores_the_run_again(forecast_run, csv_file, capsys):

@@ -10,10 +10,12 @@ import pytest
 import tensorflow as tf
 
 from attnflow import cli
+from attnflow.data.builtin_series import BUILTIN_SERIES
 from attnflow.data.timeseries import from_frame
 from attnflow.data.windows import Scaler, make_windows
 from attnflow.tasks import get_task
-from attnflow.tasks.forecast.data import raw_inputs
+from attnflow.tasks.forecast.data import raw_inputs, series_settings
+from attnflow.tasks.forecast.options import ForecastOptions
 from attnflow.tasks.forecast.model import (raw_forecast, scaled_inputs, scaler_from_dict, scaler_to_dict,
                                             serving_function)
 from attnflow.tasks.forecast.output import forecast_frame, top_k_attention
@@ -50,7 +52,19 @@ def test_presets_follow_the_chosen_series_and_flags_override_them():
         config = resolve_config(task.defaults(chosen), chosen)
         assert config.epochs == 2 and config.learning_rate == preset(name)["learning_rate"]
         assert config.model == preset(name)["model"]
-        assert config.schedule == "constant" and config.clipnorm is None and config.early_stopping == 0
+        # the task's own values (constant rate, no clipping, no early stopping) unless the preset sets them
+        expected = {"schedule": "constant", "clipnorm": None, "early_stopping": 0}
+        expected.update({key: preset(name)[key] for key in expected if key in preset(name)})
+        assert {key: getattr(config, key) for key in expected} == expected
+
+
+def test_a_files_transform_is_log_for_a_positive_series_unless_set():
+    positive = from_frame(series_frame(), "time", "y")  # NaN gaps are ignored
+    with_zero = from_frame(series_frame().assign(y=lambda frame: frame.y - 50), "time", "y")
+    assert series_settings(ForecastOptions(), positive, "my.csv") == (36, 12, 12, "log")
+    assert series_settings(ForecastOptions(), with_zero, "my.csv")[3] == "none"
+    assert series_settings(ForecastOptions(transform="none"), positive, "my.csv")[3] == "none"
+    assert series_settings(ForecastOptions(), positive, "sunspots")[3] == BUILTIN_SERIES["sunspots"].transform
 
 
 def test_ensemble_members_train_apart_and_the_forecast_is_their_mean(tmp_path):

@@ -89,13 +89,21 @@ def with_covariate_roles(series: TimeSeries, options) -> TimeSeries:
 
 def series_settings(options, series: TimeSeries, name: str) -> tuple[int, int, int, str]:
     """(context, horizon, season_length, transform): the options, else the built-in
-    series' own, else from the frequency (horizon = one season, context = three)."""
+    series' own, else from the data: horizon one season (at least 4 steps), context
+    three horizons, and "log" when every observed value is positive ("none" otherwise),
+    as the classical baselines of a positive series are multiplicative or fitted on logs."""
     spec = BUILTIN_SERIES.get(name)
     season = spec.season_length if spec is not None else series.season_length
     horizon = options.horizon or (spec.horizon if spec is not None else max(season, 4))
     context = options.context or (spec.context if spec is not None else 3 * horizon)
-    transform = options.transform or (spec.transform if spec is not None else "none")
+    transform = options.transform or (spec.transform if spec is not None else _transform_of(series))
     return context, horizon, season, transform
+
+
+def _transform_of(series: TimeSeries) -> str:
+    """"log" for a series whose observed values are all positive, else "none"."""
+    observed = series.values[~np.isnan(series.values)]
+    return "log" if observed.size and observed.min() > 0 else "none"
 
 
 def training_data(options, data_path: str | None) -> ForecastData:
