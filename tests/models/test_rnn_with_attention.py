@@ -155,6 +155,7 @@ def test_tiny_model_overfits_tiny_problem():
     ({"conv_filters": 8}, "Received: conv_filters=8"),
     ({"conv_filters": [4, 4], "conv_kernel_sizes": [3]}, "Received: conv_kernel_sizes=\\[3\\]"),
     ({"rnn_type": "none"}, "Received: rnn_type='none', conv_filters=\\[\\]"),
+    ({"attention_dropout": 1.0}, "Received: attention_dropout=1.0"),
 ])
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -232,3 +233,15 @@ def test_convolutions_padding_changes_nothing_and_round_trip(rng, tmp_path):
     assert RNNWithAttention(C, conv_filters=[4, 4]).conv_kernel_sizes == [5, 5]
     loaded = assert_round_trip(model, x, tmp_path / "conv.keras")
     np.testing.assert_allclose(loaded.predict(x, verbose=0), probabilities.numpy(), atol=1e-6)
+
+
+@pytest.mark.parametrize("attention", ["bahdanau", "luong", "multihead"])
+def test_attention_dropout_acts_while_training_only(attention):
+    """The weights returned are those before dropout (as Keras's); the context is what changes."""
+    for rate in (0.0, 0.5):
+        model = make_model(attention=attention, attention_dropout=rate, seed=1)
+        inference, weights = (t.numpy() for t in model(IDS, return_attention_scores=True))
+        trained, trained_weights = (t.numpy() for t in model(IDS, return_attention_scores=True, training=True))
+        np.testing.assert_allclose(trained_weights, weights, rtol=1e-6)
+        assert np.allclose(trained, inference, atol=1e-7) == (rate == 0.0)
+        np.testing.assert_allclose(model(IDS).numpy(), inference, rtol=1e-6)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import keras
 import tensorflow as tf
 
-from attnflow._validation import check_choice, check_positive_int, fail
+from attnflow._validation import check_choice, check_positive_int, check_rate, fail
 from attnflow.layers import BahdanauAttention, DotProductAttention, MultiHeadAttention
 from attnflow.models._classifier_config import ClassifierConfig, set_config_attributes
 from attnflow.models._inputs import check_num_features, mask_missing_steps
@@ -23,14 +23,15 @@ class RNNWithAttentionConfig(ClassifierConfig):
     """The settings of an `RNNWithAttention`, with their defaults (and those of `ClassifierConfig`)."""
 
     embedding_dim: int = 64  # size of the token embeddings (token inputs only)
-    conv_filters: list = field(default_factory=list)  # filters of the convolutions before the RNN; []: none
-    conv_kernel_sizes: list = field(default_factory=list)  # their kernel sizes ([]: 5 each)
+    conv_filters: tuple | list = ()  # filters of the convolutions before the RNN; (): none
+    conv_kernel_sizes: tuple | list = ()  # their kernel sizes ((): 5 each)
     rnn_type: str = "gru"  # "simple" | "gru" | "lstm" | "none" (the convolutions' outputs, mean as state)
     units: int = 64  # U, the RNN's size
     bidirectional: bool = False  # read both ways: outputs and state of size 2U
     attention: str = "bahdanau"  # "bahdanau" | "luong" (general score) | "multihead" | "none"
     attention_units: int | None = None  # hidden size of the Bahdanau score network (None: the RNN output size)
     num_heads: int = 4  # heads of "multihead"
+    attention_dropout: float = 0.0  # dropout on the attention weights (training only)
     concat_state: bool = True  # the head reads the final state next to the context (Luong et al.)
 
     def __post_init__(self):
@@ -45,6 +46,7 @@ class RNNWithAttentionConfig(ClassifierConfig):
         check_choice("attention", self.attention, ATTENTIONS)
         check_positive_int("attention_units", self.attention_units, allow_none=True)
         check_positive_int("num_heads", self.num_heads)
+        check_rate("attention_dropout", self.attention_dropout)
 
 
 def _conv_layers(filters, kernel_sizes) -> tuple[list[int], list[int]]:
@@ -94,6 +96,8 @@ class RNNWithAttention(keras.Model):
         attention_units: hidden size of the Bahdanau score network
             (default: the RNN output size).
         num_heads: heads of "multihead" (default 4).
+        attention_dropout: dropout on the attention weights while training
+            (default 0.0): the pooling cannot lean on a few steps alone.
         concat_state: feed the head the final state next to the attention
             context, as Luong et al. do (default True); False gives the
             context-only head of the TensorFlow tutorials.
@@ -123,13 +127,13 @@ class RNNWithAttention(keras.Model):
     """
 
     def __init__(self, num_classes: int, vocabulary_size: int | None = None,
-                 embedding_dim: int = 64, conv_filters=(), conv_kernel_sizes=(),
-                 rnn_type: str = "gru", units: int = 64,
+                 embedding_dim: int = 64, rnn_type: str = "gru", units: int = 64,
                  bidirectional: bool = False, attention: str = "bahdanau",
                  attention_units: int | None = None, num_heads: int = 4,
                  concat_state: bool = True, dropout: float = 0.0,
                  l2: float = 0.0, activation: str | None = "softmax",
-                 feature_mean=None, feature_std=None, seed: int | None = None, **kwargs):
+                 feature_mean=None, feature_std=None, seed: int | None = None,
+                 conv_filters=(), conv_kernel_sizes=(), attention_dropout: float = 0.0, **kwargs):
         config = RNNWithAttentionConfig.from_arguments(locals())
         super().__init__(**kwargs)
         self.config = config
@@ -152,11 +156,14 @@ class RNNWithAttention(keras.Model):
             self.rnn = keras.layers.Bidirectional(rnn, name="bidirectional") if self.bidirectional else rnn
             hidden = 2 * self.units if self.bidirectional else self.units
         if self.attention == "bahdanau":
-            self.attention_layer = BahdanauAttention(self.attention_units or hidden, name="attention")
+            self.attention_layer = BahdanauAttention(self.attention_units or hidden, name="attention",
+                                                     dropout=self.attention_dropout, seed=self.seed)
         elif self.attention == "luong":
-            self.attention_layer = DotProductAttention(score="general", name="attention")
+            self.attention_layer = DotProductAttention(score="general", name="attention",
+                                                       dropout=self.attention_dropout, seed=self.seed)
         elif self.attention == "multihead":
             self.attention_layer = MultiHeadAttention(self.num_heads, max(1, hidden // self.num_heads),
+                                                      dropout=self.attention_dropout, seed=self.seed,
                                                       name="attention")
         self.dropout_layer = keras.layers.Dropout(self.dropout, seed=self.seed, name="dropout")
         self.head = keras.layers.Dense(
@@ -166,7 +173,7 @@ class RNNWithAttention(keras.Model):
     def call(self, inputs, return_attention_scores=False, training=None):
         sequence, mask = self._embed(inputs)  # [B, T, E], [B, T]
         outputs, state = self._encode(sequence, mask, training)  # [B, T, U], [B, U]
-        features, weights = self._attend(outputs, state, mask)  # [B, U], weights
+        features, weights = self._attend(outputs, state, mask, training)  # [B, U], weights
         if self.concat_state and self.attention != "none":
             features = tf.concat([features, state], axis=-1)  # [B, 2U]
         probabilities = self.head(self.dropout_layer(features, training=training))  # [B, C]
@@ -198,16 +205,16 @@ class RNNWithAttention(keras.Model):
             states = states[::2]
         return outputs, tf.concat(states, axis=-1) if len(states) > 1 else states[0]
 
-    def _attend(self, outputs, state, mask):
+    def _attend(self, outputs, state, mask, training=None):
         """Context vector [B, U] of the outputs, queried by the final state."""
         if self.attention == "none":
             return state, None
         if self.attention == "bahdanau":
-            return self.attention_layer(state, outputs, value_mask=mask,
-                                        return_attention_scores=True)  # [B, U], [B, T]
+            return self.attention_layer(state, outputs, value_mask=mask, return_attention_scores=True,
+                                        training=training)  # [B, U], [B, T]
         context, weights = self.attention_layer(
-            state[:, None, :], outputs, value_mask=mask,
-            return_attention_scores=True)  # [B, 1, U], [B, 1, T] or [B, H, 1, T]
+            state[:, None, :], outputs, value_mask=mask, return_attention_scores=True,
+            training=training)  # [B, 1, U], [B, 1, T] or [B, H, 1, T]
         return context[:, 0], (weights[:, 0] if self.attention == "luong" else weights[:, :, 0])
 
     def get_config(self):
