@@ -24,7 +24,8 @@ TINY = ["--epochs", "3", "--batch-size", "8", "--set", "model.architecture=rnn",
         "--set", "model.units=8", "--set", "model.embedding_dim=8",
         "--set", "options.vocabulary_size=50", "--set", "options.max_length=16",
         "--set", "options.samples=2", "--set", "options.ngrams=1",
-        "--set", "options.cross_validation_below=0"]  # one split: these tests are about it
+        "--set", "options.cross_validation_below=0",  # one split: these tests are about it
+        "--set", "options.min_steps_per_epoch=0"]  # tiny files are not repeated (tested for series)
 COLUMNS = ["--text-col", "review", "--label-col", "stars"]
 TEXTS = ["the coffee was great and fresh", "stale bitter snack, really awful"]
 

@@ -16,7 +16,8 @@ from tests.image_files import write_folder
 TEXT = ["--text-col", "review", "--label-col", "stars", "--epochs", "2", "--batch-size", "8",
         "--set", "options.vocabulary_size=50", "--set", "options.max_length=16",
         "--set", "options.samples=2", "--set", "options.ngrams=1", "--set", "options.baselines=[]",
-        "--set", "options.cross_validation_below=0"]  # one split: k-fold would train 5 more models
+        "--set", "options.cross_validation_below=0",  # one split: k-fold would train 5 more models
+        "--set", "options.min_steps_per_epoch=0"]
 TEXT_RNN = ["--set", "model.architecture=rnn", "--set", "model.units=8", "--set", "model.embedding_dim=8"]
 TEXT_TRANSFORMER = ["--set", "model.architecture=transformer", "--set", "model.model_dim=8",
                     "--set", "model.num_heads=2", "--set", "model.num_layers=2",

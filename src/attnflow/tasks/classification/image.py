@@ -28,7 +28,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from attnflow._validation import check_non_negative_int, check_positive_int, check_rate, fail
+from attnflow._validation import check_positive_int, check_rate, fail
 from attnflow.data.fashion_mnist import DATASET, load_fashion_mnist
 from attnflow.data.images import ImageData, files_to_predict, load_images, read_labelled_images
 from attnflow.models import VisionTransformer
@@ -62,7 +62,7 @@ class ImageOptions(ClassificationOptions):
     translate: float = 0.1  # random shifts in training, a fraction of the side; 0: none
     flip: bool = True  # random horizontal flips in training
     label_smoothing: float = 0.1  # of the one-hot targets
-    min_steps_per_epoch: int = 50  # a smaller training split is repeated within each epoch
+    min_steps_per_epoch: int = 50  # (shared option) the image pipeline repeats the split itself
     cnn_epochs: int = 10  # epochs of the "cnn" baseline (same batches and schedule shape)
     samples: int = 16  # test images in the attention grid, misclassified ones first
     baselines: list = field(default_factory=lambda: [CNN, LOGREG])  # cnn, pixel_logreg
@@ -71,7 +71,6 @@ class ImageOptions(ClassificationOptions):
         super().__post_init__()
         check_positive_int("image_size", self.image_size)
         check_positive_int("cnn_epochs", self.cnn_epochs)
-        check_non_negative_int("min_steps_per_epoch", self.min_steps_per_epoch)
         if self.dataset not in (None, DATASET):
             fail(f"dataset to be None (with --data) or {DATASET!r}", dataset=self.dataset)
         if self.channels not in (None, 1, 3):

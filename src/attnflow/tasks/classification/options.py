@@ -20,6 +20,7 @@ class ClassificationOptions:
     test_data: str | None = None  # the user's test file (--test-data): --data only trains and validates
     cross_validation_below: int = 300  # a --data file with fewer examples (and no test file) is scored by k-fold; 0: never
     folds: int = 5  # folds of that cross-validation
+    min_steps_per_epoch: int = 0  # a smaller training part is repeated (reshuffled) within each epoch
 
     def __post_init__(self):
         for name in ("validation_fraction", "test_fraction"):
@@ -29,6 +30,7 @@ class ClassificationOptions:
         check_positive_int("predict_batch_size", self.predict_batch_size)
         check_non_negative_int("samples", self.samples)
         check_non_negative_int("cross_validation_below", self.cross_validation_below)
+        check_non_negative_int("min_steps_per_epoch", self.min_steps_per_epoch)
         if isinstance(self.folds, bool) or not isinstance(self.folds, int) or self.folds < 2:
             fail("folds to be an integer >= 2", folds=self.folds)
         if self.test_data is not None and (not isinstance(self.test_data, str) or not self.test_data):

@@ -23,15 +23,13 @@ both from aeon. Default settings per data set: `sequence_presets`.
 
 from __future__ import annotations
 
-import dataclasses
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
-from attnflow._validation import check_choice, check_non_negative_int, fail
+from attnflow._validation import check_choice, fail
 from attnflow.data._table_files import read_table
 from attnflow.data.sequences import (
     BUILTIN_DATASETS, SequenceData, load_builtin, pad_to_same_length, sequences_from_frame)
@@ -54,7 +52,6 @@ class SequenceOptions(ClassificationOptions):
     label_column: str = "label"  # column of the series' label
     feature_columns: list | None = None  # feature columns (default: every other column)
     baselines: list = field(default_factory=lambda: [NO_ATTENTION, *SERIES_BASELINES])  # no_attention, 1nn_euclidean, minirocket
-    min_steps_per_epoch: int = 0  # a smaller training part is repeated (reshuffled) within each epoch
 
     def __post_init__(self):
         super().__post_init__()
@@ -62,7 +59,6 @@ class SequenceOptions(ClassificationOptions):
             check_choice("dataset", self.dataset, BUILTIN_DATASETS)
         if self.preset is not None:
             check_choice("preset", self.preset, PRESET_NAMES)
-        check_non_negative_int("min_steps_per_epoch", self.min_steps_per_epoch)
         if self.feature_columns is not None and (
                 not isinstance(self.feature_columns, list) or not self.feature_columns):
             fail("feature_columns to be a non-empty list of column names",
@@ -112,17 +108,6 @@ class SequenceTask(SequenceFlags, ClassificationTask):
             fail(f"the feature columns of --data in the test file {path} "
                  f"({train.feature_names})", test_feature_columns=test.feature_names)
         return pad_to_same_length(train, test)
-
-    def training_data(self, model, data, config: RunConfig):
-        """The shared batches, with a training part of fewer than
-        options.min_steps_per_epoch batches repeated (each copy reshuffled)
-        until it has that many: small files get enough updates per epoch."""
-        minimum = self.options(config).min_steps_per_epoch
-        if math.ceil(len(data.train) / config.batch_size) < minimum:
-            passes = math.ceil(minimum * config.batch_size / len(data.train))
-            rows = np.tile(np.arange(len(data.train)), passes)
-            data = dataclasses.replace(data, train=data.train.subset(rows))
-        return super().training_data(model, data, config)
 
     def baseline_predictions(self, data, config: RunConfig) -> dict:
         """The no-attention twin's, then 1-NN Euclidean's and MiniRocket's

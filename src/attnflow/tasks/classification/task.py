@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import abc
 import dataclasses
+import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -204,6 +205,13 @@ class ClassificationTask(Task):
         return build_classifier(config.model, len(data.classes), **self.input_arguments(config, data))
 
     def training_data(self, model, data: ClassificationSplits, config: RunConfig) -> TrainingData:
+        """Batches for `fit`; a training part of fewer than options.min_steps_per_epoch
+        batches is repeated (each copy reshuffled) until it has that many, so that a
+        small file gets enough updates per epoch."""
+        minimum = self.options(config).min_steps_per_epoch
+        if math.ceil(len(data.train) / config.batch_size) < minimum:
+            passes = math.ceil(minimum * config.batch_size / len(data.train))
+            data = dataclasses.replace(data, train=data.train.subset(np.tile(np.arange(len(data.train)), passes)))
         inputs, lengths = self.model_inputs(model, data.train)
         train, steps = labelled_batches(inputs, data.train.labels, config.batch_size,
                                         seed=config.seed, lengths=lengths)
