@@ -281,6 +281,10 @@ def _quiet_tensorflow_import(verbose: bool = False) -> None:
     named by TF_CONFIG is joined."""
     with _quiet_unless(verbose):
         import keras  # noqa: F401  (imports TensorFlow)
+    if not verbose:  # TensorFlow's Python warnings too (e.g. retracing notes in k-fold runs)
+        import tensorflow as tf
+
+        tf.get_logger().setLevel("ERROR")
 
 
 def _quiet_unless(verbose: bool):

@@ -64,3 +64,22 @@ def test_help_comes_without_tensorflow(argv):
                             env={**os.environ, "PYTHONPATH": str(Path(cli.__file__).parents[1])})
     assert result.returncode == 0, result.stderr[-2000:]
     assert "usage: attnflow" in result.stdout
+
+
+def test_tensorflow_python_warnings_are_hidden_unless_verbose():
+    """TensorFlow's Python logger (retracing notes of k-fold runs, ...) says only errors
+    unless --verbose; with --verbose its level is left as it was."""
+    import logging
+
+    import tensorflow as tf
+
+    logger = tf.get_logger()
+    level = logger.level
+    try:
+        logger.setLevel(logging.WARNING)
+        cli._quiet_tensorflow_import(verbose=True)
+        assert logger.level == logging.WARNING
+        cli._quiet_tensorflow_import(verbose=False)
+        assert logger.level == logging.ERROR
+    finally:
+        logger.setLevel(level)
