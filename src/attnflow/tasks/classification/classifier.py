@@ -145,6 +145,16 @@ def predict_batches(model, inputs, batch_size: int, lengths=None, label: str = "
     return np.stack(probabilities), weights
 
 
+def repeated(part, batch_size: int, min_steps: int):
+    """`part` (any data with `subset`) as is when it fills `min_steps` batches, else
+    whole copies of it, enough to fill them: a small file gets enough updates per
+    epoch (the batches reshuffle every copy)."""
+    if math.ceil(len(part) / batch_size) >= min_steps:
+        return part
+    passes = math.ceil(min_steps * batch_size / len(part))
+    return part.subset(np.tile(np.arange(len(part)), passes))
+
+
 def labelled_batches(inputs, labels, batch_size: int, seed: int | None = None, lengths=None):
     """(inputs, labels) batches for `fit` and their number.
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import abc
 import dataclasses
-import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ import numpy as np
 from attnflow._validation import fail
 from attnflow.data._table_files import check_splittable, stratified_split
 from attnflow.tasks.classification.classifier import (
-    build_classifier, labelled_batches, predict_batches, serving_outputs, settings_for)
+    build_classifier, labelled_batches, predict_batches, repeated, serving_outputs, settings_for)
 from attnflow.explain.confusion_matrix import plot_confusion_matrix
 from attnflow.tasks.base import Task, TrainingData, settings_dataclass, with_faithfulness
 from attnflow.tasks.classification.evaluation import (
@@ -205,16 +204,10 @@ class ClassificationTask(Task):
         return build_classifier(config.model, len(data.classes), **self.input_arguments(config, data))
 
     def training_data(self, model, data: ClassificationSplits, config: RunConfig) -> TrainingData:
-        """Batches for `fit`; a training part of fewer than options.min_steps_per_epoch
-        batches is repeated (each copy reshuffled) until it has that many, so that a
-        small file gets enough updates per epoch."""
-        minimum = self.options(config).min_steps_per_epoch
-        if math.ceil(len(data.train) / config.batch_size) < minimum:
-            passes = math.ceil(minimum * config.batch_size / len(data.train))
-            data = dataclasses.replace(data, train=data.train.subset(np.tile(np.arange(len(data.train)), passes)))
-        inputs, lengths = self.model_inputs(model, data.train)
-        train, steps = labelled_batches(inputs, data.train.labels, config.batch_size,
-                                        seed=config.seed, lengths=lengths)
+        """Batches for `fit`, the training part `repeated` to options.min_steps_per_epoch."""
+        part = repeated(data.train, config.batch_size, self.options(config).min_steps_per_epoch)
+        inputs, lengths = self.model_inputs(model, part)
+        train, steps = labelled_batches(inputs, part.labels, config.batch_size, seed=config.seed, lengths=lengths)
         validation = None
         if data.validation is not None and len(data.validation):
             inputs, lengths = self.model_inputs(model, data.validation)
