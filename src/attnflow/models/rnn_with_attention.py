@@ -9,7 +9,7 @@ import keras
 import tensorflow as tf
 
 from attnflow._validation import check_choice, check_positive_int, check_rate, fail
-from attnflow.layers import BahdanauAttention, DotProductAttention, MultiHeadAttention
+from attnflow.layers import BahdanauAttention, DotProductAttention, MaskedPooling, MultiHeadAttention
 from attnflow.models._classifier_config import ClassifierConfig, set_config_attributes
 from attnflow.models._inputs import check_num_features, mask_missing_steps
 
@@ -150,6 +150,7 @@ class RNNWithAttention(keras.Model):
             for number, (filters, size) in enumerate(zip(self.conv_filters, self.conv_kernel_sizes))]
         if self.rnn_type == "none":
             self.rnn, hidden = None, self.conv_filters[-1]
+            self.mean_pooling = MaskedPooling("mean", name="mean_pooling")
         else:
             rnn = _RNN_LAYERS[self.rnn_type](self.units, return_sequences=True, return_state=True,
                                              name=self.rnn_type)
@@ -197,8 +198,7 @@ class RNNWithAttention(keras.Model):
             sequence = convolution(sequence)  # [B, T, filters]
             sequence = tf.nn.relu(norm(sequence, training=training, mask=mask)) * keep
         if self.rnn is None:
-            count = tf.maximum(tf.reduce_sum(keep, axis=1), 1.0)  # [B, 1]
-            return sequence, tf.reduce_sum(sequence, axis=1) / count  # [B, T, U], [B, U]
+            return sequence, self.mean_pooling(sequence, mask=mask)  # [B, T, U], [B, U]
         results = self.rnn(sequence, mask=mask)
         outputs, states = results[0], results[1:]
         if self.rnn_type == "lstm":  # [h, c] per direction: the hidden state h is the query
