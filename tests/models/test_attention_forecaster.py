@@ -208,6 +208,29 @@ def test_members_average_and_each_trains_on_its_own_loss():
     assert loss == pytest.approx(float(np.mean((np.asarray(members(data)) - target) ** 2)), rel=1e-4)
 
 
+def test_members_with_member_losses_each_train_on_their_own_loss():
+    from attnflow.training.losses import MemberLosses
+
+    data, target = inputs(batch=48, seed=1), np.random.default_rng(2).normal(size=(48, H, 1)).astype(np.float32)
+    members = AttentionForecaster(context=L, horizon=H, units=8, encoder="none", dropout=0.0, members=2, seed=5)
+    members(data)
+    alone = {}
+    for index, kind in enumerate(("mse", "mae")):  # member i trains on losses[i % 2], like a lone model
+        alone[kind] = AttentionForecaster(context=L, horizon=H, units=8, encoder="none", dropout=0.0, seed=5 + index)
+        alone[kind](data)
+        alone[kind].set_weights(members.member_models[index].get_weights())
+        alone[kind].compile(optimizer=keras.optimizers.Adam(1e-2), loss=PointLoss(kind))
+    members.compile(optimizer=keras.optimizers.Adam(1e-2), loss=MemberLosses([PointLoss("mse"), PointLoss("mae")]))
+    for model in (members, *alone.values()):
+        model.fit(data, target, epochs=4, batch_size=16, shuffle=False, verbose=0)
+    for index, kind in enumerate(("mse", "mae")):
+        np.testing.assert_allclose(np.asarray(members.member_models[index](data)), np.asarray(alone[kind](data)),
+                                   atol=1e-5)
+    forecast = np.asarray(members(data))  # evaluation: the mean of both losses on the mean forecast
+    expected = (np.mean((forecast - target) ** 2) + np.mean(np.abs(forecast - target))) / 2
+    assert members.evaluate(data, target, verbose=0) == pytest.approx(float(expected), rel=1e-4)
+
+
 def test_observation_dropout_hides_steps_in_training_only():
     data = inputs(batch=64)
     model = AttentionForecaster(context=L, horizon=H, units=8, encoder="none", observation_dropout=0.5, seed=0)

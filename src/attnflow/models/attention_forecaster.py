@@ -272,8 +272,15 @@ class AttentionForecaster(keras.Model):
         stored, self._member_forecasts = self._member_forecasts, None
         if not training or stored is None or stored[0] is not y_pred:
             return super().compute_loss(x, y, y_pred, sample_weight, training)
-        total = tf.add_n([super(AttentionForecaster, self).compute_loss(x, y, stored[1][..., i], sample_weight,
-                                                                        training) for i in range(self.members)])
+        member_loss = getattr(self.loss, "member_loss", None)  # attnflow.training.losses.MemberLosses
+        if member_loss is not None:  # each member its own loss; the regularization losses once per member
+            regularization = tf.add_n(self.losses) if self.losses else 0.0
+            total = tf.add_n([member_loss(i)(y, stored[1][..., i], sample_weight) + regularization
+                              for i in range(self.members)])
+        else:
+            total = tf.add_n([super(AttentionForecaster, self).compute_loss(x, y, stored[1][..., i],
+                                                                            sample_weight, training)
+                              for i in range(self.members)])
         # The value is the members' mean loss; the gradient is that of their sum, so every member gets
         # exactly the gradient of its own training (Adam's epsilon would otherwise see gradients / N).
         return total - tf.stop_gradient(total * (1.0 - 1.0 / self.members))

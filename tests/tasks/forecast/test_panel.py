@@ -52,6 +52,27 @@ def test_a_panel_trains_one_network_scored_over_all_series(panel_run):
     assert {"seasonal_naive", "ets", "theta", "no_attention"} <= set(metrics["baselines"])
 
 
+def test_ensemble_members_trained_on_mae_and_mape_alternately(tmp_path):
+    import keras
+
+    from attnflow.training.losses import MemberLosses, PercentageLoss, PointLoss
+
+    data, out = tmp_path / "panel.csv", tmp_path / "run"
+    panel_frame().to_csv(data, index=False)
+    code = cli.main(["train", "forecast", "--data", str(data), "--id-col", "store", "--time-col", "date",
+                     "--target", "sales", "--out", str(out), *TINY, "--set", "options.loss=[mae,mape]",
+                     "--set", "options.ensemble=3", "--set", "options.baselines=false"])
+    assert code == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["model"]["loss"] == "mae_mape" and "ensemble of 3" in metrics["model"]["description"]
+    assert np.isfinite(metrics["test"]["mape"])
+    model = keras.models.load_model(out / "model.keras")
+    assert isinstance(model.loss, MemberLosses)
+    assert [type(model.loss.member_loss(i)) for i in range(3)] == [PointLoss, PercentageLoss, PointLoss]
+    scaler = model.loss.member_loss(1)
+    assert scaler.transform == "log1p" and scaler.floor == [0.1]  # series divided by their own size
+
+
 def test_predict_reads_the_future_covariates_and_writes_one_row_per_series_and_time(panel_run, capsys):
     folder, out = panel_run
     future = pd.DataFrame([{"store": f"s{n}", "date": date, "promo": 1.0}

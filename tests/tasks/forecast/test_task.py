@@ -145,7 +145,10 @@ def test_top_k_lists_the_heaviest_past_steps_with_their_lags():
 
 def test_bad_settings_fail_before_any_data_is_read(tmp_path):
     task, config = tiny_config(tmp_path)
-    for change, message in (({"options": {"loss": "mape"}}, "Received: loss='mape'"),
+    for change, message in (({"options": {"loss": "smape"}}, "Received: loss='smape'"),
+                            ({"options": {"loss": []}}, "Received: loss=[]"),
+                            ({"options": {"loss": ["mae", "l1"]}}, "Received: loss='l1'"),
+                            ({"options": {"loss": ["mae", "mape"], "ensemble": 1}}, "options.ensemble >= 2"),
                             ({"options": {"quantiles": [0.9, 0.1]}}, "expected increasing quantiles"),
                             ({"model": {"context": 5}}, "Received: unknown=['context']"),
                             ({"options": {"ensemble": 2}, "model": {"members": 3}}, "not both")):
@@ -208,3 +211,18 @@ def test_the_forecast_table_is_written_as_the_input_was():
     timed = as_written(forecast_frame(hourly, np.ones((2, 1)), ("load",), "t"), "t", [1.0], hourly)
     assert list(timed["t"]) == ["2020-01-01 00:30", "2020-01-01 01:30"]
     assert value_decimals([0.1, 0.25, 3.0]) == 2 and value_decimals([1e-7]) is None
+
+
+def test_a_mape_member_loss_reads_the_runs_scaler_and_floors_at_a_tenth_of_the_mean_size(tmp_path):
+    from attnflow.training.losses import MemberLosses, PercentageLoss, PointLoss
+
+    task, config = tiny_config(tmp_path, loss=["mae", "mape"], ensemble=2)
+    data = task.load_data(config)
+    loss = task.compile_arguments(config)["loss"]
+    assert isinstance(loss, MemberLosses)
+    point, percentage = loss.member_loss(0), loss.member_loss(1)
+    assert isinstance(point, PointLoss) and isinstance(percentage, PercentageLoss)
+    train = data.series.values[:data.split.train_stop, 0]
+    assert np.isnan(train).any() and percentage.floor == pytest.approx([0.1 * np.nanmean(np.abs(train))])
+    assert (percentage.transform, percentage.mean, percentage.std) == (
+        data.scaler.transform, list(data.scaler.mean), list(data.scaler.std))

@@ -9,7 +9,7 @@ from attnflow.data.builtin_panels import BUILTIN_PANELS
 from attnflow.data.builtin_series import BUILTIN_SERIES
 from attnflow.data.windows import TRANSFORMS
 
-LOSSES = ("mae", "mse", "huber")
+LOSSES = ("mae", "mse", "huber", "mape")
 # AttentionForecaster arguments set from the data and the options, not from config.model.
 FROM_DATA = {"context", "horizon", "num_targets", "num_covariates", "season_length", "quantiles", "seed"}
 
@@ -31,7 +31,8 @@ class ForecastOptions:
     horizon: int | None = None  # H, steps forecast = the test part (None: the series' default)
     season_length: int | None = None  # m of seasonal naive, MASE and the model (None: the series')
     transform: str | None = None  # of the targets before scaling: none, log, log1p, sqrt
-    loss: str = "mae"  # "mae", "mse" or "huber" (pinball when quantiles are set)
+    loss: str | list = "mae"  # "mae", "mse", "huber", "mape", or a list: ensemble member i trains on
+    # loss[i % len(loss)] (pinball when quantiles are set)
     ensemble: int = 1  # networks trained with seeds seed .. seed + N - 1, forecasts averaged
     quantiles: list = field(default_factory=list)  # e.g. [0.1, 0.5, 0.9]: intervals, pinball loss
     backtest: int = 0  # K > 0: rolling-origin evaluation over the last K windows (refits)
@@ -48,7 +49,14 @@ class ForecastOptions:
         check_positive_int("ensemble", self.ensemble)
         if self.transform is not None:
             check_choice("transform", self.transform, TRANSFORMS)
-        check_choice("loss", self.loss, LOSSES)
+        losses = self.loss if isinstance(self.loss, list) else [self.loss]
+        if not losses:
+            fail("one loss or a list of them", loss=self.loss)
+        for loss in losses:
+            check_choice("loss", loss, LOSSES)
+        if isinstance(self.loss, list) and len(self.loss) > self.ensemble and not self.quantiles:
+            fail(f"options.ensemble >= {len(self.loss)}, the number of losses (member i trains on "
+                 "loss[i % len(loss)])", ensemble=self.ensemble)
         for name in ("backtest", "validation_windows"):
             check_non_negative_int(name, getattr(self, name))
         if self.scaler is not None and not isinstance(self.scaler, dict):

@@ -28,7 +28,7 @@ from attnflow.data.builtin_series import BUILTIN_SERIES, DEFAULT_SERIES
 from attnflow.data.windows import make_dataset
 from attnflow.models.attention_forecaster import (ATTENTION_ALIASES, ATTENTIONS, AttentionForecaster,
                                                    ForecasterConfig)
-from attnflow.training.losses import PinballLoss, PointLoss
+from attnflow.training.losses import MemberLosses, PercentageLoss, PinballLoss, PointLoss
 from attnflow.tasks.forecast import output, panel
 from attnflow.tasks.forecast.covariates import CALENDAR
 from attnflow.tasks.forecast.data import ForecastData, scoring_data, training_data
@@ -50,6 +50,7 @@ class ForecastTask(ForecastFlags, Task):
 
     def __init__(self):
         self.scaler = None  # the training data's, set by load_data
+        self.loss_floor = None  # PercentageLoss's floor for the training data, set by load_data
 
     # -- settings ---------------------------------------------------------------
 
@@ -114,6 +115,8 @@ class ForecastTask(ForecastFlags, Task):
                                           if name not in options.future_covariates and name not in CALENDAR
                                           and name not in options.static_covariates])
         self.scaler = data.scaler  # for serving_endpoint
+        train = series.values[:data.split.train_stop]  # [T_train, n_targets]
+        self.loss_floor = 0.1 * np.nan_to_num(np.nanmean(np.abs(train), axis=0))  # of a "mape" loss
         return data
 
     def _load_panel(self, config: RunConfig, options, data_path):
@@ -125,6 +128,7 @@ class ForecastTask(ForecastFlags, Task):
                               time_col=data.series.time_col, target=list(data.series.target_names),
                               id_col=data.panel.id_col if options.id_col else None)
         self.scaler = data.scaler
+        self.loss_floor = np.full(len(data.series.target_names), 0.1)  # series divided by their own size
         return data
 
     def build_model(self, config: RunConfig, data: ForecastData) -> AttentionForecaster:
@@ -151,8 +155,16 @@ class ForecastTask(ForecastFlags, Task):
 
     def compile_arguments(self, config: RunConfig) -> dict:
         options = self.options(config)
-        loss = PinballLoss(options.quantiles) if options.quantiles else PointLoss(options.loss)
-        return {"loss": loss}
+        if options.quantiles:
+            return {"loss": PinballLoss(options.quantiles)}
+        if isinstance(options.loss, list):
+            return {"loss": MemberLosses([self._point_loss(kind) for kind in options.loss])}
+        return {"loss": self._point_loss(options.loss)}
+
+    def _point_loss(self, kind: str):
+        if kind == "mape":  # read back in the data's units (the scaler of the training data)
+            return PercentageLoss(self.scaler.transform, self.scaler.mean, self.scaler.std, self.loss_floor)
+        return PointLoss(kind)
 
     # -- scores -------------------------------------------------------------------
 
@@ -291,7 +303,8 @@ def describe(model, data) -> dict:
     trained_on = f"{len(data.panel)} series" if isinstance(data, panel.PanelData) else "one series"
     return {"name": "AttentionForecaster", "attention": model.attention,
             "description": f"{'a seed ensemble of ' + str(members) + ' networks' if members > 1 else 'one network'}"
-                           f" (encoder {model.encoder}, residual {model.residual}), trained on {trained_on}"}
+                           f" (encoder {model.encoder}, residual {model.residual}), trained on {trained_on}",
+            "loss": getattr(getattr(model, "loss", None), "name", None)}  # "mae_mape": members alternate
 
 
 def _single_run(config: RunConfig) -> RunConfig:
