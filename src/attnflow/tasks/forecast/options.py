@@ -32,7 +32,7 @@ class ForecastOptions:
     season_length: int | None = None  # m of seasonal naive, MASE and the model (None: the series')
     transform: str | None = None  # of the targets before scaling: none, log, log1p, sqrt
     loss: str | list = "mae"  # "mae", "mse", "huber", "mape", or a list: ensemble member i trains on
-    # loss[i % len(loss)] (pinball when quantiles are set)
+    # loss[i % len(loss)] (so one network, loss[0]); pinball when quantiles are set
     ensemble: int = 1  # networks trained with seeds seed .. seed + N - 1, forecasts averaged
     quantiles: list = field(default_factory=list)  # e.g. [0.1, 0.5, 0.9]: intervals, pinball loss
     backtest: int = 0  # K > 0: rolling-origin evaluation over the last K windows (refits)
@@ -54,9 +54,6 @@ class ForecastOptions:
             fail("one loss or a list of them", loss=self.loss)
         for loss in losses:
             check_choice("loss", loss, LOSSES)
-        if isinstance(self.loss, list) and len(self.loss) > self.ensemble and not self.quantiles:
-            fail(f"options.ensemble >= {len(self.loss)}, the number of losses (member i trains on "
-                 "loss[i % len(loss)])", ensemble=self.ensemble)
         for name in ("backtest", "validation_windows"):
             check_non_negative_int(name, getattr(self, name))
         if self.scaler is not None and not isinstance(self.scaler, dict):

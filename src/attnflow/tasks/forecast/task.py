@@ -157,9 +157,10 @@ class ForecastTask(ForecastFlags, Task):
         options = self.options(config)
         if options.quantiles:
             return {"loss": PinballLoss(options.quantiles)}
-        if isinstance(options.loss, list):
-            return {"loss": MemberLosses([self._point_loss(kind) for kind in options.loss])}
-        return {"loss": self._point_loss(options.loss)}
+        kinds = options.loss[:options.ensemble] if isinstance(options.loss, list) else [options.loss]
+        if len(kinds) > 1:  # member i trains on loss[i % len(loss)]
+            return {"loss": MemberLosses([self._point_loss(kind) for kind in kinds])}
+        return {"loss": self._point_loss(kinds[0])}
 
     def _point_loss(self, kind: str):
         if kind == "mape":  # read back in the data's units (the scaler of the training data)
