@@ -76,8 +76,7 @@ PRESETS: dict[str, dict] = {
         "options": {"context": 60, "horizon": 48, "transform": "none", "loss": "mae", "ensemble": 10},
         "model": {**_SMALL_SEASONAL, "highway": True, "observation_dropout": 0.2},  # robust to gaps
     },
-    # A panel (--id-col, the tourism subsets): one network over the windows of every series,
-    # each window centred on its own level and seasonal profile and divided by its spread.
+    # A panel (--id-col, the tourism subsets): networks over the windows of every series (_PANEL).
     "panel": _PANEL,
     "tourism_monthly": _PANEL,
     "tourism_quarterly": _SHORT_PANEL,
