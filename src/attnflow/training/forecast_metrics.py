@@ -88,7 +88,7 @@ def pinball(y_true, quantile_forecasts, quantiles, observed=None) -> float:
     quantiles = np.asarray(quantiles, dtype=np.float64).reshape(-1)
     forecasts = np.asarray(quantile_forecasts, dtype=np.float64)
     if forecasts.shape[-1] != len(quantiles) or np.any((quantiles <= 0) | (quantiles >= 1)):
-        fail(f"quantile_forecasts [..., Q] with Q = len(quantiles) and levels in (0, 1)",
+        fail("quantile_forecasts [..., Q] with Q = len(quantiles) and levels in (0, 1)",
              forecasts_shape=forecasts.shape, quantiles=quantiles.tolist())
     y_true = np.broadcast_to(np.asarray(y_true, dtype=np.float64)[..., None], forecasts.shape)
     if observed is not None:

@@ -1,6 +1,8 @@
 """Losses of the forecasting models, element by element so a [B, H, T] mask can weight them.
 
-Both are registered as `attnflow>PinballLoss` and `attnflow>PointLoss`, the
+`PinballLoss` and `PointLoss` live here; `PercentageLoss` (MAPE read back in the
+data's units) and `MemberLosses` (one loss per ensemble member) in their own
+modules, imported here so that all of them come from one place. The first two are registered as `attnflow>PinballLoss` and `attnflow>PointLoss`, the
 names that runs saved before they moved here (from
 attnflow.models.forecast_blocks) carry in their compile config.
 """
@@ -8,13 +10,14 @@ attnflow.models.forecast_blocks) carry in their compile config.
 from __future__ import annotations
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from attnflow._validation import check_choice, fail
+from attnflow.training.member_losses import MemberLosses
+from attnflow.training.percentage_loss import PercentageLoss
 
+__all__ = ["MemberLosses", "PercentageLoss", "PinballLoss", "PointLoss", "POINT_KINDS"]
 POINT_KINDS = ("mae", "mse", "huber")
-_INVERSE = {"none": lambda x: x, "log": tf.exp, "log1p": tf.math.expm1, "sqrt": tf.square}
 
 
 @keras.saving.register_keras_serializable(package="attnflow")
@@ -86,90 +89,3 @@ class PointLoss(keras.losses.Loss):
 
     def get_config(self):
         return {**super().get_config(), "kind": self.kind}
-
-
-@keras.saving.register_keras_serializable(package="attnflow")
-class PercentageLoss(keras.losses.Loss):
-    """Absolute percentage error |y - f| / max(|y|, floor) of forecasts in model units, read
-    back in the data's units (the competitions' MAPE, the loss N-BEATS trained on for Tourism).
-
-    Model units are a transform of the data then a standardization (`data.windows.Scaler`);
-    the loss undoes both before it compares. `floor` keeps targets at or near 0 from
-    dominating (the forecast task sets it to a tenth of the mean absolute training value).
-
-    Args:
-        transform: the Scaler's transform ("none", "log", "log1p" or "sqrt").
-        mean, std: the Scaler's per-target moments, [T] (or scalars).
-        floor: the smallest size an error is divided by, in the data's units, [T] or a
-            scalar >= 0 (default 0: a target of exactly 0 weighs nothing).
-        name: the loss's name (default "mape").
-
-    Call arguments:
-        y_true: [B, H, T], model units.
-        y_pred: [B, H, T], model units.
-        sample_weight: optional [B, H, T] (the target observation mask).
-
-    Returns:
-        The weighted mean loss (a scalar), a fraction (not percent).
-    """
-
-    def __init__(self, transform: str = "none", mean=0.0, std=1.0, floor=0.0, name: str = "mape", **kwargs):
-        check_choice("transform", transform, tuple(_INVERSE))
-        super().__init__(name=name, **kwargs)
-        self.transform = transform
-        self.mean, self.std, self.floor = (np.atleast_1d(np.asarray(v, np.float64)).tolist()
-                                           for v in (mean, std, floor))
-        if min(self.floor) < 0:
-            fail("floor >= 0", floor=floor)
-
-    def call(self, y_true, y_pred):
-        mean, std, floor = (tf.constant(v, y_pred.dtype) for v in (self.mean, self.std, self.floor))  # [T]
-        inverse = _INVERSE[self.transform]
-        actual = inverse(tf.cast(y_true, y_pred.dtype) * std + mean)  # [B, H, T]
-        forecast = inverse(y_pred * std + mean)  # [B, H, T]
-        return tf.math.divide_no_nan(tf.abs(actual - forecast), tf.maximum(tf.abs(actual), floor))  # [B, H, T]
-
-    def get_config(self):
-        return {**super().get_config(), "transform": self.transform, "mean": self.mean, "std": self.std,
-                "floor": self.floor}
-
-
-@keras.saving.register_keras_serializable(package="attnflow")
-class MemberLosses(keras.losses.Loss):
-    """One loss per member of a seed ensemble (`AttentionForecaster(members=N)`): member i
-    trains on `losses[i % len(losses)]` (N-BEATS's ensembles mix their training losses).
-
-    Called on one forecast (the ensemble's mean, in validation and evaluation), it is the
-    mean of its losses.
-
-    Args:
-        losses: the losses, element by element (`PointLoss`, `PercentageLoss`), at least one.
-        name: the loss's name (default: the losses' names joined by "_").
-
-    Call arguments:
-        y_true: [B, H, T].
-        y_pred: [B, H, T].
-        sample_weight: optional [B, H, T] (the target observation mask).
-
-    Returns:
-        The weighted mean loss (a scalar).
-    """
-
-    def __init__(self, losses, name: str | None = None, **kwargs):
-        losses = [keras.saving.deserialize_keras_object(loss) if isinstance(loss, dict) else loss
-                  for loss in losses]
-        if not losses or not all(isinstance(loss, keras.losses.Loss) for loss in losses):
-            fail("one or more keras Loss objects", losses=losses)
-        super().__init__(name=name or "_".join(loss.name for loss in losses), **kwargs)
-        self.member_losses = losses
-
-    def member_loss(self, index: int) -> keras.losses.Loss:
-        """The loss member `index` trains on."""
-        return self.member_losses[index % len(self.member_losses)]
-
-    def call(self, y_true, y_pred):
-        return tf.add_n([loss.call(y_true, y_pred) for loss in self.member_losses]) / len(self.member_losses)
-
-    def get_config(self):
-        return {**super().get_config(),
-                "losses": [keras.saving.serialize_keras_object(loss) for loss in self.member_losses]}
