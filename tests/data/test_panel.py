@@ -30,6 +30,17 @@ def test_series_of_different_lengths_and_starts_each_on_its_grid():
     assert len(back) == len(frame) and set(back.columns) == {"store", "date", "sales"}
 
 
+def test_quarterly_series_starting_in_different_quarters_share_one_grid():
+    parts = [pd.DataFrame({"store": f"s{n}", "date": pd.date_range(start, periods=12, freq="QS"),
+                           "sales": np.arange(12.0) + n}) for n, start in enumerate(["2000-01", "2000-07", "2001-04"])]
+    panel = panel_from_frame(pd.concat(parts), "store", "date", ["sales"])
+    assert [s.freq for s in panel.series] == ["QS-JAN", "QS-JUL", "QS-APR"]  # pandas' names differ
+    yearly = pd.DataFrame({"store": "s3", "date": pd.date_range("2000-07-01", periods=12, freq="YS-JUL"),
+                           "sales": np.arange(12.0)})
+    with pytest.raises(ValueError, match="Received: store='s3', freq='YS-JUL'"):
+        panel_from_frame(pd.concat([*parts, yearly]), "store", "date", ["sales"])
+
+
 @pytest.mark.parametrize("change, expected", [
     (lambda f: pd.concat([f, f.iloc[[3]]]), "expected one row per (store, date) pair. Received: duplicated='s0, "),
     (lambda f: f.assign(store=f["store"].where(f.index != 5, None)), "expected an id in every row of 'store'. "

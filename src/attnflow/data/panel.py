@@ -105,10 +105,10 @@ def panel_from_frame(frame: pd.DataFrame, id_col: str, time_col: str, targets: l
             values.append(distinct[0])
         names.append(str(name))
         static.append(values)
-    freqs = {s.freq for s in series}
-    if len(freqs) > 1:
+    grids = {_grid(s.freq) for s in series}
+    if len(grids) > 1:
         first = series[0].freq
-        other = next(i for i, s in enumerate(series) if s.freq != first)
+        other = next(i for i, s in enumerate(series) if _grid(s.freq) != _grid(first))
         fail(f"every series at one frequency ({names[0]!r} is {first!r})",
              **{id_col: names[other], "freq": series[other].freq})
     return Panel(ids=tuple(names), series=tuple(series), id_col=str(id_col),
@@ -154,3 +154,12 @@ def panel_to_frame(panel: Panel) -> pd.DataFrame:
             part[column] = series.covariates[:, j]
         parts.append(part)
     return pd.concat(parts, ignore_index=True)
+
+
+def _grid(freq: str) -> tuple:
+    """A frequency's grid of timestamps: pandas names quarterly series by their first month
+    (QS-JAN, QS-APR, QS-JUL, QS-OCT), one grid for all four; other names are their own."""
+    offset = pd.tseries.frequencies.to_offset(freq)
+    if isinstance(offset, (pd.offsets.QuarterBegin, pd.offsets.QuarterEnd)):
+        return type(offset).__name__, offset.n, offset.startingMonth % 3
+    return (freq,)
