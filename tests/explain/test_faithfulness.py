@@ -62,7 +62,7 @@ def test_by_lag_reads_each_forecast_step_at_its_own_distance():
     np.testing.assert_allclose(by_lag(weights), [1.0, 0.5, 0.0, 0.0])
 
 
-@pytest.mark.parametrize("name", ["dates", "text_rnn", "text_transformer", "sequence", "forecast"])
+@pytest.mark.parametrize("name", ["dates", "text_rnn", "text_transformer", "sequence", "forecast", "image"])
 def test_metrics_json_of_every_task_holds_the_faithfulness_figures(task_runs, name):
     metrics = json.loads((task_runs[name] / "metrics.json").read_text())
     figures = metrics["faithfulness"]

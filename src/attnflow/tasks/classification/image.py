@@ -10,8 +10,8 @@ keras.datasets), the official 60,000 / 10,000 split with 10% of the
 training images held out for validation. A user's folder or CSV is split
 into train, validation and test, class by class, its images resized to
 `options.image_size`. The model is `attnflow.models.VisionTransformer`
-(config.model holds its arguments), trained on randomly shifted (and
-flipped) images with label smoothing. Baselines on the same split: a small
+(config.model holds its arguments), trained with label smoothing on
+flipped Fashion-MNIST images, or on randomly shifted images of a user's. Baselines on the same split: a small
 CNN ("cnn") and logistic regression on pixels ("pixel_logreg"). Attention
 maps are the rollout of the class token over the patches, drawn over the
 images. Default settings: `attnflow.tasks.classification.image_presets`.
@@ -32,7 +32,7 @@ from attnflow._validation import check_positive_int, check_rate, fail
 from attnflow.data.fashion_mnist import DATASET, load_fashion_mnist
 from attnflow.data.images import ImageData, files_to_predict, load_images, read_labelled_images
 from attnflow.models import VisionTransformer
-from attnflow.tasks.base import TrainingData
+from attnflow.tasks.base import TrainingData, with_faithfulness
 from attnflow.tasks.classification.flags import ImageFlags
 from attnflow.tasks.classification.image_pipeline import (
     augmentation, image_batches, predict_images, resize_images, serving_outputs)
@@ -100,7 +100,9 @@ class ImageTask(ImageFlags, ClassificationTask):
         return image_views.examples(model, data, split, count)
 
     def faithfulness(self, model, data, config):
-        return None  # removing a patch's pixels: not measured yet
+        from attnflow.tasks.classification.image_faithfulness import faithfulness
+
+        return faithfulness(model, data, config)
 
     def check_model(self, config: RunConfig) -> None:
         options = self.options(config)
@@ -177,7 +179,7 @@ class ImageTask(ImageFlags, ClassificationTask):
         scores = classification_scores(data.test.labels, probabilities.argmax(axis=1), data.classes)
         self._last_scores = (model, data.test, scores)
         self._last_predictions = (model, data.test, probabilities, maps)  # for the attention grid
-        return {"test": scores}
+        return with_faithfulness(self, {"test": scores}, model, data, config, data.train is not None)
 
     def baselines(self, data: ClassificationSplits, config: RunConfig) -> dict:
         from attnflow.tasks.classification import image_baselines
