@@ -24,10 +24,12 @@ def test_defaults_for_fashion_mnist_and_for_a_users_images():
     task, config = config_for()
     assert config.options["dataset"] == "fashion_mnist" and config.options["image_size"] == 28
     assert config.options["flip"] is True and config.optimizer == "adamw" and config.warmup > 0
+    assert config.options["translate"] == 0.0  # Fashion-MNIST's items are centred, as in its test set
     task.check_config(config)
     _, config = config_for({"data": "pictures/"})
     assert config.options["dataset"] is None and config.options["image_size"] == 32
     assert config.options["flip"] is False  # digits and letters change meaning in a mirror
+    assert config.options["translate"] == 0.1  # a small folder needs the variety of shifts
 
 
 @pytest.mark.parametrize("overrides,message", [
