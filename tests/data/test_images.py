@@ -164,3 +164,12 @@ def test_load_images_resizes_every_size_and_keeps_a_grey_palette_grey(tmp_path):
     images = load_images([big, palette], 8)
     assert images.shape == (2, 8, 8, 1)
     assert images[0, :, :4].mean() > images[0, :, 4:].mean()  # the band on the left survives
+
+
+def test_a_16_bit_grey_png_is_scaled_to_8_bits_not_clipped(tmp_path):
+    ramp = np.linspace(0, 65535, 16 * 16).reshape(16, 16).astype(np.uint16)
+    Image.fromarray(ramp).save(tmp_path / "deep.png")
+    assert Image.open(tmp_path / "deep.png").mode.startswith("I")
+    image = load_images([tmp_path / "deep.png"], 16)[0, ..., 0]
+    np.testing.assert_allclose(image, np.round(ramp / 257.0), atol=1)
+    assert image.min() == 0 and image.max() == 255 and (image == 255).mean() < 0.01

@@ -4,8 +4,8 @@ A folder holds one sub-folder per class (the layout of
 `keras.utils.image_dataset_from_directory`), each with its images at any
 depth; a CSV names each image's path (relative to the CSV's folder) and
 label. PNG, JPEG, BMP and GIF files of any size, grey or colour, are read
-with Pillow and resized to `image_size` x `image_size` (stretched, as Keras
-does). Other files are skipped with one warning that counts them; an image
+with Pillow (16-bit grey PNGs scaled to 8 bits) and resized to
+`image_size` x `image_size` (stretched, as Keras does). Other files are skipped with one warning that counts them; an image
 file that does not decode is an error naming it.
 
 Images are kept as uint8 [N, S, S, C]: C = 1 when every image is grey,
@@ -197,7 +197,7 @@ def load_image(file: Path, image_size: int) -> np.ndarray:
     try:
         with Image.open(file) as image:
             image.load()
-            rgb = image.convert("RGB")
+            rgb = _wide_to_8_bits(image).convert("RGB")
     except UnidentifiedImageError:
         fail("image files that decode", image=f"{file} (not an image file that Pillow can read)")
     except (OSError, SyntaxError, ValueError) as error:
@@ -206,3 +206,14 @@ def load_image(file: Path, image_size: int) -> np.ndarray:
     if rgb.size != (image_size, image_size):
         rgb = rgb.resize((image_size, image_size), Image.Resampling.BILINEAR)
     return np.asarray(rgb, dtype=np.uint8)
+
+
+def _wide_to_8_bits(image):
+    """A 16-bit grey image (PNG's "I;16" or "I") scaled to 8 bits, 65535 -> 255; others as they are.
+    (Pillow's own conversion clips at 255, which turns nearly every 16-bit pixel white.)"""
+    from PIL import Image
+
+    if not image.mode.startswith("I"):
+        return image
+    pixels = np.asarray(image, dtype=np.float64) / 257.0
+    return Image.fromarray(np.clip(np.round(pixels), 0, 255).astype(np.uint8), mode="L")
