@@ -215,3 +215,30 @@ def test_predict_bad_inputs(image_run, tmp_path, capsys):
     code, _, err = run_cli(capsys, "predict", run, broken, "--output", output)
     assert_one_line_error(code, err, f"Received: image='{broken} (")
     assert output.read_text() == "kept\n"  # the user's file is as it was
+
+
+def test_a_test_folder_of_its_own_scores_the_model_and_the_baselines(tmp_path, capsys):
+    train = write_folder(tmp_path / "train", kinds=("top", "bottom"), per_class=10, sizes=(10, 14))
+    test = write_folder(tmp_path / "test", kinds=("top", "bottom"), per_class=3, sizes=(9, 30), seed=1,
+                        colour=True)  # colour test images of a grey training set: read in grey
+    code, out, err = run_cli(capsys, "train", "image", "--data", train, "--test-data", test,
+                             "--out", tmp_path / "run", *TINY, "--epochs", "1",
+                             "--set", "options.baselines=[pixel_logreg]")
+    assert code == 0, err[-2000:]
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["test"]["per_class"]["top"]["support"] == 3 == metrics["test"]["per_class"]["bottom"]["support"]
+    assert sum(map(sum, metrics["baselines"]["pixel_logreg"]["confusion_matrix"])) == 6
+    config = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())
+    assert config["options"]["channels"] == 1 and config["options"]["test_data"] == str(test)
+
+
+def test_a_test_folder_with_an_unseen_class_or_the_training_folder(tmp_path, capsys):
+    train = write_folder(tmp_path / "train", kinds=("top", "bottom"), per_class=6)
+    unseen = write_folder(tmp_path / "unseen", kinds=("top", "left"), per_class=2)
+    code, _, err = run_cli(capsys, "train", "image", "--data", train, "--test-data", unseen,
+                           "--out", tmp_path / "run", *TINY)
+    assert_one_line_error(code, err, "left")
+    assert not (tmp_path / "run").exists()
+    code, _, err = run_cli(capsys, "train", "image", "--data", train, "--test-data", train,
+                           "--out", tmp_path / "same", *TINY, "--epochs", "1", "--set", "options.baselines=[]")
+    assert code == 0 and "is the same as --data" in err

@@ -97,12 +97,11 @@ def cross_validate_baselines(task, data, config) -> dict:
 
 
 def warn_if_same_file(data, test_data) -> None:
-    """Warns when the test file is the training file (same path or same bytes):
-    its scores then measure memory, not how the model does on new data."""
+    """Warns when the test file (or folder) is the training one (same path, or a file of
+    the same bytes): its scores then measure memory, not how the model does on new data."""
     train, test = Path(data), Path(test_data)
-    if not (train.is_file() and test.is_file()):
-        return
-    if train.resolve() == test.resolve() or filecmp.cmp(train, test, shallow=False):
+    same_path = train.exists() and train.resolve() == test.resolve()
+    if same_path or (train.is_file() and test.is_file() and filecmp.cmp(train, test, shallow=False)):
         warnings.warn(f"--test-data {test_data} is the same as --data {data}: the test scores "
                       "are on the training examples and overstate what the model does on new data",
                       UserWarning, stacklevel=2)

@@ -1,4 +1,4 @@
-"""The command-line face of "text" and "sequence" (no TensorFlow; see attnflow.tasks.flags)."""
+"""The command-line face of "text", "sequence" and "image" (no TensorFlow; see attnflow.tasks.flags)."""
 
 from __future__ import annotations
 
@@ -81,6 +81,10 @@ class ImageFlags(TaskFlags):
                                 help="column of the labels in a --data CSV (default 'label')")
             set_help(parser, "--data", "a folder with one sub-folder of images per class, or a "
                      "CSV of path,label (paths relative to the CSV)")
+            parser.add_argument("--test-data", dest="options.test_data", metavar="DIR_OR_CSV",
+                                help="test images laid out as --data (class folders, or a CSV): "
+                                     "train and validate on --data, score the model and the "
+                                     "baselines on these")
         if command == "evaluate":
             set_help(parser, "--data", "a folder of class folders, or a CSV of path,label")
         if command == "predict":

@@ -3,6 +3,7 @@
     attnflow train image                                  # Fashion-MNIST
     attnflow train image --data photos/                   # one sub-folder per class
     attnflow train image --data labels.csv --image-size 32  # path,label rows
+    attnflow train image --data train/ --test-data test/     # the user's own test images
     attnflow predict RUN shoe.png more/ --output preds.csv --show-attention
 
 Default data: Fashion-MNIST from Debian's `dataset-fashion-mnist` (else
@@ -123,6 +124,12 @@ class ImageTask(ImageFlags, ClassificationTask):
     def read_file(self, path, options: ImageOptions) -> ImageData:
         return read_labelled_images(path, options.image_size, options.classes, options.channels,
                                     options.path_column, options.label_column)
+
+    def read_test_file(self, path, options: ImageOptions, train: ImageData):
+        """The user's test images, with the training images' classes and channels (a grey
+        training set scores colour test images in grey, and the other way round)."""
+        channels = options.channels or int(train.images.shape[-1])
+        return super().read_test_file(path, dataclasses.replace(options, channels=channels), train)
 
     def builtin_splits(self, options: ImageOptions) -> tuple[ImageData, ImageData]:
         train, test = load_fashion_mnist()
