@@ -12,10 +12,11 @@ training images held out for validation. A user's folder or CSV is split
 into train, validation and test, class by class, its images resized to
 `options.image_size`. The model is `attnflow.models.VisionTransformer`
 (config.model holds its arguments), trained with label smoothing on
-flipped Fashion-MNIST images, or on randomly shifted images of a user's. Baselines on the same split: a small
-CNN ("cnn") and logistic regression on pixels ("pixel_logreg"). Attention
-maps are the rollout of the class token over the patches, drawn over the
-images. Default settings: `attnflow.tasks.classification.image_presets`.
+flipped Fashion-MNIST images, or on randomly shifted images of a user's.
+Baselines on the same split: a small CNN ("cnn") and logistic regression on
+pixels ("pixel_logreg"). Attention maps are the rollout of the class token
+over the patches, drawn over the images; metrics.json's "faithfulness" says
+how far they explain the predictions (`image_faithfulness`). Default settings: `attnflow.tasks.classification.image_presets`.
 """
 
 from __future__ import annotations
