@@ -156,6 +156,8 @@ def test_tiny_model_overfits_tiny_problem():
     ({"conv_filters": [4, 4], "conv_kernel_sizes": [3]}, "Received: conv_kernel_sizes=\\[3\\]"),
     ({"rnn_type": "none"}, "Received: rnn_type='none', conv_filters=\\[\\]"),
     ({"attention_dropout": 1.0}, "Received: attention_dropout=1.0"),
+    ({"members": 0}, "Received: members=0"),
+    ({"members": 3}, "Received: members=3, vocabulary_size=12"),
 ])
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -245,3 +247,34 @@ def test_attention_dropout_acts_while_training_only(attention):
         np.testing.assert_allclose(trained_weights, weights, rtol=1e-6)
         assert np.allclose(trained, inference, atol=1e-7) == (rate == 0.0)
         np.testing.assert_allclose(model(IDS).numpy(), inference, rtol=1e-6)
+
+
+def series_members(members, seed, **kwargs):
+    settings = {"units": 4, "rnn_type": "gru", "attention": "multihead", "num_heads": 2, "l2": 0.05,
+                "feature_mean": [0, 0, 0], "feature_std": [1, 1, 1], **kwargs}
+    return RNNWithAttention(C, members=members, seed=seed, **settings)
+
+
+def test_members_average_and_each_trains_like_a_lone_network(rng, tmp_path):
+    x = numeric_inputs(rng, batch=24, steps=6)
+    labels = rng.integers(0, C, 24)
+    ensemble = series_members(3, seed=4)
+    probabilities, weights = ensemble(x, return_attention_scores=True)
+    assert [member.seed for member in ensemble.member_models] == [4, 5, 6]
+    each = [member(x, return_attention_scores=True) for member in ensemble.member_models]
+    np.testing.assert_allclose(probabilities, np.mean([p for p, _ in each], axis=0), atol=1e-6)
+    np.testing.assert_allclose(weights, np.mean([w for _, w in each], axis=0), atol=1e-6)
+    assert weights.shape == (24, 2, 6) and len(ensemble.losses) == 3  # one L2 per member's head
+    # Member 2 and a lone network from the same weights, fitted on the same batches, end identical
+    # (its own loss and its own L2, nothing of the other members).
+    alone = series_members(1, seed=6)
+    alone(x)
+    alone.set_weights(ensemble.member_models[2].get_weights())
+    for model in (ensemble, alone):
+        model.compile(keras.optimizers.Adam(1e-2), "sparse_categorical_crossentropy")
+        model.fit(x, labels, epochs=3, batch_size=8, shuffle=False, verbose=0)
+    np.testing.assert_allclose(ensemble.member_models[2](x).numpy(), alone(x).numpy(), atol=1e-5)
+    assert np.abs(ensemble.member_models[0](x).numpy() - alone(x).numpy()).max() > 1e-3  # members differ
+    loaded = assert_round_trip(ensemble, x, tmp_path / "ensemble.keras")
+    assert loaded.members == 3 and len(loaded.member_models) == 3
+    assert series_members(2, seed=None, attention="none")(x, return_attention_scores=True)[1] is None

@@ -10,6 +10,7 @@ import tensorflow as tf
 from attnflow._validation import check_choice, check_non_negative_int, check_positive_int, check_rate, check_seed, fail
 from attnflow.layers import BahdanauAttention, MultiHeadAttention, TransformerEncoderBlock
 from attnflow.models._forecast_encoder import encoder_block_arguments, legacy_block_layout
+from attnflow.models._members import members_mean_loss
 from attnflow.models.forecast_blocks import anchor_and_level, context_scale, seasonal_difference_features
 
 ENCODERS = ("lstm", "gru", "transformer", "none")
@@ -275,15 +276,10 @@ class AttentionForecaster(keras.Model):
         member_loss = getattr(self.loss, "member_loss", None)  # attnflow.training.losses.MemberLosses
         if member_loss is not None:  # each member its own loss; the regularization losses once per member
             regularization = tf.add_n(self.losses) if self.losses else 0.0
-            total = tf.add_n([member_loss(i)(y, stored[1][..., i], sample_weight) + regularization
-                              for i in range(self.members)])
-        else:
-            total = tf.add_n([super(AttentionForecaster, self).compute_loss(x, y, stored[1][..., i],
-                                                                            sample_weight, training)
-                              for i in range(self.members)])
-        # The value is the members' mean loss; the gradient is that of their sum, so every member gets
-        # exactly the gradient of its own training (Adam's epsilon would otherwise see gradients / N).
-        return total - tf.stop_gradient(total * (1.0 - 1.0 / self.members))
+            return members_mean_loss([member_loss(i)(y, stored[1][..., i], sample_weight) + regularization
+                                      for i in range(self.members)])
+        return members_mean_loss([super(AttentionForecaster, self).compute_loss(
+            x, y, stored[1][..., i], sample_weight, training) for i in range(self.members)])
 
     def _encode(self, x, step_observed, training):
         for layer in self.encoder_layers:

@@ -12,6 +12,7 @@ from attnflow._validation import check_choice, check_positive_int, check_rate, f
 from attnflow.layers import BahdanauAttention, DotProductAttention, MaskedPooling, MultiHeadAttention
 from attnflow.models._classifier_config import ClassifierConfig, set_config_attributes
 from attnflow.models._inputs import check_num_features, mask_missing_steps
+from attnflow.models._members import members_mean_loss
 
 ATTENTIONS = ("bahdanau", "luong", "multihead", "none")
 RNN_TYPES = ("simple", "gru", "lstm", "none")
@@ -33,6 +34,7 @@ class RNNWithAttentionConfig(ClassifierConfig):
     num_heads: int = 4  # heads of "multihead"
     attention_dropout: float = 0.0  # dropout on the attention weights (training only)
     concat_state: bool = True  # the head reads the final state next to the context (Luong et al.)
+    members: int = 1  # a seed ensemble of this many networks (numeric inputs only); 1: one network
 
     def __post_init__(self):
         super().__post_init__()
@@ -47,6 +49,10 @@ class RNNWithAttentionConfig(ClassifierConfig):
         check_positive_int("attention_units", self.attention_units, allow_none=True)
         check_positive_int("num_heads", self.num_heads)
         check_rate("attention_dropout", self.attention_dropout)
+        check_positive_int("members", self.members)
+        if self.members > 1 and self.vocabulary_size is not None:
+            fail("members=1 for token inputs (a seed ensemble reads numeric features only)",
+                 members=self.members, vocabulary_size=self.vocabulary_size)
 
 
 def _conv_layers(filters, kernel_sizes) -> tuple[list[int], list[int]]:
@@ -107,6 +113,12 @@ class RNNWithAttention(keras.Model):
         feature_mean, feature_std: per-feature statistics that standardize
             numeric inputs inside the model (default None, inputs as given).
         seed: seed of the dropout (default None).
+        members: a seed ensemble of this many copies of the network
+            (seeds seed..seed+members-1; numeric inputs only), trained in one
+            `fit`, each member getting exactly the gradient of its own loss;
+            the probabilities and the attention weights are the members'
+            means (default 1, one network). Small data sets spread single
+            runs widely; the mean of several is steadier.
 
     Call arguments:
         inputs: token ids [B, T] or features [B, T, F].
@@ -133,12 +145,19 @@ class RNNWithAttention(keras.Model):
                  concat_state: bool = True, dropout: float = 0.0,
                  l2: float = 0.0, activation: str | None = "softmax",
                  feature_mean=None, feature_std=None, seed: int | None = None,
-                 conv_filters=(), conv_kernel_sizes=(), attention_dropout: float = 0.0, **kwargs):
+                 conv_filters=(), conv_kernel_sizes=(), attention_dropout: float = 0.0,
+                 members: int = 1, **kwargs):
         config = RNNWithAttentionConfig.from_arguments(locals())
         super().__init__(**kwargs)
         self.config = config
         set_config_attributes(self, config)
-        self._create_layers()
+        self._member_outputs = None  # (mean, [B, C, N]) of the last training call
+        self.member_models = [
+            RNNWithAttention(**{**dataclasses.asdict(config), "members": 1,
+                                "seed": None if seed is None else seed + number}, name=f"member_{number}")
+            for number in range(members)] if members > 1 else []
+        if not self.member_models:
+            self._create_layers()
 
     def _create_layers(self):
         if self.vocabulary_size is not None:
@@ -172,6 +191,8 @@ class RNNWithAttention(keras.Model):
             kernel_regularizer=keras.regularizers.L2(self.l2) if self.l2 > 0 else None)
 
     def call(self, inputs, return_attention_scores=False, training=None):
+        if self.member_models:
+            return self._call_members(inputs, return_attention_scores, training)
         sequence, mask = self._embed(inputs)  # [B, T, E], [B, T]
         outputs, state = self._encode(sequence, mask, training)  # [B, T, U], [B, U]
         features, weights = self._attend(outputs, state, mask, training)  # [B, U], weights
@@ -181,6 +202,31 @@ class RNNWithAttention(keras.Model):
         if return_attention_scores:
             return probabilities, weights
         return probabilities
+
+    def _call_members(self, inputs, return_attention_scores, training):
+        results = [member(inputs, return_attention_scores=True, training=training)
+                   for member in self.member_models]
+        outputs = tf.stack([probabilities for probabilities, _ in results], axis=-1)  # [B, C, N]
+        mean = tf.reduce_mean(outputs, axis=-1)  # [B, C]
+        # compute_loss gives each member its own loss when it receives this very output.
+        self._member_outputs = (mean, outputs) if training else None
+        if not return_attention_scores:
+            return mean
+        if self.attention == "none":
+            return mean, None
+        return mean, tf.reduce_mean(tf.stack([weights for _, weights in results]), axis=0)  # [B, (H,) T]
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The mean of the members' own losses in training; the loss of `y_pred` otherwise."""
+        stored, self._member_outputs = self._member_outputs, None
+        if not training or stored is None or stored[0] is not y_pred:
+            return super().compute_loss(x, y, y_pred, sample_weight, training)
+        # The L2 of every member's head, once: member i's gradient is then that of its own L2.
+        regularization = tf.add_n(self.losses) if self.losses else 0.0
+        data_losses = [super(RNNWithAttention, self).compute_loss(x, y, stored[1][..., number], sample_weight,
+                                                                  training) - regularization
+                       for number in range(self.members)]
+        return members_mean_loss(data_losses) + regularization
 
     def _embed(self, inputs):
         if self.vocabulary_size is not None:
