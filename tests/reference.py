@@ -155,8 +155,10 @@ def bahdanau_attention(query, value, key=None, *, w1, w2, v, b1=None, b2=None,
 
 def multi_head_attention(query, value, key=None, *, weights, use_bias=True,
                          query_mask=None, value_mask=None, attention_mask=None,
-                         use_causal_mask=False):
+                         use_causal_mask=False, attention_bias=None):
     """keras.layers.MultiHeadAttention given its weights (get_weights() order).
+
+    attention_bias (attnflow's, not Keras's) is added to the scaled scores.
 
     attention_mask is [B, Tq, Tk] or [B, H, Tq, Tk]; padded queries attend to
     nothing (their weights are 0, their output is the output bias).
@@ -177,6 +179,7 @@ def multi_head_attention(query, value, key=None, *, weights, use_bias=True,
     if attention_mask is not None:
         attention_mask = bool_mask(attention_mask)
         mask = mask & (attention_mask[:, None] if attention_mask.ndim == 3 else attention_mask)
-    attended, attention_weights = attention(q, k, v, mask=mask, scale=1.0 / np.sqrt(wq.shape[-1]))
+    attended, attention_weights = attention(q, k, v, mask=mask, scale=1.0 / np.sqrt(wq.shape[-1]),
+                                            bias=None if attention_bias is None else f64(attention_bias))
     output = np.tensordot(attended.transpose(0, 2, 1, 3), wo, axes=2) + bo  # [B, Tq, *out]
     return output, attention_weights

@@ -57,6 +57,21 @@ def test_matches_float64_reference(inputs, case):
     np.testing.assert_allclose(output.numpy(), want_output, rtol=1e-10, atol=1e-12)
 
 
+def test_attention_bias_is_added_to_the_scaled_scores(inputs, rng):
+    query, value, _ = inputs
+    bias = rng.normal(size=(1, H, TQ, TK)) * 3.0  # broadcast over the batch
+    value_mask = np.array([[1, 1, 1, 0], [1, 0, 1, 1]], bool)
+    layer = float64_layer(query, value)
+    output, weights = layer(query, value, value_mask=value_mask, attention_bias=bias, return_attention_scores=True)
+    want_output, want_weights = ref.multi_head_attention(query, value, weights=layer.get_weights(),
+                                                         value_mask=value_mask, attention_bias=bias)
+    np.testing.assert_allclose(weights.numpy(), want_weights, rtol=1e-12)
+    np.testing.assert_allclose(output.numpy(), want_output, rtol=1e-10, atol=1e-12)
+    _, unbiased = layer(query, value, value_mask=value_mask, return_attention_scores=True)
+    assert np.abs(weights.numpy() - unbiased.numpy()).max() > 0.05  # the bias moved the weights
+    assert np.all(weights.numpy()[0, ..., 3] == 0.0)  # and a masked key stays masked
+
+
 def random_masks(rng):
     attention_mask = rng.random((B, H, TQ, TK)) > 0.3
     attention_mask[..., 2] = True

@@ -66,6 +66,9 @@ class MultiHeadAttention(keras.layers.Layer):
             Padded query rows attend to nothing.
         value_mask, key_mask: [B, Tk] bool; default: the Keras masks.
         attention_mask: [B, Tq, Tk] or [B, H, Tq, Tk], True = may attend.
+        attention_bias: optional float tensor broadcastable to
+            [B, H, Tq, Tk], added to the scaled scores before masking (a
+            learned relative-position or lag bias, as in T5 or ALiBi).
         return_attention_scores: also return the weights (default False).
         training: whether dropout is applied.
         use_causal_mask: apply a causal mask. attnflow aligns it to the
@@ -208,7 +211,7 @@ class MultiHeadAttention(keras.layers.Layer):
 
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
              attention_mask=None, return_attention_scores=False, training=None,
-             use_causal_mask=False, cache=None, cache_index=None):
+             use_causal_mask=False, cache=None, cache_index=None, attention_bias=None):
         key = value if key is None else key
         if cache is None:
             keys, values = self._project_memory(value, key)  # [B, H, Tk, Dk], [B, H, Tk, Dv]
@@ -225,7 +228,7 @@ class MultiHeadAttention(keras.layers.Layer):
         # tf.identity drops the Keras masks, which the projections do not take.
         queries = self._split_heads(self.query_dense(tf.identity(query)))  # [B, H, Tq, Dk]
         result = dot_product_attention(
-            queries, keys, values, mask=mask, scale=self._inverse_sqrt_key_dim,
+            queries, keys, values, mask=mask, bias=attention_bias, scale=self._inverse_sqrt_key_dim,
             is_causal=use_causal_mask, dropout_rate=self.dropout, training=bool(training),
             seed=self.seed_generator, return_weights=return_attention_scores,
             implementation=self.implementation)
