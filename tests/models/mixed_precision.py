@@ -8,8 +8,10 @@ import tensorflow as tf
 
 # The largest |mixed - float32| allowed on a model's outputs (probabilities, forecasts in scaled
 # units, attention weights: all of order 1) given the same weights. Measured on the models of
-# tests/models: at most 1.4e-4 under float16 and 2.7e-3 under bfloat16 (8 bits of mantissa).
-MODEL_MIXED_ATOL = {"mixed_float16": 1e-3, "mixed_bfloat16": 1e-2}
+# tests/models: at most 1.4e-4 under float16, and under bfloat16 (8 bits of mantissa) 2.7e-3 on an
+# Intel CPU with AVX512-BF16 and 1.03e-2 on an AMD EPYC without it (the transformer forecaster's
+# attention weights: TensorFlow rounds the bfloat16 matmuls' partial results differently there).
+MODEL_MIXED_ATOL = {"mixed_float16": 1e-3, "mixed_bfloat16": 2e-2}
 
 
 def assert_mixed_precision_matches_float32(make_model, call, policy: str) -> list:
