@@ -8,7 +8,8 @@ import pytest
 import tensorflow as tf
 
 from attnflow.models import AttentionForecaster, ForecasterConfig
-from attnflow.models.forecast_blocks import anchor_and_level, context_scale, seasonal_difference_features
+from attnflow.models.forecast_blocks import (anchor_and_level, attended_values, context_scale,
+                                             seasonal_difference_features)
 from attnflow.training.losses import PointLoss
 from tests.models.mixed_precision import assert_mixed_precision_matches_float32
 
@@ -34,6 +35,7 @@ VARIANTS = [
     dict(encoder="none", attention="multihead", num_heads=1, highway=True, scale_by_context=True,
          residual="level", season_length=2),
     dict(encoder="lstm", attention="none"),
+    dict(encoder="none", attention="multihead", residual="attended", lag_bias=True, season_length=2),
 ]
 
 
@@ -85,6 +87,92 @@ def test_anchors_by_hand():
     np.testing.assert_allclose(scale, [expected], rtol=1e-6)
 
 
+def attended_values_reference(context, observed, level, m):
+    """float64, step by step: x[l] - mean of its season (counted back from the end) + level."""
+    context, observed, level = (np.asarray(a, np.float64) for a in (context, observed, level))
+    values = np.broadcast_to(level, context.shape).copy()
+    length = context.shape[1]
+    for step in range(length):
+        if m == 1:
+            season = [step]
+        else:
+            end = length - (length - 1 - step) // m * m  # one past the last step of its season
+            season = list(range(max(0, end - m), end))
+        for b in range(context.shape[0]):
+            for t in range(context.shape[2]):
+                if observed[b, step, t] > 0:
+                    seen = [s for s in season if observed[b, s, t] > 0]
+                    mean = 0.0 if m == 1 else np.mean(context[b, seen, t])
+                    values[b, step, t] = context[b, step, t] - mean + (0.0 if m == 1 else level[b, 0, t])
+    return values
+
+
+@pytest.mark.parametrize("m", [1, 2, 3])
+def test_attended_values_match_a_float64_reference(m):
+    data = inputs(batch=3, targets=2, unobserved=(0, 5))
+    _, level = anchor_and_level(data["context"], data["observed"], H, "level", m)
+    values = attended_values(data["context"], data["observed"], level, m)
+    np.testing.assert_allclose(values, attended_values_reference(data["context"], data["observed"], level, m),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_attending_evenly_to_one_phase_of_every_season_gives_the_seasonal_mean_anchor():
+    context, m, horizon = 12, 4, 6  # three whole seasons
+    data = {"context": np.random.default_rng(3).normal(size=(2, context, 1)).astype(np.float32)}
+    data["observed"] = np.ones_like(data["context"])
+    want, level = anchor_and_level(data["context"], data["observed"], horizon, "seasonal_mean", m)
+    weights = np.zeros((horizon, context))
+    for h in range(horizon):
+        weights[h, context - m + h % m::-m] = 1.0 / 3.0  # the same phase in each season
+    values = attended_values(data["context"], data["observed"], level, m)
+    np.testing.assert_allclose(np.einsum("hl,blt->bht", weights, values), want, rtol=1e-5, atol=1e-6)
+
+
+def test_an_attended_anchor_is_the_weighted_mean_of_the_values():
+    # head_output starts at zero, so an untrained model forecasts its anchor exactly.
+    data = inputs(batch=3, targets=2, unobserved=(2,))
+    model = AttentionForecaster(context=L, horizon=H, num_targets=2, units=8, encoder="none", seed=0,
+                                residual="attended", season_length=3, lag_bias=True)
+    forecast, weights = model(data, return_attention_scores=True)
+    _, level = anchor_and_level(data["context"], data["observed"], H, "level", 3)
+    values = attended_values(data["context"], data["observed"], level, 3)
+    np.testing.assert_allclose(forecast, np.einsum("bhl,blt->bht", np.mean(weights, axis=1), values),
+                               rtol=1e-5, atol=1e-6)
+    # With nothing observed there is nothing to attend to: the anchor is the level (0).
+    empty = inputs(batch=1, targets=2, unobserved=range(L))
+    np.testing.assert_allclose(model(empty), np.zeros((1, H, 2)), atol=1e-6)
+
+
+def test_with_a_season_the_lag_bias_starts_on_the_same_phase_of_earlier_seasons():
+    from attnflow.tasks.forecast.attention_views import weight_at_lags
+
+    model = AttentionForecaster(context=12, horizon=4, season_length=4, units=8, encoder="none", seed=0,
+                                lag_bias=True, residual="attended")
+    data = {"context": np.random.default_rng(1).normal(size=(8, 12, 1)).astype(np.float32)}
+    data["observed"] = np.ones_like(data["context"])
+    seasonal = weight_at_lags(np.mean(model.attention_weights(data), axis=1), [4, 8, 12])  # [8, 4]
+    assert 0.97 <= seasonal.min() and seasonal.max() <= 1.0
+    flat = AttentionForecaster(context=12, horizon=4, season_length=1, units=8, encoder="none", seed=0,
+                               lag_bias=True)
+    assert not np.any(flat.lag_bias_table.numpy())  # no season: no lag preferred at the start
+
+
+def test_the_lag_bias_scores_each_pair_by_its_lag():
+    model = AttentionForecaster(context=L, horizon=H, units=8, encoder="none", seed=0, lag_bias=True)
+    model(model.dummy_inputs())
+    table = np.zeros((2, L + H - 1), np.float32)
+    table[0, 3 - 1] = 5.0  # head 0: lag 3
+    table[1, 1 - 1] = 5.0  # head 1: lag 1 (the last step, for the first forecast step)
+    model.lag_bias_table.assign(table)
+    weights = np.asarray(model.attention_weights(inputs()))  # [2, 2, H, L]
+    for h in range(H):
+        assert weights[:, 0, h].argmax(-1).tolist() == [L - 3 + h] * 2  # lag 3 of forecast step h
+        if h == 0:
+            assert weights[:, 1, h].argmax(-1).tolist() == [L - 1] * 2
+        else:  # lag 1 lies in the future: the head spreads over the context
+            assert weights[:, 1, h].max() < 0.5
+
+
 def test_a_nan_free_gradient_when_targets_and_context_are_missing():
     model = AttentionForecaster(context=L, horizon=H, units=8, seed=0, encoder="transformer")
     data = inputs(unobserved=range(L))  # nothing observed at all
@@ -110,12 +198,19 @@ def test_keras_round_trip(tmp_path):
     model = AttentionForecaster(context=L, horizon=H, num_covariates=2, future_covariates=True, units=8,
                                 encoder="transformer", quantiles=(0.25, 0.75), residual="seasonal_mean",
                                 season_length=3, seasonal_differences=True, highway=True, seed=3)
+    attended = AttentionForecaster(context=L, horizon=H, units=8, encoder="none", residual="attended",
+                                   lag_bias=True, season_length=3, seed=3)
     data = inputs(covariates=2)
+    attended(data)
+    attended.lag_bias_table.assign(np.random.default_rng(0).normal(size=(2, L + H - 1)).astype(np.float32))
     expected = np.asarray(model(data))
     path = tmp_path / "m.keras"
     model.save(path)
     loaded = keras.models.load_model(path)
     np.testing.assert_allclose(np.asarray(loaded(data)), expected, rtol=1e-5, atol=1e-6)
+    attended.save(tmp_path / "a.keras")
+    np.testing.assert_allclose(keras.models.load_model(tmp_path / "a.keras").attention_weights(data),
+                               attended.attention_weights(data), rtol=1e-5, atol=1e-6)
     config = loaded.get_config()
     assert {f.name for f in dataclasses.fields(ForecasterConfig)} <= set(config)
     assert tuple(config["quantiles"]) == (0.25, 0.75) and config["encoder"] == "transformer"
@@ -141,6 +236,10 @@ def test_from_forecaster_config():
     (dict(dropout=1.0), r"expected dropout in \[0, 1\). Received: dropout=1.0"),
     (dict(members=0), "expected members to be a positive integer. Received: members=0"),
     (dict(observation_dropout=-0.1), r"expected observation_dropout in \[0, 1\). Received: observation_dropout=-0.1"),
+    (dict(residual="attended", attention="none"),
+     r"expected an attention other than 'none' for residual='attended' .* Received: attention='none'"),
+    (dict(lag_bias=True, attention="bahdanau"),
+     r"expected attention='multihead' for lag_bias=True. Received: attention='bahdanau'"),
 ])
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ValueError, match=message):
@@ -159,7 +258,8 @@ def test_global_seed_repeats_a_model_and_none_draws_fresh_weights():
     assert not all(np.array_equal(a, b) for a, b in zip(weights(None, None), weights(None, None)))
 
 
-def test_attention_finds_a_planted_lag():
+@pytest.mark.parametrize("variant", [{}, {"residual": "attended", "lag_bias": True}], ids=["content", "lag-bias"])
+def test_attention_finds_a_planted_lag(variant):
     """y[t] = 0.9 y[t - 5] + noise: on held-out windows, step h attends to context step L' - 5 + h."""
     lag, context, horizon, length, cut = 5, 12, 3, 1100, 900
     rng = np.random.default_rng(0)
@@ -176,7 +276,7 @@ def test_attention_finds_a_planted_lag():
     test, _ = windows(np.arange(cut + context, length - horizon + 1))  # 186 windows after it
     keras.utils.set_random_seed(0)
     model = AttentionForecaster(context=context, horizon=horizon, encoder="none", num_heads=1, units=16,
-                                dropout=0.0, seed=0)
+                                dropout=0.0, seed=0, **variant)
     model.compile(optimizer=keras.optimizers.Adam(3e-3), loss=PointLoss("mse"))
     model.fit(train, target, epochs=12, batch_size=64, verbose=0)
     weights = np.asarray(model.attention_weights(test))  # [186, 1, H, L]
@@ -268,7 +368,7 @@ def test_multi_head_is_read_as_multihead_so_old_configs_still_load(tmp_path):
                                                                        attention="multi_head")).attention == "multihead"
 
 
-@pytest.mark.parametrize("variant", [VARIANTS[0], VARIANTS[1], VARIANTS[2]],
+@pytest.mark.parametrize("variant", [VARIANTS[0], VARIANTS[1], VARIANTS[2], VARIANTS[5]],
                          ids=lambda v: f"{v['encoder']}-{v['attention']}")
 def test_mixed_precision_matches_float32(mixed_policy, variant):
     data = inputs(unobserved=(2,))

@@ -46,6 +46,36 @@ def anchor_and_level(context, observed, horizon: int, residual: str, season_leng
     return tf.where(previous_observed > 0, previous, level), level
 
 
+def attended_values(context, observed, level, season_length: int):
+    """What each context step offers `residual="attended"`: [B, L, T].
+
+    With season_length m > 1, x[l] minus the mean of the observed values of
+    its season (the whole seasons counted back from the context's end; the
+    steps before the first whole one form a shorter season) plus the
+    current level: the step's seasonal deviation carried to today's level.
+    With m = 1, x[l] itself. Unobserved steps give the level.
+
+    Args:
+        context: [B, L, T], 0 where not observed.
+        observed: [B, L, T], 1.0 where observed.
+        level: [B, 1, T].
+        season_length: m.
+    """
+    if season_length == 1:
+        return tf.where(observed > 0, context, level)
+    length = context.shape[1]
+    seasons = -(-length // season_length)
+    pad = seasons * season_length - length
+    shape = [-1, seasons, season_length, context.shape[2]]
+    blocks = tf.reshape(tf.pad(context * observed, [[0, 0], [pad, 0], [0, 0]]), shape)  # [B, K, m, T]
+    blocks_observed = tf.reshape(tf.pad(observed, [[0, 0], [pad, 0], [0, 0]]), shape)  # [B, K, m, T]
+    block_mean = tf.reduce_sum(blocks, axis=2, keepdims=True) / tf.maximum(
+        tf.reduce_sum(blocks_observed, axis=2, keepdims=True), 1.0)  # [B, K, 1, T]
+    means = tf.reshape(tf.broadcast_to(block_mean, tf.shape(blocks)), tf.shape(
+        tf.pad(context, [[0, 0], [pad, 0], [0, 0]])))[:, pad:]  # [B, L, T]
+    return tf.where(observed > 0, context - means + level, level)
+
+
 def seasonal_difference_features(context, observed, season_length: int):
     """x[t] - x[t - m] over the context [B, L, T]; 0 where either side is unobserved or t < m."""
     both = observed[:, season_length:] * observed[:, :-season_length]  # [B, L - m, T]

@@ -227,7 +227,12 @@ class ForecastTask(ForecastFlags, Task):
 
         if config.model.get("attention") == "none":
             return None
-        twin = merge(_single_run(config).to_dict(), {"model": {"attention": "none"}})
+        # Without weights there is nothing to copy from: the twin of an "attended" anchor gets the
+        # anchor that attending evenly to one phase of every season gives.
+        changes = {"attention": "none", "lag_bias": False}
+        if config.model.get("residual") == "attended":
+            changes["residual"] = "seasonal_mean"
+        twin = merge(_single_run(config).to_dict(), {"model": changes})
         return fit_model(self, RunConfig.from_dict(twin), data)
 
     def serving_endpoint(self, model: AttentionForecaster):
