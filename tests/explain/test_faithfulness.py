@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from attnflow.explain.faithfulness import FaithfulnessProblem, measure, normalized_entropy
-from attnflow.tasks.forecast.attention_views import by_lag
+from attnflow.tasks.forecast.attention_views import by_lag, weight_at_lags
 
 KEYS = {"examples", "k_fraction", "top_k_change", "random_k_change", "top_k_over_random",
         "rank_correlation_grad_x_input", "change"}
@@ -62,6 +62,14 @@ def test_by_lag_reads_each_forecast_step_at_its_own_distance():
     np.testing.assert_allclose(by_lag(weights), [1.0, 0.5, 0.0, 0.0])
 
 
+def test_weight_at_lags_sums_each_forecast_step_at_its_own_distance():
+    weights = np.full((2, 4), 0.25)  # H=2 over L=4
+    weights[1] = [0.1, 0.2, 0.3, 0.4]
+    # step 1 reads lag 2 at context step 2 and lag 4 at step 0; step 2 reads them at 3 and 1
+    np.testing.assert_allclose(weight_at_lags(weights, [2, 4]), [0.5, 0.4 + 0.2])
+    np.testing.assert_allclose(weight_at_lags(weights, [1]), [0.25, np.nan])  # step 2 cannot read lag 1
+
+
 @pytest.mark.parametrize("name", ["dates", "text_rnn", "text_transformer", "sequence", "forecast", "image"])
 def test_metrics_json_of_every_task_holds_the_faithfulness_figures(task_runs, name):
     metrics = json.loads((task_runs[name] / "metrics.json").read_text())
@@ -72,3 +80,5 @@ def test_metrics_json_of_every_task_holds_the_faithfulness_figures(task_runs, na
     if name == "forecast":
         assert len(figures["attention_entropy_per_step"]) == 6  # the run's horizon
         assert all(0.0 <= e <= 1.0 for e in figures["attention_entropy_per_step"])
+        assert len(figures["top_lag_weight_per_step"]) == 6 and len(figures["seasonal_lag_weight_per_step"]) == 6
+        assert all(0.0 <= w <= 1.0 for w in figures["seasonal_lag_weight_per_step"])  # monthly: lags 12, 24

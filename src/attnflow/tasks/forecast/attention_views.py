@@ -135,7 +135,33 @@ def faithfulness(model, data, config) -> dict | None:
     figures = measure(problem, seed=config.seed)
     entropy = normalized_entropy(weights).mean(axis=0)  # [H]
     lag_profile = by_lag(weights).mean(axis=0)  # [L + H - 1]
+    top_lags = [int(lag) + 1 for lag in np.argsort(-lag_profile)[:3]]
     figures.update(attention_entropy=round(float(entropy.mean()), 4),
                    attention_entropy_per_step=[round(float(e), 4) for e in entropy],
-                   top_lags=[int(lag) + 1 for lag in np.argsort(-lag_profile)[:3]])
+                   top_lags=top_lags,
+                   top_lag_weight_per_step=_rounded(weight_at_lags(weights, [top_lags[0]]).mean(axis=0)))
+    if data.season_length > 1:  # the same phase of earlier seasons: lags m, 2m, ...
+        seasonal = range(data.season_length, data.context + data.horizon, data.season_length)
+        figures["seasonal_lag_weight_per_step"] = _rounded(weight_at_lags(weights, seasonal).mean(axis=0))
     return figures
+
+
+def weight_at_lags(weights, lags) -> np.ndarray:
+    """[..., H, L] weights -> [..., H]: each forecast step's total weight at `lags` (1-based;
+    forecast step h, 0-based, reads lag k at context step L - k + h); NaN for a step that
+    reads none of them."""
+    weights = np.asarray(weights, np.float64)
+    horizon, context = weights.shape[-2:]
+    total = np.zeros(weights.shape[:-1])
+    readable = np.zeros(horizon, bool)
+    for step in range(horizon):
+        for lag in lags:
+            position = context - lag + step
+            if 0 <= position < context:
+                total[..., step] += weights[..., step, position]
+                readable[step] = True
+    return np.where(readable, total, np.nan)
+
+
+def _rounded(values) -> list:
+    return [None if np.isnan(v) else round(float(v), 4) for v in values]
