@@ -27,6 +27,7 @@ import numpy as np
 from attnflow._validation import fail
 from attnflow.data.builtin_panels import BUILTIN_PANELS
 from attnflow.data.panel import Panel, drop_short, read_panel
+from attnflow.data.timeseries import TimeSeries
 from attnflow.data.windows import Scaler, Windows, make_windows
 from attnflow.tasks.forecast.covariates import file_columns
 from attnflow.tasks.forecast.data import raw_inputs, with_covariate_roles
@@ -88,7 +89,7 @@ def load_panel(options, data_path: str | None, limit: int | None = None) -> tupl
     return (panel.subset(range(min(limit, len(panel)))) if limit else panel), str(data_path)
 
 
-def with_static(series, values: np.ndarray, names) -> "TimeSeries":
+def with_static(series: TimeSeries, values: np.ndarray, names) -> TimeSeries:
     """The series with its static covariates appended as constant covariate columns
     (known over the forecast steps: the network's inputs and queries read them)."""
     if not len(names):

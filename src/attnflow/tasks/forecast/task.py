@@ -23,7 +23,6 @@ from pathlib import Path
 import numpy as np
 
 from attnflow._validation import fail
-from attnflow.data.builtin_panels import BUILTIN_PANELS
 from attnflow.data.builtin_series import BUILTIN_SERIES, DEFAULT_SERIES
 from attnflow.data.windows import make_dataset
 from attnflow.models.attention_forecaster import (ATTENTION_ALIASES, ATTENTIONS, AttentionForecaster,
