@@ -3,32 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from attnflow._validation import check_choice, check_non_negative_int, check_positive_int, check_rate, check_seed, fail
 from attnflow.layers import BahdanauAttention, MultiHeadAttention, TransformerEncoderBlock
 from attnflow.models._forecast_encoder import encoder_block_arguments, legacy_block_layout
 from attnflow.models._members import members_mean_loss
-from attnflow.models.forecast_blocks import (anchor_and_level, attended_values, context_scale,
-                                             seasonal_difference_features)
+from attnflow.models.forecast_blocks import anchor_and_level, context_scale, seasonal_difference_features
+from attnflow.models.forecast_lags import attended_anchor, lag_bias_start, lag_scores
 
 ENCODERS = ("lstm", "gru", "transformer", "none")
 ATTENTIONS = ("multihead", "bahdanau", "none")  # the names Seq2SeqAttention and RNNWithAttention use
 ATTENTION_ALIASES = {"multi_head": "multihead"}  # older name, still read (saved models, run configs)
 QUERIES = ("learned", "state")
 RESIDUALS = ("none", "level", "seasonal_naive", "seasonal_mean", "attended")
-# The lag bias is a score: Adam moves a weight by about the learning rate per step, and a few
-# hundred steps at 1e-3 must be able to open a gap of several units between lags.
-LAG_BIAS_SCALE = 10.0
-# With season_length m > 1 the lag bias starts with this share of each forecast step's weight on
-# lags m, 2m, ... (the same phase of earlier seasons): an attended anchor then starts as the
-# seasonal-mean one, and training moves the weights from there. (0.9 left a tenth of the weight on
-# the other phases, which shrank the seasonal profile: AirPassengers MAPE 2.61 against 2.56.)
-SEASONAL_PRIOR = 0.99
 HEAD_ACTIVATIONS = ("gelu", "relu", "tanh", "linear")
 # Of the weights in a saved model: 1 before issue #11 (the encoder's blocks saved as
 # ForecastEncoderBlock), 2 since (attnflow.layers.TransformerEncoderBlock).
@@ -241,7 +231,8 @@ class AttentionForecaster(keras.Model):
             self.attention_layer = None
         # Score of head i for lag j + 1 (context step l, forecast step h: lag L - l + h).
         self.lag_bias_table = self.add_weight(
-            shape=(self.num_heads, self.context + self.horizon - 1), initializer=self._lag_bias_start(),
+            shape=(self.num_heads, self.context + self.horizon - 1),
+            initializer=lag_bias_start(self.num_heads, self.context, self.horizon, self.season_length),
             name="lag_bias") if self.lag_bias else None
         self.dropout_layer = keras.layers.Dropout(self.dropout, seed=next(seeds))
         self.observation_seed = keras.random.SeedGenerator(next(seeds)) if self.observation_dropout else None
@@ -283,12 +274,14 @@ class AttentionForecaster(keras.Model):
             attended = tf.repeat(state[:, None], self.horizon, axis=1)  # [B, H, units]
         else:
             keys = encoded + self.key_position_embedding(tf.range(self.context))  # [B, L, units]
-            bias = {} if self.lag_bias_table is None else {"attention_bias": self._lag_scores()}
+            bias = {} if self.lag_bias_table is None else {
+                "attention_bias": lag_scores(self.lag_bias_table, self.context, self.horizon)}
             attended, weights = self.attention_layer(
                 queries, encoded, key=keys, value_mask=step_observed, return_attention_scores=True,
                 training=training, **bias)  # [B, H, units], [B, heads, H, L] or [B, H, L]
             if self.residual == "attended":
-                anchor = self._attended_anchor(weights, context, observed, level)  # [B, H, T]
+                anchor = tf.cast(attended_anchor(weights, context, observed, level, self.season_length),
+                                 self.compute_dtype)  # [B, H, T]
         hidden = self.head_hidden(tf.concat([attended, queries], axis=-1))  # [B, H, units]
         outputs = self.head_output(self.dropout_layer(hidden, training=training))  # [B, H, T * Q]
         if self.highway_layer is not None:
@@ -327,32 +320,6 @@ class AttentionForecaster(keras.Model):
             else:
                 x = layer(x, training=training)  # [B, L, units]
         return self.dropout_layer(x, training=training)
-
-    def _lag_bias_start(self):
-        """Zeros, or with a season the gap in score that gives SEASONAL_PRIOR of the weight to the
-        k = L // m lags m, 2m, ... among the L a forecast step reads: e^gap k / (e^gap k + L - k)."""
-        if self.season_length == 1:
-            return "zeros"
-        seasons = max(1, self.context // self.season_length)
-        gap = math.log(SEASONAL_PRIOR / (1 - SEASONAL_PRIOR) * max(self.context - seasons, 1) / seasons)
-        lags = np.arange(1, self.context + self.horizon)
-        start = np.where(lags % self.season_length == 0, gap / LAG_BIAS_SCALE, 0.0)  # [L + H - 1]
-        return keras.initializers.Constant(np.tile(start[None], [self.num_heads, 1]).astype("float32"))
-
-    def _lag_scores(self):
-        lags = self.context - 1 - tf.range(self.context)[None, :] + tf.range(self.horizon)[:, None]  # [H, L]
-        return LAG_BIAS_SCALE * tf.gather(self.lag_bias_table, lags, axis=1)[None]  # [1, heads, H, L]
-
-    def _attended_anchor(self, weights, context, observed, level):
-        # In float32 under mixed precision: the anchor is the forecast's largest part.
-        if len(weights.shape) == 4:
-            weights = tf.reduce_mean(tf.cast(weights, tf.float32), axis=1)  # [B, H, L]
-        context, observed, level = (tf.cast(t, tf.float32) for t in (context, observed, level))
-        values = attended_values(context, observed, level, self.season_length)  # [B, L, T]
-        # A window with nothing observed attends to nothing: its anchor stays the level.
-        unused = 1.0 - tf.reduce_sum(weights, axis=-1, keepdims=True)  # [B, H, 1]
-        anchor = tf.einsum("bhl,blt->bht", tf.cast(weights, tf.float32), values) + unused * level  # [B, H, T]
-        return tf.cast(anchor, self.compute_dtype)
 
     def _highway(self, context):
         flat = tf.reshape(tf.transpose(context, [0, 2, 1]), [-1, self.num_targets * self.context])  # [B, T * L]
