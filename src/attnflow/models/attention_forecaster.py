@@ -10,7 +10,7 @@ import tensorflow as tf
 from attnflow._validation import check_choice, check_non_negative_int, check_positive_int, check_rate, check_seed, fail
 from attnflow.layers import BahdanauAttention, MultiHeadAttention, TransformerEncoderBlock
 from attnflow.models._forecast_encoder import encoder_block_arguments, legacy_block_layout
-from attnflow.models._members import members_mean_loss
+from attnflow.models._members import SeedEnsemble
 from attnflow.models.forecast_blocks import anchor_and_level, context_scale, seasonal_difference_features
 from attnflow.models.forecast_lags import attended_anchor, lag_bias_start, lag_scores
 
@@ -59,7 +59,7 @@ class ForecasterConfig:
 
 
 @keras.saving.register_keras_serializable(package="attnflow")
-class AttentionForecaster(keras.Model):
+class AttentionForecaster(SeedEnsemble, keras.Model):
     """A direct multi-horizon forecaster whose forecast steps attend to the past.
 
     The context window (targets with the observation mask, and covariates)
@@ -176,7 +176,7 @@ class AttentionForecaster(keras.Model):
         self.highway, self.scale_by_context, self.head_activation = highway, scale_by_context, head_activation
         self.seed, self.members, self.observation_dropout = seed, members, observation_dropout
         self.lag_bias = bool(lag_bias)
-        self._member_forecasts = None  # (mean, [B, H, T(, Q), N]) of the last training call
+        self._member_outputs = None  # (mean, [B, H, T(, Q), N]) of the last training call
         if members > 1:
             config = {field.name: getattr(self, field.name) for field in dataclasses.fields(ForecasterConfig)}
             self.member_models = [
@@ -288,30 +288,6 @@ class AttentionForecaster(keras.Model):
             anchor = anchor + self._highway(context * observed)  # [B, H, T]
         outputs = self._to_forecast(outputs, scale, anchor)  # [B, H, T] or [B, H, T, Q]
         return (outputs, weights) if return_attention_scores else outputs
-
-    def _call_members(self, inputs, training, return_attention_scores):
-        results = [member(inputs, training=training, return_attention_scores=return_attention_scores)
-                   for member in self.member_models]
-        forecasts = tf.stack([r[0] if return_attention_scores else r for r in results], axis=-1)  # [B, H, T(, Q), N]
-        mean = tf.reduce_mean(forecasts, axis=-1)  # [B, H, T(, Q)]
-        # compute_loss gives each member its own loss when it receives this very forecast.
-        self._member_forecasts = (mean, forecasts) if training else None
-        if not return_attention_scores:
-            return mean
-        return mean, tf.reduce_mean(tf.stack([r[1] for r in results]), axis=0)  # [B, heads, H, L] or [B, H, L]
-
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """The mean of the members' own losses in training; the loss of `y_pred` otherwise."""
-        stored, self._member_forecasts = self._member_forecasts, None
-        if not training or stored is None or stored[0] is not y_pred:
-            return super().compute_loss(x, y, y_pred, sample_weight, training)
-        member_loss = getattr(self.loss, "member_loss", None)  # attnflow.training.losses.MemberLosses
-        if member_loss is not None:  # each member its own loss; the regularization losses once per member
-            regularization = tf.add_n(self.losses) if self.losses else 0.0
-            return members_mean_loss([member_loss(i)(y, stored[1][..., i], sample_weight) + regularization
-                                      for i in range(self.members)])
-        return members_mean_loss([super(AttentionForecaster, self).compute_loss(
-            x, y, stored[1][..., i], sample_weight, training) for i in range(self.members)])
 
     def _encode(self, x, step_observed, training):
         for layer in self.encoder_layers:

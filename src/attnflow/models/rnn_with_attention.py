@@ -12,7 +12,7 @@ from attnflow._validation import check_choice, check_positive_int, check_rate, f
 from attnflow.layers import BahdanauAttention, DotProductAttention, MaskedPooling, MultiHeadAttention
 from attnflow.models._classifier_config import ClassifierConfig, set_config_attributes
 from attnflow.models._inputs import check_num_features, mask_missing_steps
-from attnflow.models._members import members_mean_loss
+from attnflow.models._members import SeedEnsemble
 
 ATTENTIONS = ("bahdanau", "luong", "multihead", "none")
 RNN_TYPES = ("simple", "gru", "lstm", "none")
@@ -68,7 +68,7 @@ def _conv_layers(filters, kernel_sizes) -> tuple[list[int], list[int]]:
 
 
 @keras.saving.register_keras_serializable(package="attnflow")
-class RNNWithAttention(keras.Model):
+class RNNWithAttention(SeedEnsemble, keras.Model):
     """Sequence classifier: an RNN whose outputs are pooled by attention.
 
     token ids [B, T] -> Embedding(mask_zero=True), or numeric features
@@ -192,7 +192,7 @@ class RNNWithAttention(keras.Model):
 
     def call(self, inputs, return_attention_scores=False, training=None):
         if self.member_models:
-            return self._call_members(inputs, return_attention_scores, training)
+            return self._call_members(inputs, training, return_attention_scores)
         sequence, mask = self._embed(inputs)  # [B, T, E], [B, T]
         outputs, state = self._encode(sequence, mask, training)  # [B, T, U], [B, U]
         features, weights = self._attend(outputs, state, mask, training)  # [B, U], weights
@@ -202,31 +202,6 @@ class RNNWithAttention(keras.Model):
         if return_attention_scores:
             return probabilities, weights
         return probabilities
-
-    def _call_members(self, inputs, return_attention_scores, training):
-        results = [member(inputs, return_attention_scores=True, training=training)
-                   for member in self.member_models]
-        outputs = tf.stack([probabilities for probabilities, _ in results], axis=-1)  # [B, C, N]
-        mean = tf.reduce_mean(outputs, axis=-1)  # [B, C]
-        # compute_loss gives each member its own loss when it receives this very output.
-        self._member_outputs = (mean, outputs) if training else None
-        if not return_attention_scores:
-            return mean
-        if self.attention == "none":
-            return mean, None
-        return mean, tf.reduce_mean(tf.stack([weights for _, weights in results]), axis=0)  # [B, (H,) T]
-
-    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """The mean of the members' own losses in training; the loss of `y_pred` otherwise."""
-        stored, self._member_outputs = self._member_outputs, None
-        if not training or stored is None or stored[0] is not y_pred:
-            return super().compute_loss(x, y, y_pred, sample_weight, training)
-        # The L2 of every member's head, once: member i's gradient is then that of its own L2.
-        regularization = tf.add_n(self.losses) if self.losses else 0.0
-        data_losses = [super(RNNWithAttention, self).compute_loss(x, y, stored[1][..., number], sample_weight,
-                                                                  training) - regularization
-                       for number in range(self.members)]
-        return members_mean_loss(data_losses) + regularization
 
     def _embed(self, inputs):
         if self.vocabulary_size is not None:
