@@ -50,6 +50,11 @@ def test_a_panel_trains_one_network_scored_over_all_series(panel_run):
     assert {"mape", "mase"} <= set(metrics["test"])
     assert metrics["model"]["name"] == "AttentionForecaster" and "3 series" in metrics["model"]["description"]
     assert {"seasonal_naive", "ets", "theta", "no_attention"} <= set(metrics["baselines"])
+    # The best of the run by MASE: the series' sizes differ 100-fold, so MAE would be the largest's.
+    best = metrics["best"]
+    assert best["metric"] == "mase" and best["attention_model"] == metrics["test"]["mase"]
+    everyone = {"attention_model": metrics["test"], **metrics["baselines"]}
+    assert best["value"] == min(scores["mase"] for scores in everyone.values())
 
 
 def test_ensemble_members_trained_on_mae_and_mape_alternately(tmp_path):

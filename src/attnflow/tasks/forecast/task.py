@@ -45,7 +45,7 @@ class ForecastTask(ForecastFlags, Task):
     flags in `attnflow.tasks.forecast.flags`."""
 
     options_class = ForecastOptions
-    headline = ("mae", "lower")  # MASE when there are several targets (see headline_metric)
+    headline = ("mae", "lower")  # MASE for several targets or a panel (see headline_metric)
 
     def __init__(self):
         self.scaler = None  # the training data's, set by load_data
@@ -71,8 +71,10 @@ class ForecastTask(ForecastFlags, Task):
         return merge(base, preset(series))
 
     def headline_metric(self, config: RunConfig) -> tuple[str, str]:
-        """MAE, or MASE when several targets of different scales are scored together."""
-        return ("mase", "lower") if len(self.options(config).target) > 1 else self.headline
+        """MAE, or MASE when values of different scales are scored together: several targets,
+        or the series of a panel (MAE over all of them would be the largest series' MAE)."""
+        options = self.options(config)
+        return ("mase", "lower") if len(options.target) > 1 or options.is_panel else self.headline
 
     def check_config(self, config: RunConfig) -> None:
         options = self.options(config)
