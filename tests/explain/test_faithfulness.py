@@ -42,6 +42,16 @@ def test_unrelated_attention_is_no_better_than_chance():
     assert abs(figures["rank_correlation_grad_x_input"]) < 0.2
 
 
+def test_an_example_without_inputs_has_nothing_removed():
+    # A text none of whose words is in the vocabulary has no attention weights at all.
+    problem = FaithfulnessProblem([np.array([0.7, 0.2, 0.1]), np.array([])],
+                                  lambda removed: np.array([1.0 - 0.5 * r.sum() for r in removed]),
+                                  [np.array([3.0, 2.0, 1.0]), np.array([])])
+    figures = measure(problem)
+    assert figures["examples"] == 2
+    assert figures["top_k_change"] == pytest.approx(0.25) == figures["random_k_change"]
+
+
 def test_forecast_change_is_the_mean_absolute_difference():
     problem = FaithfulnessProblem([np.array([0.5, 0.3, 0.2])] * 2,
                                   lambda removed: np.array([[3.0 - r.sum()] for r in removed]),

@@ -28,7 +28,7 @@ from typing import Callable
 
 import numpy as np
 
-K_FRACTION = 0.1  # k = this share of an example's inputs (at least 1)
+K_FRACTION = 0.1  # k = this share of an example's inputs (at least 1 when it has any)
 RANDOM_DRAWS = 5  # random removals averaged per example
 
 
@@ -60,7 +60,8 @@ def measure(problem: FaithfulnessProblem, seed: int = 0, k_fraction: float = K_F
     """
     rng = np.random.default_rng(seed)
     attention = [np.asarray(a, dtype=np.float64) for a in problem.attention]
-    counts = [max(1, int(round(k_fraction * len(a)))) for a in attention]
+    # k: at least 1, none for an example with no inputs (a text with no known token).
+    counts = [min(len(a), max(1, int(round(k_fraction * len(a))))) for a in attention]
     untouched = problem.outputs([np.zeros(len(a), bool) for a in attention])
     top = [_removed(len(a), np.argsort(-a, kind="stable")[:k]) for a, k in zip(attention, counts)]
     top_change = _change(untouched, problem.outputs(top), problem.change)
