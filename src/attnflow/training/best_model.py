@@ -19,6 +19,13 @@ DIRECTIONS = ("higher", "lower")
 # How the summary names the baselines of the tasks (others: their name, spaced)
 BASELINE_LABELS = {
     "tfidf_logreg": "TF-IDF + LR",
+    "tfidf_char_logreg": "TF-IDF + LR on characters",
+    "1nn_euclidean": "1-NN (Euclidean)",
+    "minirocket": "MiniRocket",
+    "cnn": "the small CNN",
+    "pixel_logreg": "logistic regression on pixels",
+    "ets": "AutoETS",
+    "theta": "AutoTheta",
     "no_attention": "the same network without attention",
     "seasonal_naive": "seasonal naive",
     "holt_winters": "Holt-Winters",

@@ -72,5 +72,5 @@ def test_the_best_of_a_run_is_named_in_metrics_json_and_kept_out_of_the_table():
     assert document["best"]["model"] == "minirocket"
     table = metrics_table(document)
     assert list(table.columns[0].cells) == ["test", "no_attention", "minirocket"]
-    assert best_line(best) == "minirocket is better on this data: accuracy 0.900 vs 0.800 (the attention model)"
+    assert best_line(best) == "MiniRocket is better on this data: accuracy 0.900 vs 0.800 (the attention model)"
     assert evaluation_lines(test, baselines, "f.csv") == []  # one split: nothing to add
