@@ -8,7 +8,7 @@ import pytest
 
 from attnflow.training.callbacks import ResumableEarlyStopping, TrainingClock
 from attnflow.training.metrics import MaskedAccuracy, masked_loss
-from attnflow.training.report import metrics_document, metrics_table
+from attnflow.training.report import metrics_document, metrics_table, read_metrics, write_metrics
 from attnflow.training.text_metrics import character_error_rate, text_metrics
 
 
@@ -78,6 +78,16 @@ def test_metrics_document_shape():
         metrics_document("dates", {"held_out": {}})
     with pytest.raises(ValueError, match="lowercase metric names"):
         metrics_document("dates", {"test": {"MAE": 1.0}})
+
+
+def test_metrics_json_is_strict_json_with_null_for_scores_that_are_not_finite(tmp_path):
+    document = metrics_document("forecast", {"test": {"mae": 1.5, "mape": float("nan")}},
+                                {"theta": {"mape": np.float64("inf"), "per_step": [1.0, float("nan")]}})
+    path = write_metrics(tmp_path / "metrics.json", document)
+    assert "NaN" not in path.read_text() and "Infinity" not in path.read_text()
+    again = read_metrics(path)
+    assert again["test"] == {"mae": 1.5, "mape": None}
+    assert again["baselines"]["theta"] == {"mape": None, "per_step": [1.0, None]}
 
 
 def test_metrics_table_leaves_out_values_that_are_not_numbers():

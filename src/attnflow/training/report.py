@@ -14,6 +14,7 @@ Metric names are lowercase (accuracy, f1_macro, exact_match, mae, ...).
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from attnflow._validation import fail
@@ -37,11 +38,23 @@ def metrics_document(task: str, splits: dict, baselines: dict | None = None,
 
 
 def write_metrics(path, document: dict) -> Path:
+    """Writes `document` as strict JSON: a score that is not a finite number (a MAPE
+    over a test part with a zero, ...) becomes null."""
     path = Path(path)
     temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    temporary.write_text(json.dumps(_finite(document), indent=2, allow_nan=False) + "\n", encoding="utf-8")
     temporary.replace(path)
     return path
+
+
+def _finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(item) for item in value]
+    return value
 
 
 def read_metrics(path) -> dict:
