@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attnflow.data.panel import drop_short, panel_from_frame, panel_to_frame
+from attnflow.data.panel import drop_flat, drop_short, panel_from_frame, panel_to_frame
 
 
 def long_frame(lengths=(30, 24, 40), freq="MS"):
@@ -74,3 +74,19 @@ def test_short_series_are_skipped_with_one_warning_and_none_left_is_an_error():
     assert kept.ids == ("s0",)
     with pytest.raises(ValueError, match="expected at least one series of 50 steps or more"):
         drop_short(panel, 50, "context 46 + horizon 4")
+
+
+def test_series_whose_training_part_does_not_vary_are_skipped_with_one_warning():
+    frame = long_frame((30, 24, 40))
+    frame.loc[frame["store"] == "s1", "sales"] = 0.0  # a store that sold nothing
+    flat_until_test = frame["store"] == "s2"
+    frame.loc[flat_until_test, "sales"] = np.where(np.arange(40) < 36, 7.0, 9.0)  # varies in its test part only
+    panel = panel_from_frame(frame, "store", "date", ["sales"])
+    with pytest.warns(UserWarning) as caught:
+        kept = drop_flat(panel, horizon=4, season_length=12)
+    assert len(caught) == 1
+    assert str(caught[0].message).startswith("skipped 2 of 3 series whose training part does not vary "
+                                             "(season 12: their MASE is undefined): s1 (24 steps), s2 (40 steps)")
+    assert kept.ids == ("s0",)
+    with pytest.raises(ValueError, match="expected at least one series whose training part varies"):
+        drop_flat(panel.subset([1, 2]), horizon=4, season_length=12)

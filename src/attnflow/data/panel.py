@@ -132,15 +132,35 @@ def drop_short(panel: Panel, minimum: int, why: str) -> Panel:
     """The panel without series of fewer than `minimum` steps, with one warning that
     counts them and names the first few; a ValueError when none is left."""
     short = [i for i, s in enumerate(panel.series) if len(s) < minimum]
-    if not short:
+    return drop_series(panel, short, f"shorter than {minimum} steps ({why})",
+                       f"at least one series of {minimum} steps or more ({why})")
+
+
+def drop_flat(panel: Panel, horizon: int, season_length: int) -> Panel:
+    """The panel without series whose training part (all but the last `horizon` steps)
+    has no seasonal difference other than 0 (a constant series, all zeros: its MASE is
+    undefined), with one warning; a ValueError when none is left."""
+    flat = []
+    for i, series in enumerate(panel.series):
+        train = series.values[:len(series) - horizon]
+        differences = np.abs(train[season_length:] - train[:-season_length])
+        if not np.nansum(differences) > 0:
+            flat.append(i)
+    return drop_series(panel, flat, f"whose training part does not vary (season {season_length}: "
+                       "their MASE is undefined)", "at least one series whose training part varies")
+
+
+def drop_series(panel: Panel, dropped: list[int], why: str, expected: str) -> Panel:
+    """The panel without the series at `dropped`, with one warning that counts them and
+    names the first few (why: what they are); a ValueError (expected) when none is left."""
+    if not dropped:
         return panel
-    named = ", ".join(f"{panel.ids[i]} ({len(panel.series[i])} steps)" for i in short[:3])
-    if len(short) == len(panel):
-        fail(f"at least one series of {minimum} steps or more ({why})",
-             shortest=named + (f" and {len(short) - 3} more" if len(short) > 3 else ""))
-    warnings.warn(f"skipped {len(short)} of {len(panel)} series shorter than {minimum} steps ({why}): "
-                  f"{named}{' ...' if len(short) > 3 else ''}", stacklevel=2)
-    return panel.subset([i for i in range(len(panel)) if i not in set(short)])
+    named = ", ".join(f"{panel.ids[i]} ({len(panel.series[i])} steps)" for i in dropped[:3])
+    if len(dropped) == len(panel):
+        fail(expected, series=named + (f" and {len(dropped) - 3} more" if len(dropped) > 3 else ""))
+    warnings.warn(f"skipped {len(dropped)} of {len(panel)} series {why}: "
+                  f"{named}{' ...' if len(dropped) > 3 else ''}", stacklevel=3)
+    return panel.subset([i for i in range(len(panel)) if i not in set(dropped)])
 
 
 def panel_to_frame(panel: Panel) -> pd.DataFrame:

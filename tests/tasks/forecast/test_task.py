@@ -14,7 +14,7 @@ from attnflow.data.builtin_series import BUILTIN_SERIES
 from attnflow.data.timeseries import from_frame
 from attnflow.data.windows import Scaler, make_windows
 from attnflow.tasks import get_task
-from attnflow.tasks.forecast.data import raw_inputs, series_settings
+from attnflow.tasks.forecast.data import check_varies, raw_inputs, series_settings
 from attnflow.tasks.forecast.options import ForecastOptions
 from attnflow.tasks.forecast.model import (raw_forecast, scaled_inputs, scaler_from_dict, scaler_to_dict,
                                             serving_function)
@@ -65,6 +65,16 @@ def test_a_files_transform_is_log_for_a_positive_series_unless_set():
     assert series_settings(ForecastOptions(), with_zero, "my.csv")[3] == "none"
     assert series_settings(ForecastOptions(transform="none"), positive, "my.csv")[3] == "none"
     assert series_settings(ForecastOptions(), positive, "sunspots")[3] == BUILTIN_SERIES["sunspots"].transform
+    # A short horizon still gets a context of one season, which the seasonal anchor reads.
+    assert series_settings(ForecastOptions(horizon=1), positive, "my.csv")[:3] == (12, 1, 12)
+
+
+def test_a_series_that_does_not_vary_before_its_test_part_fails_before_training():
+    flat = series_frame().assign(y=lambda frame: np.where(np.arange(len(frame)) < len(frame) - 12, 5.0, 6.0))
+    with pytest.raises(ValueError, match="expected a series that varies before its test part .*"
+                                         "Received: first_value=5.0"):
+        check_varies(from_frame(flat, "time", "y"), horizon=12, season_length=12)
+    check_varies(from_frame(series_frame(), "time", "y"), horizon=12, season_length=12)  # varies: no error
 
 
 def test_ensemble_members_train_apart_and_the_forecast_is_their_mean(tmp_path):

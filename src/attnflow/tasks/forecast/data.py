@@ -90,14 +90,27 @@ def with_covariate_roles(series: TimeSeries, options) -> TimeSeries:
 def series_settings(options, series: TimeSeries, name: str) -> tuple[int, int, int, str]:
     """(context, horizon, season_length, transform): the options, else the built-in
     series' own, else from the data: horizon one season (at least 4 steps), context
-    three horizons, and "log" when every observed value is positive ("none" otherwise),
+    three horizons (at least one season: the seasonal anchor reads one), and "log" when every observed value is positive ("none" otherwise),
     as the classical baselines of a positive series are multiplicative or fitted on logs."""
     spec = BUILTIN_SERIES.get(name)
     season = spec.season_length if spec is not None else series.season_length
     horizon = options.horizon or (spec.horizon if spec is not None else max(season, 4))
-    context = options.context or (spec.context if spec is not None else 3 * horizon)
+    context = options.context or (spec.context if spec is not None else max(3 * horizon, season))
     transform = options.transform or (spec.transform if spec is not None else _transform_of(series))
     return context, horizon, season, transform
+
+
+def check_varies(series: TimeSeries, horizon: int, season_length: int) -> None:
+    """Raises ValueError, before any training, for a series whose training part (all but
+    the last `horizon` steps) has no seasonal difference other than 0 (a constant series,
+    or one that repeats exactly every season): seasonal naive is exact there, and MASE,
+    scaled by its error, is undefined."""
+    train = series.values[:len(series) - horizon]
+    if not np.nansum(np.abs(train[season_length:] - train[:-season_length])) > 0:
+        fail(f"a series that varies before its test part (its last {horizon} steps): every value there "
+             f"equals the one {season_length} step(s) before it (a constant series?), so the seasonal "
+             "naive forecast is exact and MASE is undefined",
+             first_value=float(train[~np.isnan(train)][0]) if np.any(~np.isnan(train)) else None)
 
 
 def _transform_of(series: TimeSeries) -> str:
@@ -111,6 +124,7 @@ def training_data(options, data_path: str | None) -> ForecastData:
     series, name = load_series(options, data_path)
     context, horizon, season, transform = series_settings(options, series, name)
     check_window_fits(series, context, horizon)
+    check_varies(series, horizon, season)
     if options.backtest:
         check_backtest(options.backtest, len(series), context, horizon, options.validation_windows)
         folds = rolling_origin_splits(len(series), context, horizon, options.backtest,

@@ -26,7 +26,7 @@ import numpy as np
 
 from attnflow._validation import fail
 from attnflow.data.builtin_panels import BUILTIN_PANELS
-from attnflow.data.panel import Panel, drop_short, read_panel
+from attnflow.data.panel import Panel, drop_flat, drop_short, read_panel
 from attnflow.data.timeseries import TimeSeries
 from attnflow.data.windows import Scaler, Windows, make_windows
 from attnflow.tasks.forecast.covariates import file_columns
@@ -111,7 +111,9 @@ def panel_settings(options, panel: Panel, name: str) -> tuple[int, int, int, str
     horizon = options.horizon or (spec.horizon if spec else max(season, 4))
     # Three seasons (at least twice the horizon), but no longer than the shortest series
     # allows (its test window still fits), so that by default no series is skipped.
-    shortest = min(len(s) for s in panel.series)
+    lengths = [len(s) for s in panel.series]
+    shortest = min([n for n in lengths if n >= season + horizon] or lengths)  # a series too short
+    # for even one season of context is skipped anyway: it does not shorten every other one's
     context = options.context or max(min(max(3 * season, 2 * horizon), shortest - horizon), season, 1)
     lowest = min(np.nanmin(s.values) for s in panel.series)
     transform = options.transform or ("log1p" if lowest >= 0 else "none")
@@ -126,6 +128,7 @@ def panel_training_data(options, data_path: str | None) -> PanelData:
     panel, name = load_panel(options, data_path, options.limit)
     context, horizon, season, transform = panel_settings(options, panel, name)
     panel = drop_short(panel, context + horizon, f"context {context} + horizon {horizon}")
+    panel = drop_flat(panel, horizon, season)
     for index, series in zip(panel.ids, panel.series):
         if not series.observed[-horizon:].any():
             fail("at least one observed value in every series' test part (its last horizon steps)",
@@ -146,7 +149,8 @@ def scoring_panel(options, data_path: str, scaler: Scaler) -> PanelData:
     last `horizon` steps after `context` steps (shorter series skipped, with a warning)."""
     panel, name = load_panel(options, data_path)
     context, horizon = options.context, options.horizon
-    panel = drop_short(panel, context + horizon, f"context {context} + horizon {horizon}")
+    panel = drop_flat(drop_short(panel, context + horizon, f"context {context} + horizon {horizon}"),
+                      horizon, options.season_length)
     return PanelData(panel, context, horizon, options.season_length, scaler.transform, scaler=scaler,
                      name=name)
 
