@@ -102,6 +102,26 @@ def check_hover_and_errors(page, errors, tmp_path, name):
     assert errors == []
 
 
+def test_markup_in_a_users_text_neither_ends_nor_hides_the_pages_data(browser, tmp_path):
+    from attnflow.explain.explorer import attention_view, write_explorer
+
+    words = ["comments", "start", "<!--", "then", "<script", "src=a.js", "</script>", "end"]
+    example = {"name": " ".join(words), "input": " ".join(words), "prediction": "good", "truth": "good",
+               "rows": ["good"], "columns": words,
+               "views": [attention_view("attention", {"weights": [np.full(len(words), 1 / len(words))]})]}
+    path = write_explorer(tmp_path / "explorer.html", "text <!-- run", "tokens", [example, example])
+    page = browser.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(path.as_uri())
+    assert page.eval_on_selector_all("script", "els => els.length") == 2  # the data and the code
+    data = json.loads(page.eval_on_selector("#explorer-data", "e => e.textContent"))
+    assert data["examples"][0]["columns"] == words
+    assert options(page, "#example") == [" ".join(words)] * 2
+    assert page.locator("#view .weight").count() == len(words) and errors == []
+    page.close()
+
+
 def test_dates_alignment_matrix_equals_the_translators_attention(open_explorer, tmp_path):
     page, run, errors = open_explorer("dates")
     translator = load(run)

@@ -92,8 +92,9 @@ def explorer_document(title: str, kind: str, examples: list[dict], subtitle: str
 def write_explorer(path, title: str, kind: str, examples: list[dict], subtitle: str = "") -> Path:
     """Writes the explorer page to `path` (whole: through a temporary file); returns the path."""
     document = explorer_document(title, kind, examples, subtitle)
-    # "</" would end the <script> element early; "<\/" reads the same in JSON.
-    text = json.dumps(document, ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
+    # Every "<" as the escape \u003c, which reads the same in JSON: "</script", and "<!--" then
+    # "<script" in a user's text, would otherwise end the data's <script> element or keep it open.
+    text = json.dumps(document, ensure_ascii=False, allow_nan=False).replace("<", "\\u003c")
     page = PAGE.replace("__TITLE__", html.escape(title)).replace("__DATA__", text)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
