@@ -26,6 +26,7 @@ import contextlib
 import os
 import re
 import sys
+import warnings
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -150,7 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             commands.join_cluster(args.verbose)  # before TensorFlow's runtime starts
         _quiet_tensorflow_start(args.verbose)
-        return commands.COMMANDS[args.command](args, argv)
+        with _one_line_warnings():
+            return commands.COMMANDS[args.command](args, argv)
     except ValueError as error:
         if os.environ.get("ATTNFLOW_DEBUG"):
             raise
@@ -166,6 +168,23 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"attnflow: error: {error}", file=sys.stderr)
         return 1
+
+
+@contextlib.contextmanager
+def _one_line_warnings():
+    """Python warnings (a panel's skipped series, a library's RuntimeWarning) as one
+    "attnflow: warning: ..." line each, without the file, line and source Python adds."""
+    original = warnings.showwarning
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        kind = "" if category is UserWarning else f"{category.__name__}: "
+        print(f"attnflow: warning: {kind}{message}", file=sys.stderr)
+
+    warnings.showwarning = show
+    try:
+        yield
+    finally:
+        warnings.showwarning = original
 
 
 # -- help ---------------------------------------------------------------------
