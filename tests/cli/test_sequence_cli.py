@@ -147,12 +147,25 @@ def test_predict_without_labels_with_attention_plots(sequence_run, tmp_path, cap
     assert code == 0 and output.read_text().splitlines()[0] == "input,predicted,p_down,p_up"
 
 
+def test_predict_reads_the_training_feature_columns_by_name(sequence_run, tmp_path, capsys):
+    run, _ = sequence_run
+    assert yaml.safe_load((run / "config.yaml").read_text())["options"]["feature_columns"] == ["f1", "f2"]
+    rows = series_rows(count=4, nan_series=None, features=("f1", "f2", "f3"))
+    outputs = []
+    for name, order in (("three", ["id", "t", "f1", "f2", "f3"]), ("reordered", ["id", "t", "f3", "f2", "f1"])):
+        path = write_rows(tmp_path / f"{name}.csv", [{key: row[key] for key in order} for row in rows])
+        code, out, err = run_cli(capsys, "predict", run, "--data", path)
+        assert code == 0, err
+        outputs.append(out)
+    assert outputs[0] == outputs[1]  # f3 is not read; f1 and f2 are found by name
+    renamed = write_rows(tmp_path / "renamed.csv", [{"id": r["id"], "t": r["t"], "temperature": r["f1"],
+                                                     "f2": r["f2"]} for r in rows])
+    code, _, err = run_cli(capsys, "predict", run, "--data", renamed)
+    assert_one_line_error(code, err, "expected a column 'f1' in")
+
+
 def test_predict_bad_inputs(sequence_run, tmp_path, capsys):
     run, _ = sequence_run
-    three = write_rows(tmp_path / "three.csv", series_rows(count=4, nan_series=None,
-                                                           features=("f1", "f2", "f3")))
-    code, _, err = run_cli(capsys, "predict", run, "--data", three)
-    assert_one_line_error(code, err, "expected 2 feature columns, as in training")
     code, _, err = run_cli(capsys, "predict", run)
     assert_one_line_error(code, err, "expected the series in a long-format file")
 

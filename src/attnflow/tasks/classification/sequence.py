@@ -100,6 +100,15 @@ class SequenceTask(SequenceFlags, ClassificationTask):
     def read_file(self, path, options: SequenceOptions) -> SequenceData:
         return read_series(path, options)
 
+    def load_data(self, config: RunConfig, data_path: str | None = None):
+        """As every classification task, and a user's file's feature columns are kept in
+        the run's config: predict and evaluate then read their files' columns by name
+        (in any order; a missing one is named), not by position."""
+        data = super().load_data(config, data_path)
+        if data_path is None and config.data is not None and config.options.get("feature_columns") is None:
+            config.options["feature_columns"] = list(data.train.feature_names)
+        return data
+
     def read_test_file(self, path, options: SequenceOptions, train: SequenceData):
         """(train, test) padded to the same length; the test file's feature
         columns must be the training file's (else both lists are named)."""
