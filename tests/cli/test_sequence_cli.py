@@ -320,3 +320,15 @@ def test_switching_to_the_transformer_trains_without_the_presets_rnn_settings(tm
     assert code == 0, err
     model = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())["model"]
     assert model["architecture"] == "transformer" and "attention" not in model and "units" not in model
+
+
+def test_a_label_written_na_is_a_class_while_na_in_a_feature_is_missing(tmp_path):
+    from attnflow.tasks.classification.sequence import SequenceOptions, read_series
+
+    rows = [{**row, "activity": {"up": "NA", "down": "None"}[row["activity"]]}
+            for row in series_rows(count=6, nan_series=None)]
+    rows[0]["f2"] = "NA"
+    data = read_series(write_rows(tmp_path / "na.csv", rows),
+                       SequenceOptions(id_column="id", time_column="t", label_column="activity"))
+    assert sorted(data.classes) == ["NA", "None"] and len(data.labels) == 6
+    assert np.isnan(data.x[0, 0, 1]) and not np.isnan(data.x[0, 0, 0])

@@ -187,6 +187,12 @@ def read_series(path, options: SequenceOptions, labelled: bool = True) -> Sequen
     With `labelled=False` the label column may be absent (predict).
     """
     frame = read_table(path)
+    if labelled or options.label_column in frame.columns:
+        # Labels as written: "NA", "null", "None" ... are classes (as for text), while in
+        # the numeric columns they still read as missing values.
+        raw = read_table(path, keep_default_na=False)
+        if options.label_column in raw.columns:
+            frame[options.label_column] = raw[options.label_column]
     return sequences_from_frame(frame, str(path), options.id_column, options.time_column,
                                 options.label_column, options.feature_columns, options.classes,
                                 labelled=labelled)
