@@ -152,3 +152,26 @@ def test_short_series_are_skipped_with_one_warning(tmp_path, capsys):
                                "--set", "options.baselines=false")
     assert code == 0, err
     assert "2 series" in json.loads((out / "metrics.json").read_text())["model"]["description"]
+
+
+def test_explore_draws_each_series_test_forecast_over_its_own_context(panel_run, capsys):
+    import re
+
+    folder, out = panel_run
+    code, _, err = run_cli(capsys, "explore", out, "--examples", "3")
+    assert code == 0, err
+    page = (out / "explorer.html").read_text(encoding="utf-8")
+    data = json.loads(re.search(r'<script id="explorer-data" type="application/json">(.*?)</script>',
+                                page, re.S).group(1))
+    assert data["kind"] == "forecast" and [e["name"].split(":")[0] for e in data["examples"]] == ["s0", "s1", "s2"]
+    frame = panel_frame()
+    context = 12
+    for example, (store, part) in zip(data["examples"], frame.groupby("store", sort=True)):
+        sales = part["sales"].to_numpy()
+        np.testing.assert_allclose(example["series"]["values"], sales[-4 - context:-4], rtol=1e-6)
+        assert example["truth"] == ", ".join(f"{v:.4g}" for v in sales[-4:])
+        weights = np.array(example["views"][0]["heads"][0]["weights"])  # [H, L], the heads' mean
+        assert weights.shape == (4, context)
+        np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-5)
+        forecast = np.array([float(v) for v in example["prediction"].split(", ")])
+        assert np.all(np.abs(forecast - sales[-4:].mean()) < 0.5 * sales[-4:].mean())  # its own size

@@ -12,6 +12,8 @@ Views of one forecast (the explorer's "layer" picker):
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import tensorflow as tf
 
@@ -53,42 +55,67 @@ def by_lag(weights) -> np.ndarray:
 
 
 def examples(model, data, config, split: str = "test", count: int = 8) -> tuple[str, list[dict]]:
-    """("forecast", [example, ...]); [] for a model without attention."""
+    """("forecast", [example, ...]); [] for a model without attention. A panel gives the
+    test forecast (or, for "validation", the one a horizon before) of its first `count` series."""
     from attnflow.tasks.forecast.output import point_forecast
+    from attnflow.tasks.forecast.panel import PanelData, panel_forecast, series_scale
 
-    origins = _origins(data, split, count)
-    if model.attention == "none" or not origins:
+    if model.attention == "none":
         return "forecast", []
-    series, context, horizon = data.series, data.context, data.horizon
-    raw = raw_inputs(series, origins, context, horizon)
-    weights = _weights(model, data, raw)  # [N, heads, H, L]
-    quantiles = model.quantiles
-    forecasts = point_forecast(raw_forecast(model, data.scaler, raw), quantiles)  # [N, H, T]
+    context, horizon = data.context, data.horizon
+    if isinstance(data, PanelData):
+        shown = data.panel.subset(list(range(min(count, len(data.panel)))))
+        back = horizon if split == "validation" else 0
+        kept = [i for i, s in enumerate(shown.series) if len(s) - horizon - back >= context]
+        if not kept:
+            return "forecast", []
+        shown = shown.subset(kept)
+        cases = [(f"{name}: {'test' if not back else 'earlier'}", s, len(s) - horizon - back)
+                 for name, s in zip(shown.ids, shown.series)]
+        # The network reads each series divided by its own size before the origin, as in training.
+        raw = [raw_inputs(s.with_values(s.values / series_scale(s, origin)), [origin], context, horizon)
+               for _, s, origin in cases]
+        weights = _weights(model, data, {key: np.concatenate([r[key] for r in raw]) for key in raw[0]})
+        forecasts = panel_forecast(model, dataclasses.replace(data, panel=shown),
+                                   [origin for _, _, origin in cases])
+    else:
+        origins = _origins(data, split, count)
+        if not origins:
+            return "forecast", []
+        cases = [("test" if origin == data.test_origin else "earlier", data.series, origin) for origin in origins]
+        raw = raw_inputs(data.series, origins, context, horizon)
+        weights = _weights(model, data, raw)  # [N, heads, H, L]
+        forecasts = raw_forecast(model, data.scaler, raw)
+    forecasts = point_forecast(forecasts, model.quantiles)  # [N, H, T]
+    return "forecast", [_example(label, series, origin, context, horizon, weights[row], forecasts[row, :, 0])
+                        for row, (label, series, origin) in enumerate(cases)]
+
+
+def _example(label: str, series, origin: int, context: int, horizon: int, weights, forecast) -> dict:
+    """The explorer's example of the forecast of `series` from `origin`: weights [heads, H, L],
+    forecast [H] (the first target's)."""
     name = series.target_names[0]
-    result = []
-    for row, origin in enumerate(origins):
-        times = [str(t.date()) if t == t.normalize() else str(t) for t in _times(series, origin - context,
-                                                                                   origin + horizon)]
-        actual = series.values[origin:origin + horizon, 0]
-        heads = heads_with_mean(weights[row]) if weights.shape[1] > 1 else {"weights": weights[row, 0]}
-        lag_heads = {head: by_lag(w)[None] for head, w in heads.items()}
-        lags = list(range(1, context + horizon))
-        result.append({
-            "name": f"{'test' if origin == data.test_origin else 'earlier'}: from {times[context]}",
-            "input": f"{name}, {context} steps {times[0]} .. {times[context - 1]}",
-            "prediction": ", ".join(f"{v:.4g}" for v in forecasts[row, :, 0]),
-            "truth": ", ".join("-" if np.isnan(v) else f"{v:.4g}" for v in actual) if len(actual) else None,
-            "rows": [f"h{h + 1} {times[context + h]}" for h in range(horizon)],
-            "columns": times[:context],
-            "series": {"name": name, "values": [None if np.isnan(v) else float(v)
-                                                for v in series.values[origin - context:origin, 0]]},
-            "views": [attention_view("attention", heads, note="forecast steps (rows) over the context "
-                                                              "(columns)"),
-                      attention_view("by lag", lag_heads, rows=["mean over forecast steps"],
-                                     columns=[f"lag {lag}" for lag in lags], kind="lags",
-                                     note="weight at each lag (forecast time minus context time), "
-                                          "averaged over the forecast steps")]})
-    return "forecast", result
+    times = [str(t.date()) if t == t.normalize() else str(t) for t in _times(series, origin - context,
+                                                                           origin + horizon)]
+    actual = series.values[origin:origin + horizon, 0]
+    heads = heads_with_mean(weights) if weights.shape[0] > 1 else {"weights": weights[0]}
+    lag_heads = {head: by_lag(w)[None] for head, w in heads.items()}
+    lags = list(range(1, context + horizon))
+    return {
+        "name": f"{label}: from {times[context]}",
+        "input": f"{name}, {context} steps {times[0]} .. {times[context - 1]}",
+        "prediction": ", ".join(f"{v:.4g}" for v in forecast),
+        "truth": ", ".join("-" if np.isnan(v) else f"{v:.4g}" for v in actual) if len(actual) else None,
+        "rows": [f"h{h + 1} {times[context + h]}" for h in range(horizon)],
+        "columns": times[:context],
+        "series": {"name": name, "values": [None if np.isnan(v) else float(v)
+                                            for v in series.values[origin - context:origin, 0]]},
+        "views": [attention_view("attention", heads, note="forecast steps (rows) over the context "
+                                                          "(columns)"),
+                  attention_view("by lag", lag_heads, rows=["mean over forecast steps"],
+                                 columns=[f"lag {lag}" for lag in lags], kind="lags",
+                                 note="weight at each lag (forecast time minus context time), "
+                                      "averaged over the forecast steps")]}
 
 
 def _times(series, start: int, stop: int):

@@ -270,8 +270,6 @@ class ForecastTask(ForecastFlags, Task):
     def attention_examples(self, model, data, config, split="test", count=8):
         from attnflow.tasks.forecast import attention_views
 
-        if isinstance(data, panel.PanelData):
-            return "matrix", []  # per-series views of a panel: not drawn yet
         return attention_views.examples(model, data, config, split, count)
 
     def faithfulness(self, model, data, config):
