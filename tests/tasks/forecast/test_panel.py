@@ -50,6 +50,9 @@ def test_a_panel_trains_one_network_scored_over_all_series(panel_run):
     assert {"mape", "mase"} <= set(metrics["test"])
     assert metrics["model"]["name"] == "AttentionForecaster" and "3 series" in metrics["model"]["description"]
     assert {"seasonal_naive", "ets", "theta", "no_attention"} <= set(metrics["baselines"])
+    from tests.explain.test_attention_images import image_tags  # TensorBoard: a series' attention per epoch
+
+    assert image_tags(out / "logs")["attention/example_1"] == {0}
     # The best of the run by MASE: the series' sizes differ 100-fold, so MAE would be the largest's.
     best = metrics["best"]
     assert best["metric"] == "mase" and best["attention_model"] == metrics["test"]["mase"]
