@@ -36,6 +36,15 @@ def test_faithful_attention_moves_the_output_more_than_random_removal():
     assert figures["rank_correlation_grad_x_input"] == pytest.approx(1.0)
 
 
+def test_the_figures_keep_their_digits_for_outputs_of_any_size():
+    problem = linear_problem(True)
+    tiny = FaithfulnessProblem(problem.attention, lambda removed: 1e-10 * problem.outputs(removed),
+                               problem.attribution)
+    figures, scaled = measure(problem), measure(tiny)
+    assert scaled["top_k_change"] == pytest.approx(1e-10 * figures["top_k_change"], rel=1e-5)
+    assert scaled["top_k_over_random"] == figures["top_k_over_random"] > 3
+
+
 def test_unrelated_attention_is_no_better_than_chance():
     figures = measure(linear_problem(False))
     assert figures["top_k_change"] < 2 * figures["random_k_change"]

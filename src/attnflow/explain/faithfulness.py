@@ -71,8 +71,9 @@ def measure(problem: FaithfulnessProblem, seed: int = 0, k_fraction: float = K_F
         random_changes.append(_change(untouched, problem.outputs(drawn), problem.change))
     random_change = float(np.mean(random_changes))
     return {"examples": len(attention), "k_fraction": k_fraction,
-            "top_k_change": round(top_change, 6), "random_k_change": round(random_change, 6),
-            "top_k_over_random": round(top_change / random_change, 4) if random_change > 1e-12 else None,
+            # 6 significant digits, not decimals: a series of values near 1e-10 changes by less.
+            "top_k_change": float(f"{top_change:.6g}"), "random_k_change": float(f"{random_change:.6g}"),
+            "top_k_over_random": round(top_change / random_change, 4) if random_change > 0 else None,
             "rank_correlation_grad_x_input": _mean_spearman(attention, problem.attribution),
             "change": ("mean drop of the predicted output's probability" if problem.change == "probability"
                        else "mean absolute difference of the forecasts")}

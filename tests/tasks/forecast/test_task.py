@@ -220,6 +220,8 @@ def test_the_forecast_table_is_written_as_the_input_was():
     timed = as_written(forecast_frame(hourly, np.ones((2, 1)), ("load",), "t"), "t", [1.0], hourly)
     assert list(timed["t"]) == ["2020-01-01 00:30", "2020-01-01 01:30"]
     assert value_decimals([0.1, 0.25, 3.0]) == 2 and value_decimals([1e-7]) is None
+    assert value_decimals([1.471e-10, 2.2e-10]) is None  # not 0 decimals: they would all read 0
+    assert value_decimals([0.0, 0.0]) == 0 and value_decimals([1234.5, 17.0]) == 1
 
 
 def test_a_mape_member_loss_reads_the_runs_scaler_and_floors_at_a_tenth_of_the_mean_size(tmp_path):

@@ -102,8 +102,9 @@ def value_decimals(values, most: int = MAX_DECIMALS) -> int | None:
     values = np.asarray(values, dtype=np.float64).ravel()
     values = values[np.isfinite(values)]
     for decimals in range(most + 1):
+        # Relative to the values' size: values of 1e-10 written with 0 decimals would all be 0.
         if np.allclose(values, np.round(values, decimals), rtol=0.0,
-                       atol=1e-9 * max(1.0, float(np.abs(values).max(initial=0.0)))):
+                       atol=1e-9 * float(np.abs(values).max(initial=0.0))):
             return decimals
     return None
 
