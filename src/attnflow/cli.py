@@ -132,7 +132,10 @@ def main(argv: list[str] | None = None) -> int:
         task = _task_or_none(named)
         build_parser(task, "train", list_tasks=True).parse_args(argv[:1] + ["--help"])
     if argv[:1] in (["evaluate"], ["predict"]) and HELP_FLAGS & set(argv):
-        named = (arg for arg in argv[1:] if not arg.startswith("-"))  # RUN, or a flag's value
+        named = [arg for arg in argv[1:] if not arg.startswith("-")]  # RUN, or a flag's value
+        if any(os.path.isdir(arg) for arg in named):  # reading a run's task imports TensorFlow
+            _set_log_level("--verbose" in argv)
+            _quiet_tensorflow_import("--verbose" in argv)
         task = next(filter(None, map(_run_task_or_none, named)), None)
         build_parser(task, argv[0]).parse_args(argv[:1] + ["--help"])
     args, _ = build_parser().parse_known_args(argv)

@@ -9,6 +9,7 @@ import io
 import json
 
 import math
+import os
 
 import keras
 import numpy as np
@@ -332,3 +333,16 @@ def test_a_label_written_na_is_a_class_while_na_in_a_feature_is_missing(tmp_path
                        SequenceOptions(id_column="id", time_column="t", label_column="activity"))
     assert sorted(data.classes) == ["NA", "None"] and len(data.labels) == 6
     assert np.isnan(data.x[0, 0, 1]) and not np.isnan(data.x[0, 0, 0])
+
+
+def test_help_of_predict_on_a_run_prints_no_tensorflow_log_lines(sequence_run):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    run, _ = sequence_run
+    result = subprocess.run([sys.executable, "-m", "attnflow", "predict", str(run), "--help"],
+                            capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(Path(cli.__file__).parents[1])})
+    assert result.returncode == 0 and "usage: attnflow predict" in result.stdout
+    assert result.stderr == ""  # TensorFlow's C++ start-up lines (CUDA probing, CPU features) hidden
