@@ -176,18 +176,19 @@ def main(argv: list[str] | None = None) -> int:
 @contextlib.contextmanager
 def _one_line_warnings():
     """Python warnings (a panel's skipped series, a library's RuntimeWarning) as one
-    "attnflow: warning: ..." line each, without the file, line and source Python adds."""
-    original = warnings.showwarning
+    "attnflow: warning: ..." line each, without the file, line and source Python adds
+    (only their format changes: warnings recorded by a caller stay recorded)."""
+    original = warnings.formatwarning
 
-    def show(message, category, filename, lineno, file=None, line=None):
+    def one_line(message, category, filename, lineno, line=None):
         kind = "" if category is UserWarning else f"{category.__name__}: "
-        print(f"attnflow: warning: {kind}{message}", file=sys.stderr)
+        return f"attnflow: warning: {kind}{message}\n"
 
-    warnings.showwarning = show
+    warnings.formatwarning = one_line
     try:
         yield
     finally:
-        warnings.showwarning = original
+        warnings.formatwarning = original
 
 
 # -- help ---------------------------------------------------------------------

@@ -85,14 +85,13 @@ def test_tensorflow_python_warnings_are_hidden_unless_verbose():
         logger.setLevel(level)
 
 
-def test_python_warnings_of_a_command_are_one_line_each(capsys):
+def test_python_warnings_of_a_command_are_one_line_each():
     import warnings
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("always")
-        with cli._one_line_warnings():
-            warnings.warn("skipped 1 of 4 series shorter than 48 steps", stacklevel=1)
-            warnings.warn("All-NaN slice encountered", RuntimeWarning, stacklevel=1)
-    assert capsys.readouterr().err.splitlines() == [
-        "attnflow: warning: skipped 1 of 4 series shorter than 48 steps",
-        "attnflow: warning: RuntimeWarning: All-NaN slice encountered"]
+    original = warnings.formatwarning
+    with cli._one_line_warnings():
+        assert warnings.formatwarning("skipped 1 of 4 series", UserWarning, "panel.py", 128, "code") == \
+            "attnflow: warning: skipped 1 of 4 series\n"
+        assert warnings.formatwarning("All-NaN slice encountered", RuntimeWarning, "x.py", 1) == \
+            "attnflow: warning: RuntimeWarning: All-NaN slice encountered\n"
+    assert warnings.formatwarning is original

@@ -43,6 +43,8 @@ def test_parquet_and_unsorted_rows_and_several_targets(tmp_path):
     (pd.date_range("2021-01-01", periods=9, freq="30min"), "30min"),
     (pd.date_range("2021-01-01", periods=9, freq="h"), "h"),
     (pd.date_range("2021-01-01", periods=9, freq="D"), "D"),
+    (pd.bdate_range("2021-01-04", periods=15), "B"),  # weekdays only, three weeks: business days
+    (pd.bdate_range("2021-01-04", periods=6), "D"),  # under two weeks: too short to tell
     (pd.date_range("2021-01-02", periods=9, freq="W-SAT"), "W-SAT"),
     (pd.date_range("2021-01-31", periods=9, freq="ME"), "ME"),
     (pd.date_range("2021-01-01", periods=9, freq="QS-JAN"), "QS-JAN"),
@@ -52,6 +54,13 @@ def test_parquet_and_unsorted_rows_and_several_targets(tmp_path):
 def test_frequencies_are_inferred_even_with_gaps(times, expected):
     assert infer_frequency(times) == expected
     assert infer_frequency(times.delete([2, 5])) == expected
+
+
+def test_business_days_have_a_season_of_five_and_forecast_weekdays():
+    frame = pd.DataFrame({"date": pd.bdate_range("2023-01-02", periods=30), "price": np.arange(30.0)})
+    series = from_frame(frame, "date", "price")
+    assert series.freq == "B" and series.season_length == 5 and len(series) == 30
+    assert [t.day_name() for t in series.future_times(3)] == ["Monday", "Tuesday", "Wednesday"]
 
 
 def test_whole_numbers_are_years():

@@ -23,7 +23,7 @@ from attnflow._validation import fail
 from attnflow.data._table_files import TableFiles, read_table
 
 # The seasonal period a frequency suggests (for seasonal naive and MASE).
-SEASON_LENGTHS = {"30min": 48, "h": 24, "D": 7, "W": 52, "M": 12, "Q": 4, "Y": 1}
+SEASON_LENGTHS = {"30min": 48, "h": 24, "D": 7, "B": 5, "W": 52, "M": 12, "Q": 4, "Y": 1}
 _FIXED_STEPS = {pd.Timedelta(minutes=30): "30min", pd.Timedelta(hours=1): "h",
                 pd.Timedelta(days=1): "D", pd.Timedelta(days=7): "W"}
 _WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
@@ -90,10 +90,12 @@ class TimeSeries:
 
 def season_length_of(freq: str) -> int:
     """The seasonal period suggested by a pandas offset alias ("MS" -> 12)."""
+    if freq == "B":  # business days: a week of five
+        return SEASON_LENGTHS["B"]
     for prefix in ("30min", "h", "D", "W", "M", "Q", "Y"):
         if freq.startswith(prefix):
             return SEASON_LENGTHS[prefix]
-    fail("a frequency alias among 30min, h, D, W-*, MS/ME, QS-*/QE-*, YS-*/YE-*", freq=freq)
+    fail("a frequency alias among 30min, h, D, B, W-*, MS/ME, QS-*/QE-*, YS-*/YE-*", freq=freq)
 
 
 def read_series(path: str | Path, time_col: str, targets: str | list[str],
@@ -242,7 +244,7 @@ def infer_frequency(times: pd.DatetimeIndex, rows=None) -> str:
     alias = _grid_alias(times, pd.Timedelta(steps.min()))
     if alias is not None:
         return alias
-    expected = ("a regular time index (30min, h, D, W, MS/ME, QS/QE, YS/YE; gaps allowed) "
+    expected = ("a regular time index (30min, h, D, B, W, MS/ME, QS/QE, YS/YE; gaps allowed) "
                 "to infer a frequency")
     usual = pd.Timedelta(np.median(steps.astype(np.int64)))
     likely = _grid_alias(times, usual, only_candidates=True) or []
@@ -271,6 +273,9 @@ def _grid_alias(times: pd.DatetimeIndex, step: pd.Timedelta, only_candidates: bo
         if only_candidates:
             return [alias]
         if all((steps.astype(np.int64) % step.value) == 0) and _on_grid(times, alias):
+            # Daily rows on weekdays only, over two weeks or more: business days (a week of five).
+            if alias == "D" and times[-1] - times[0] >= pd.Timedelta(days=14) and (times.dayofweek < 5).all():
+                return "B"
             return alias
         return None
     days = step.days

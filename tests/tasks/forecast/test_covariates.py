@@ -41,8 +41,9 @@ def test_calendar_phase_follows_the_season_and_extends_past_the_end():
     times = pd.date_range("2021-11-01", periods=4, freq="MS")
     np.testing.assert_allclose(phase(times, 12), np.array([10, 11, 0, 1]) / 12)
     np.testing.assert_allclose(phase(pd.date_range("2021-01-01", periods=3, freq="QS-JAN"), 4), [0, .25, .5])
-    with pytest.raises(ValueError, match="expected a season length of 4, 7, 12, 24, 48 or 52 for --calendar"):
-        phase(times, 5)
+    np.testing.assert_allclose(phase(pd.bdate_range("2024-01-04", periods=4), 5), [.6, .8, 0, .2])  # Th F M Tu
+    with pytest.raises(ValueError, match="expected a season length of 4, 5, 7, 12, 24, 48 or 52 for --calendar"):
+        phase(times, 6)
     series = with_calendar(from_frame(frame(), "time", "y"), 12)
     longer = extend_with_future(series, None, 3, [], "time", season_length=12)
     assert longer.covariate_names == ("calendar_sin", "calendar_cos") and len(longer) == 23

@@ -39,13 +39,13 @@ def known_future(options, names) -> np.ndarray:
 
 def phase(times: pd.DatetimeIndex, season_length: int) -> np.ndarray:
     """Each timestamp's position in its season, in [0, 1): month of the year for monthly
-    data (m=12), quarter (4), day of the week (7), hour of the day (24), half-hour (48),
-    week of the year (52)."""
-    steps = {12: times.month - 1, 4: times.quarter - 1, 7: times.dayofweek, 24: times.hour,
+    data (m=12), quarter (4), day of the week (7; business days: 5), hour of the day (24),
+    half-hour (48), week of the year (52)."""
+    steps = {12: times.month - 1, 4: times.quarter - 1, 7: times.dayofweek, 5: times.dayofweek, 24: times.hour,
              48: 2 * times.hour + times.minute // 30,
              52: np.minimum(times.isocalendar().week.to_numpy() - 1, 51)}
     if season_length not in steps:
-        fail("a season length of 4, 7, 12, 24, 48 or 52 for --calendar", season_length=season_length)
+        fail("a season length of 4, 5, 7, 12, 24, 48 or 52 for --calendar", season_length=season_length)
     return np.asarray(steps[season_length], dtype=np.float64) / season_length
 
 
