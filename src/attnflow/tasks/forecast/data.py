@@ -90,7 +90,8 @@ def with_covariate_roles(series: TimeSeries, options) -> TimeSeries:
 def series_settings(options, series: TimeSeries, name: str) -> tuple[int, int, int, str]:
     """(context, horizon, season_length, transform): the options, else the built-in
     series' own, else from the data: horizon one season (at least 4 steps), context
-    three horizons (at least one season: the seasonal anchor reads one), and "log" when every observed value is positive ("none" otherwise),
+    three horizons (at least one season: the seasonal anchor reads one), and "log"
+    when every observed value is positive ("none" otherwise),
     as the classical baselines of a positive series are multiplicative or fitted on logs."""
     spec = BUILTIN_SERIES.get(name)
     season = spec.season_length if spec is not None else series.season_length
