@@ -19,7 +19,7 @@ import pandas as pd
 
 from attnflow._validation import fail
 from attnflow.data._table_files import read_table
-from attnflow.data.timeseries import SERIES_FILES, TimeSeries, from_frame
+from attnflow.data.timeseries import SERIES_FILES, TimeSeries, from_frame, varies_before
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,12 +140,7 @@ def drop_flat(panel: Panel, horizon: int, season_length: int) -> Panel:
     """The panel without series whose training part (all but the last `horizon` steps)
     has no seasonal difference other than 0 (a constant series, all zeros: its MASE is
     undefined), with one warning; a ValueError when none is left."""
-    flat = []
-    for i, series in enumerate(panel.series):
-        train = series.values[:len(series) - horizon]
-        differences = np.abs(train[season_length:] - train[:-season_length])
-        if not np.nansum(differences) > 0:
-            flat.append(i)
+    flat = [i for i, series in enumerate(panel.series) if not varies_before(series, horizon, season_length)]
     return drop_series(panel, flat, f"whose training part does not vary (season {season_length}: "
                        "their MASE is undefined)", "at least one series whose training part varies")
 

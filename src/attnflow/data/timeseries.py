@@ -159,6 +159,13 @@ def from_frame(frame: pd.DataFrame, time_col: str, targets: str | list[str],
                       covariate_names=tuple(map(str, covariates)), time_col=str(time_col))
 
 
+def varies_before(series: TimeSeries, horizon: int, season_length: int) -> bool:
+    """Whether the series' training part (all but the last `horizon` steps) has a seasonal
+    difference other than 0 (a constant series has none; its MASE is undefined)."""
+    train = series.values[:len(series) - horizon]
+    return bool(np.nansum(np.abs(train[season_length:] - train[:-season_length])) > 0)
+
+
 def check_window_fits(series: TimeSeries, context: int, horizon: int) -> None:
     """Raises ValueError unless the series can give one window of context + horizon.
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from attnflow._validation import fail
 from attnflow.data.builtin_series import BUILTIN_SERIES, DEFAULT_SERIES
-from attnflow.data.timeseries import TimeSeries, check_window_fits, read_series
+from attnflow.data.timeseries import TimeSeries, check_window_fits, read_series, varies_before
 from attnflow.tasks.forecast.covariates import file_columns, known_future, with_calendar
 from attnflow.data.windows import (Scaler, Split, Windows, chronological_split, make_windows,
                                    max_backtest_folds, rolling_origin_splits)
@@ -106,8 +106,8 @@ def check_varies(series: TimeSeries, horizon: int, season_length: int) -> None:
     the last `horizon` steps) has no seasonal difference other than 0 (a constant series,
     or one that repeats exactly every season): seasonal naive is exact there, and MASE,
     scaled by its error, is undefined."""
-    train = series.values[:len(series) - horizon]
-    if not np.nansum(np.abs(train[season_length:] - train[:-season_length])) > 0:
+    if not varies_before(series, horizon, season_length):
+        train = series.values[:len(series) - horizon]
         fail(f"a series that varies before its test part (its last {horizon} steps): every value there "
              f"equals the one {season_length} step(s) before it (a constant series?), so the seasonal "
              "naive forecast is exact and MASE is undefined",
