@@ -122,6 +122,37 @@ def test_predict_show_attention_writes_a_heatmap_and_the_top_k_past_steps(foreca
             assert step <= past["lag"] <= step + 11 and pd.Timestamp(past["time"]) == lag_time
 
 
+def test_predict_reads_the_file_as_its_writer_meant(forecast_run, csv_file, tmp_path, capsys):
+    target = tmp_path / "iso.csv"
+    assert run_cli(capsys, "predict", forecast_run, "--data", csv_file, "--output", target)[0] == 0
+    expected = pd.read_csv(target)
+
+    # Dates written day first (01/02/2015 is 1 February): read so, the same forecast.
+    frame = monthly_frame()
+    frame["month"] = pd.to_datetime(frame["month"]).dt.strftime("%d/%m/%Y")
+    code, _, _ = run_cli(capsys, "predict", forecast_run, "--data", write(tmp_path, frame, "dayfirst.csv"),
+                         "--output", tmp_path / "dayfirst_fc.csv")
+    assert code == 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "dayfirst_fc.csv"), expected)
+
+    # Rows added for the months to forecast, with no sales yet: the forecast follows the last sale.
+    blank = pd.concat([monthly_frame(), pd.DataFrame({"month": ["2020-01-01", "2020-02-01"]})])
+    with pytest.warns(UserWarning, match=r"the last 2 step\(s\) of the data have no value of sales: "
+                                         r"the forecast follows 2019-12-01"):
+        code, _, _ = run_cli(capsys, "predict", forecast_run, "--data", write(tmp_path, blank, "blank.csv"),
+                             "--output", tmp_path / "blank_fc.csv")
+    assert code == 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "blank_fc.csv"), expected)
+
+    # A file at another frequency than the run's: one line, nothing written.
+    daily = monthly_frame()
+    daily["month"] = pd.date_range("2015-01-01", periods=MONTHS, freq="D").strftime("%Y-%m-%d")
+    code, _, err = run_cli(capsys, "predict", forecast_run, "--data", write(tmp_path, daily, "daily.csv"),
+                           "--output", tmp_path / "daily_fc.csv")
+    assert_one_line_error(code, err, "expected the timestamps to follow freq='MS'. Received: inferred='D'")
+    assert not (tmp_path / "daily_fc.csv").exists()
+
+
 def test_show_attention_writes_only_where_told(forecast_run, tmp_path, capsys):
     # Files beside --output that happen to have the plots' names are the user's: left alone.
     mine = {"fc_out.csv": "old forecast", "forecast_attention.png": "my picture",

@@ -1,5 +1,7 @@
 """Windows, scaling, splits, backtests and tf.data."""
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -45,6 +47,14 @@ def test_log_transform_rejects_non_positive_values():
     with pytest.raises(ValueError, match=r"expected target values in the domain of transform='log'. "
                                          r"Received: minimum=0.0"):
         Scaler.fit(series, stop=10, transform="log")
+
+
+def test_a_column_with_nothing_observed_in_the_training_part_is_named():
+    series = make_series()
+    blank = dataclasses.replace(series, covariates=np.where(np.arange(20)[:, None] < 15, np.nan, 1.0))
+    with pytest.raises(ValueError, match=r"expected at least one observed value per column in the training "
+                                         r"part. Received: unobserved_columns=\['x'\]$"):
+        Scaler.fit(blank, stop=15)
 
 
 def test_windows_match_explicit_indexing_and_mask_nan():

@@ -19,7 +19,8 @@ import pandas as pd
 
 from attnflow._validation import fail
 from attnflow.data._table_files import read_table
-from attnflow.data.timeseries import SERIES_FILES, TimeSeries, from_frame, varies_before
+from attnflow.data.timeseries import SERIES_FILES, TimeSeries, from_frame, grid_fit, same_grid, varies_before
+from attnflow.data.timestamps import parse_timestamps
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,16 +57,20 @@ class Panel:
 
 
 def read_panel(path: str | Path, id_col: str, time_col: str, targets: list[str],
-               covariates: list[str] | None = None, static_covariates: list[str] | None = None) -> Panel:
-    """Reads a long CSV or Parquet file (one row per series and time) into a checked `Panel`."""
+               covariates: list[str] | None = None, static_covariates: list[str] | None = None,
+               freq: str | None = None) -> Panel:
+    """Reads a long CSV or Parquet file (one row per series and time) into a checked `Panel`
+    (every series at `freq` when given)."""
     frame = read_table(path, files=SERIES_FILES)
-    return panel_from_frame(frame, id_col, time_col, targets, covariates, static_covariates)
+    return panel_from_frame(frame, id_col, time_col, targets, covariates, static_covariates, freq)
 
 
 def panel_from_frame(frame: pd.DataFrame, id_col: str, time_col: str, targets: list[str],
                      covariates: list[str] | None = None,
-                     static_covariates: list[str] | None = None) -> Panel:
-    """Splits a long DataFrame by `id_col` and puts each series on its time grid.
+                     static_covariates: list[str] | None = None, freq: str | None = None) -> Panel:
+    """Splits a long DataFrame by `id_col` and puts each series on its time grid (at
+    `freq` when given). Dates that read day first or month first are read one way
+    for the whole column: the way more series lie on a regular grid.
 
     Raises ValueError ("expected ... Received: ...") for a missing id column,
     an empty id, a duplicated (id, time) pair, a static covariate that is not
@@ -90,10 +95,11 @@ def panel_from_frame(frame: pd.DataFrame, id_col: str, time_col: str, targets: l
             row = int(np.argmax(duplicated.values))
             fail(f"one row per ({id_col}, {time_col}) pair",
                  duplicated=f"{ids.iloc[row]}, {pairs['time'].iloc[row]} (row {row})")
+        frame = frame.assign(**{time_col: _panel_times(frame[time_col], ids, time_col, freq)})
     names, series, static = [], [], []
     for name, part in frame.groupby(ids, sort=False):
         try:
-            series.append(from_frame(part.reset_index(drop=True), time_col, targets, covariates))
+            series.append(from_frame(part.reset_index(drop=True), time_col, targets, covariates, freq))
         except ValueError as error:
             raise ValueError(f"{error} (series {id_col}={name})") from None
         values = []
@@ -105,15 +111,28 @@ def panel_from_frame(frame: pd.DataFrame, id_col: str, time_col: str, targets: l
             values.append(distinct[0])
         names.append(str(name))
         static.append(values)
-    grids = {_grid(s.freq) for s in series}
-    if len(grids) > 1:
-        first = series[0].freq
-        other = next(i for i, s in enumerate(series) if _grid(s.freq) != _grid(first))
+    first = series[0].freq
+    if not all(same_grid(s.freq, first) for s in series):
+        other = next(i for i, s in enumerate(series) if not same_grid(s.freq, first))
         fail(f"every series at one frequency ({names[0]!r} is {first!r})",
              **{id_col: names[other], "freq": series[other].freq})
     return Panel(ids=tuple(names), series=tuple(series), id_col=str(id_col),
                  static=_static_codes(static, static_covariates),
                  static_names=tuple(map(str, static_covariates)))
+
+
+def _panel_times(column: pd.Series, ids: pd.Series, time_col: str, freq: str | None) -> pd.Series:
+    """The time column read once for all series: a reading scores by how many series it
+    puts on a regular grid (a value that does not parse is left for `from_frame`, whose
+    error names its series)."""
+    def fits(times):
+        groups = pd.Series(times, index=column.index).groupby(ids.values, sort=False)
+        return float(np.mean([grid_fit(pd.DatetimeIndex(part), freq) for _, part in groups]))
+
+    try:
+        return pd.Series(parse_timestamps(column, time_col, fits=fits), index=column.index)
+    except ValueError:  # a missing or unparsable timestamp: named with its series below
+        return column
 
 
 def _static_codes(rows: list[list], names: list[str]) -> np.ndarray:
@@ -145,6 +164,14 @@ def drop_flat(panel: Panel, horizon: int, season_length: int) -> Panel:
                        "their MASE is undefined)", "at least one series whose training part varies")
 
 
+def drop_unscored(panel: Panel, horizon: int) -> Panel:
+    """The panel without series that have no observed value in their test part (their
+    last `horizon` steps: nothing to score), with one warning; a ValueError when none is left."""
+    blank = [i for i, series in enumerate(panel.series) if not series.observed[-horizon:].any()]
+    return drop_series(panel, blank, f"with no observed value in their test part (their last {horizon} steps)",
+                       f"at least one series with an observed value in its test part (its last {horizon} steps)")
+
+
 def drop_series(panel: Panel, dropped: list[int], why: str, expected: str) -> Panel:
     """The panel without the series at `dropped`, with one warning that counts them and
     names the first few (why: what they are); a ValueError (expected) when none is left."""
@@ -169,12 +196,3 @@ def panel_to_frame(panel: Panel) -> pd.DataFrame:
             part[column] = series.covariates[:, j]
         parts.append(part)
     return pd.concat(parts, ignore_index=True)
-
-
-def _grid(freq: str) -> tuple:
-    """A frequency's grid of timestamps: pandas names quarterly series by their first month
-    (QS-JAN, QS-APR, QS-JUL, QS-OCT), one grid for all four; other names are their own."""
-    offset = pd.tseries.frequencies.to_offset(freq)
-    if isinstance(offset, (pd.offsets.QuarterBegin, pd.offsets.QuarterEnd)):
-        return type(offset).__name__, offset.n, offset.startingMonth % 3
-    return (freq,)

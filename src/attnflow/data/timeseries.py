@@ -14,13 +14,16 @@ Frequencies: half-hourly ("30min"), hourly ("h"), daily ("D"), weekly
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.frequencies import to_offset
 
 from attnflow._validation import fail
 from attnflow.data._table_files import TableFiles, read_table
+from attnflow.data.timestamps import parse_timestamps
 
 # The seasonal period a frequency suggests (for seasonal naive and MASE).
 SEASON_LENGTHS = {"30min": 48, "h": 24, "D": 7, "B": 5, "W": 52, "M": 12, "Q": 4, "Y": 1}
@@ -133,7 +136,7 @@ def from_frame(frame: pd.DataFrame, time_col: str, targets: str | list[str],
             if name not in frame.columns:
                 fail(f"a {argument} among the columns {list(map(str, frame.columns))}",
                      **{argument: name})
-    times = _parse_times(frame[time_col], time_col)
+    times = read_times(frame[time_col], time_col, freq)
     duplicated = times[times.duplicated()]
     if len(duplicated):
         fail(f"unique timestamps in {time_col!r}", duplicated=[str(t) for t in duplicated[:3]])
@@ -159,11 +162,101 @@ def from_frame(frame: pd.DataFrame, time_col: str, targets: str | list[str],
                       covariate_names=tuple(map(str, covariates)), time_col=str(time_col))
 
 
+def without_blank_end(series: TimeSeries) -> tuple[TimeSeries, int]:
+    """The series up to its last step with an observed target, and how many steps after it
+    were cut (rows a user added for the dates to forecast, with empty targets)."""
+    observed = np.flatnonzero(series.observed.any(axis=1))
+    stop = int(observed[-1]) + 1 if len(observed) else 0
+    return (series.slice(0, stop) if stop < len(series) else series), len(series) - stop
+
+
 def varies_before(series: TimeSeries, horizon: int, season_length: int) -> bool:
     """Whether the series' training part (all but the last `horizon` steps) has a seasonal
     difference other than 0 (a constant series has none; its MASE is undefined)."""
     train = series.values[:len(series) - horizon]
     return bool(np.nansum(np.abs(train[season_length:] - train[:-season_length])) > 0)
+
+
+def read_times(column: pd.Series, time_col: str, freq: str | None = None) -> pd.DatetimeIndex:
+    """A file's time column as timestamps (see `attnflow.data.timestamps`), read the way
+    that lies on a regular grid (on `freq`'s when given). Monthly, quarterly or yearly
+    timestamps inside their months (each on the 15th, say; most neither a first nor a
+    last day) are read as the first day of their month, with one warning: forecasts are
+    dated so too."""
+    times = parse_timestamps(column, time_col, fits=lambda times: grid_fit(times, freq))
+    if on_a_grid(times) or not _reads_as_months(times, freq):
+        return times
+    warnings.warn(f"the timestamps in {time_col!r} are {_PERIOD_WORDS[_months_apart(times)]} but fall "
+                  "inside their months: each is read as the first day of its month (so are the "
+                  "forecasts' dates)", stacklevel=3)
+    return _month_starts(times)
+
+
+def align_to_grid(times: pd.DatetimeIndex, freq: str) -> pd.DatetimeIndex:
+    """Timestamps as a series at `freq` reads them: on a monthly, quarterly or yearly grid of
+    first days, a timestamp inside its month as its month's first day (see `read_times`)."""
+    times = pd.DatetimeIndex(times)
+    offset = to_offset(freq)
+    starts = (pd.offsets.MonthBegin, pd.offsets.QuarterBegin, pd.offsets.YearBegin)
+    if isinstance(offset, starts) and not all(offset.is_on_offset(t) for t in times):
+        return _month_starts(times)
+    return times
+
+
+def grid_fit(times: pd.DatetimeIndex, freq: str | None = None) -> int:
+    """How well timestamps fit a regular grid (`freq`'s when given): 2 on it, 1 on it once
+    each is read as its month (see `read_times`), 0 neither."""
+    return 2 if on_a_grid(times, freq) else 1 if _reads_as_months(times, freq) else 0
+
+
+def _reads_as_months(times: pd.DatetimeIndex, freq: str | None) -> bool:
+    """Whether timestamps a month, a quarter or a year apart, most of them neither on the
+    first nor the last day of a month (else one is a typo), are regular as months."""
+    times = pd.DatetimeIndex(times)
+    if len(times) < 3 or times.is_month_start.mean() >= 0.5 or times.is_month_end.mean() >= 0.5:
+        return False
+    return _months_apart(times) in _PERIOD_WORDS and on_a_grid(_month_starts(times), freq)
+
+
+def on_a_grid(times: pd.DatetimeIndex, freq: str | None = None) -> bool:
+    """Whether distinct timestamps lie on a regular grid (on `freq`'s when given) and fill
+    at least half of it."""
+    times = pd.DatetimeIndex(times).sort_values()
+    if len(times) < 3 or not times.is_unique:
+        return False
+    try:
+        inferred = infer_frequency(times)
+    except ValueError:
+        return False
+    if freq is not None and not same_grid(freq, inferred):
+        return False
+    return len(pd.date_range(times[0], times[-1], freq=inferred)) <= 2 * len(times)
+
+
+def same_grid(freq: str, other: str) -> bool:
+    """Whether two frequency aliases make one grid: pandas names quarterly series by their
+    first month (QS-JAN, QS-APR, QS-JUL, QS-OCT), one grid for all four."""
+    return _grid(freq) == _grid(other)
+
+
+def _grid(freq: str) -> tuple:
+    offset = to_offset(freq)
+    if isinstance(offset, (pd.offsets.QuarterBegin, pd.offsets.QuarterEnd)):
+        return type(offset).__name__, offset.n, offset.startingMonth % 3
+    return (offset,)
+
+
+def _month_starts(times: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    return pd.DatetimeIndex(times).to_period("M").to_timestamp()
+
+
+def _months_apart(times: pd.DatetimeIndex) -> int:
+    """The usual number of months between timestamps (0: under a month)."""
+    months = np.diff(np.sort(times.year * 12 + times.month))
+    return int(np.median(months)) if len(months) else 0
+
+
+_PERIOD_WORDS = {1: "monthly", 3: "quarterly", 12: "yearly"}
 
 
 def check_window_fits(series: TimeSeries, context: int, horizon: int) -> None:
@@ -184,29 +277,6 @@ def check_window_fits(series: TimeSeries, context: int, horizon: int) -> None:
              horizon=horizon)
     if not series.observed[-horizon:].any():
         fail("at least one observed value in the test part (the last horizon steps)", horizon=horizon)
-
-
-def _parse_times(column: pd.Series, time_col: str) -> pd.DatetimeIndex:
-    if column.isna().any():
-        fail(f"a timestamp in every row of {time_col!r}", row=int(np.argmax(column.isna().values)))
-    if pd.api.types.is_datetime64_any_dtype(column):
-        times = pd.DatetimeIndex(column)
-    elif pd.api.types.is_numeric_dtype(column):
-        # Whole numbers in a plausible range are years (sunspots: 1700.0, ...).
-        numbers = column.to_numpy(dtype=np.float64)
-        if not (np.all(numbers == np.round(numbers)) and np.all((numbers >= 1) & (numbers <= 9999))):
-            fail(f"timestamps or whole years in {time_col!r}", value=numbers[0])
-        times = pd.DatetimeIndex([pd.Timestamp(year=int(y), month=1, day=1) for y in numbers])
-    else:
-        text = column.astype(str)
-        parsed = pd.to_datetime(text, errors="coerce", format="mixed")
-        if parsed.isna().any():
-            bad = int(np.argmax(parsed.isna().values))
-            fail(f"parsable timestamps in {time_col!r}", row=bad, value=text.iloc[bad])
-        times = pd.DatetimeIndex(parsed)
-    if times.tz is not None:
-        times = times.tz_convert(None)
-    return times
 
 
 def _numeric(frame: pd.DataFrame, names: list[str], role: str) -> np.ndarray:
@@ -230,7 +300,7 @@ def _check_freq(times: pd.DatetimeIndex, freq: str | None, rows=None) -> str:
     if len(times) < 3:
         fail("at least 3 timestamps to infer a frequency", length=len(times))
     inferred = infer_frequency(times, rows)
-    if freq is not None and pd.tseries.frequencies.to_offset(freq) != pd.tseries.frequencies.to_offset(inferred):
+    if freq is not None and not same_grid(freq, inferred):
         fail(f"the timestamps to follow freq={freq!r}", inferred=inferred)
     return inferred
 
@@ -263,8 +333,8 @@ def infer_frequency(times: pd.DatetimeIndex, rows=None) -> str:
     before, after = (first - 1, first) if first > 0 else (0, 1)
     more = f" (and {len(off) - 1} more off the {likely[0]} grid)" if len(off) > 1 else ""
     raise ValueError(f"expected {expected}; the usual step is {_step_text(usual)}. Received: irregular "
-                     f"step at row {int(rows[first])}: {_time_text(times[before])} -> "
-                     f"{_time_text(times[after])}{more}")
+                     f"step at row {int(rows[first])}: {time_text(times[before])} -> "
+                     f"{time_text(times[after])}{more}")
 
 
 def _grid_alias(times: pd.DatetimeIndex, step: pd.Timedelta, only_candidates: bool = False):
@@ -307,7 +377,7 @@ def _off_grid(times: pd.DatetimeIndex, alias: str) -> np.ndarray:
     if alias in fixed:
         remainders = (times - times[0]).as_unit("ns").asi8 % fixed[alias].value
         return np.flatnonzero(remainders != _most_common(remainders))
-    offset = pd.tseries.frequencies.to_offset(alias)
+    offset = to_offset(alias)
     return np.flatnonzero([not offset.is_on_offset(t) for t in times])
 
 
@@ -327,7 +397,7 @@ def _step_text(step) -> str:
     return str(step)
 
 
-def _time_text(time: pd.Timestamp) -> str:
+def time_text(time: pd.Timestamp) -> str:
     return str(time.date()) if time == time.normalize() else str(time)
 
 

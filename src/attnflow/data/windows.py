@@ -52,18 +52,20 @@ class Scaler:
         check_choice("transform", transform, TRANSFORMS)
         train = series.values[:stop]
         check_domain(train, transform)
-        mean, std = _moments(_FORWARD[transform](train))
-        covariate_mean, covariate_std = _moments(series.covariates[:stop])
+        mean, std = _moments(_FORWARD[transform](train), series.target_names)
+        covariate_mean, covariate_std = _moments(series.covariates[:stop], series.covariate_names)
         return cls(transform, mean, std, covariate_mean, covariate_std)
 
     @classmethod
-    def fit_values(cls, values: np.ndarray, covariates: np.ndarray, transform: str = "none") -> "Scaler":
+    def fit_values(cls, values: np.ndarray, covariates: np.ndarray, transform: str = "none",
+                   names: tuple = (), covariate_names: tuple = ()) -> "Scaler":
         """Fits on the observed rows of `values` [T, n_targets] and `covariates` [T, C]
-        (e.g. the training parts of many series, concatenated)."""
+        (e.g. the training parts of many series, concatenated); the columns' names are
+        for messages."""
         check_choice("transform", transform, TRANSFORMS)
         check_domain(values, transform)
-        mean, std = _moments(_FORWARD[transform](values))
-        covariate_mean, covariate_std = _moments(covariates)
+        mean, std = _moments(_FORWARD[transform](values), names)
+        covariate_mean, covariate_std = _moments(covariates, covariate_names)
         return cls(transform, mean, std, covariate_mean, covariate_std)
 
     def scale(self, values: np.ndarray) -> np.ndarray:
@@ -87,13 +89,14 @@ class Scaler:
         return (covariates - self.covariate_mean) / self.covariate_std
 
 
-def _moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _moments(values: np.ndarray, names=()) -> tuple[np.ndarray, np.ndarray]:
     if values.shape[1] == 0:
         return np.zeros(0), np.ones(0)
     observed = ~np.isnan(values)
     if not observed.any(axis=0).all():
+        empty = np.flatnonzero(~observed.any(axis=0)).tolist()
         fail("at least one observed value per column in the training part",
-             unobserved_columns=np.flatnonzero(~observed.any(axis=0)).tolist())
+             unobserved_columns=[names[j] for j in empty] if len(names) == values.shape[1] else empty)
     mean = np.nanmean(values, axis=0)
     std = np.nanstd(values, axis=0)
     return mean, np.where(std > 0, std, 1.0)

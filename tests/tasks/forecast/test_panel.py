@@ -4,6 +4,7 @@ covariates, per-series test parts, predict's long output, and every bad input as
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -147,19 +148,37 @@ def test_bad_panels_exit_2_and_write_nothing(tmp_path, capsys, change, expected)
 
 def test_short_series_are_skipped_with_one_warning(tmp_path, capsys):
     data = tmp_path / "panel.csv"
-    panel_frame((30, 9, 26)).to_csv(data, index=False)
+    frame = panel_frame((30, 9, 26, 28))
+    last = frame.index[frame.store == "s3"][-4:]
+    frame.loc[last, "sales"] = np.nan  # s3: nothing to score in its test part (its last 4 steps)
+    frame.to_csv(data, index=False)
     out = tmp_path / "run"
-    with pytest.warns(UserWarning, match=r"skipped 1 of 3 series shorter than 16 steps .*: s1 \(9 steps\)"):
-        code, _, err = run_cli(capsys, "train", "forecast", "--data", data, "--id-col", "store", "--time-col",
-                               "date", "--target", "sales", "--out", out, *TINY,
-                               "--set", "options.baselines=false")
+    with pytest.warns(UserWarning) as record:
+        code, printed, err = run_cli(capsys, "train", "forecast", "--data", data, "--id-col", "store",
+                                     "--time-col", "date", "--target", "sales", "--out", out, *TINY,
+                                     "--set", "options.baselines=false")
     assert code == 0, err
+    assert re.search(r"^1 epoch in \d+ s$", printed, re.M), printed
+    messages = [str(w.message) for w in record if "skipped" in str(w.message)]
+    assert len(messages) == 2, messages
+    assert re.search(r"skipped 1 of 4 series shorter than 16 steps .*: s1 \(9 steps\)", messages[0])
+    assert messages[1] == ("skipped 1 of 3 series with no observed value in their test part (their last 4 "
+                           "steps): s3 (28 steps)")
     assert "2 series" in json.loads((out / "metrics.json").read_text())["model"]["description"]
+
+    # predict: s3 is forecast from its last sale (its blank steps cut, with one warning).
+    with pytest.warns(UserWarning, match=r"1 series end with steps that have no target value \(first: "
+                                         r"store=s3\): each forecast follows its series' last step with one"):
+        code, _, err = run_cli(capsys, "predict", out, "--output", tmp_path / "fc.csv")
+    assert code == 0, err
+    forecast = pd.read_csv(tmp_path / "fc.csv")
+    s3 = frame[frame.store == "s3"].dropna(subset=["sales"])
+    first = pd.Timestamp(s3["date"].iloc[-1]) + pd.DateOffset(months=1)
+    assert forecast[forecast.store == "s3"]["date"].iloc[0] == first.strftime("%Y-%m-%d")
+    assert sorted(forecast["store"].unique()) == ["s0", "s2", "s3"]
 
 
 def test_explore_draws_each_series_test_forecast_over_its_own_context(panel_run, capsys):
-    import re
-
     folder, out = panel_run
     code, _, err = run_cli(capsys, "explore", out, "--examples", "3")
     assert code == 0, err

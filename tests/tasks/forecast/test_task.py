@@ -14,7 +14,7 @@ from attnflow.data.builtin_series import BUILTIN_SERIES
 from attnflow.data.timeseries import from_frame
 from attnflow.data.windows import Scaler, make_windows
 from attnflow.tasks import get_task
-from attnflow.tasks.forecast.data import check_varies, raw_inputs, series_settings
+from attnflow.tasks.forecast.data import check_varies, raw_inputs, series_settings, training_data
 from attnflow.tasks.forecast.options import ForecastOptions
 from attnflow.tasks.forecast.model import (raw_forecast, scaled_inputs, scaler_from_dict, scaler_to_dict,
                                             serving_function)
@@ -67,6 +67,17 @@ def test_a_files_transform_is_log_for_a_positive_series_unless_set():
     assert series_settings(ForecastOptions(), positive, "sunspots")[3] == BUILTIN_SERIES["sunspots"].transform
     # A short horizon still gets a context of one season, which the seasonal anchor reads.
     assert series_settings(ForecastOptions(horizon=1), positive, "my.csv")[:3] == (12, 1, 12)
+
+
+def test_a_series_too_short_for_the_default_window_says_the_window_was_chosen(tmp_path):
+    path = tmp_path / "short.csv"
+    series_frame().iloc[:50].to_csv(path, index=False)
+    with pytest.raises(ValueError, match=r"Received: horizon=12 \(context=36 and horizon=12 chosen for a series "
+                                         r"of season 12, as none was given: set them lower for a short series\)$"):
+        training_data(ForecastOptions(target=["y"]), str(path))
+    with pytest.raises(ValueError, match=r"Received: horizon=12$"):  # given: the user's own numbers
+        training_data(ForecastOptions(target=["y"], context=36, horizon=12), str(path))
+    assert training_data(ForecastOptions(target=["y"], context=12, horizon=6), str(path)).horizon == 6
 
 
 def test_a_series_that_does_not_vary_before_its_test_part_fails_before_training():

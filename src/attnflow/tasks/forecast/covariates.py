@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from attnflow._validation import fail
-from attnflow.data.timeseries import TimeSeries
+from attnflow.data.timeseries import TimeSeries, align_to_grid, time_text
+from attnflow.data.timestamps import parse_timestamps
 
 CALENDAR = ("calendar_sin", "calendar_cos")
 
@@ -86,13 +87,18 @@ def extend_with_future(series: TimeSeries, future: pd.DataFrame | None, horizon:
         for name in [time_col, *names]:
             if name not in future.columns:
                 fail(f"a column {name!r} in the --future file", columns=[str(c) for c in future.columns][:10])
-        rows = future.assign(_time=pd.to_datetime(future[time_col])).set_index("_time")
+        try:  # the reading (day or month first) with most forecast steps
+            stamps = parse_timestamps(future[time_col], time_col,
+                                      fits=lambda read: times.isin(align_to_grid(read, series.freq)).mean())
+        except ValueError as error:
+            raise ValueError(f"{error} (in the --future file)") from None
+        rows = future.set_axis(align_to_grid(stamps, series.freq))
         rows = rows[~rows.index.duplicated()].reindex(times)
         missing = rows[names].isna().any(axis=1)
         if missing.any():
             fail(f"future covariates {names} for every forecast step",
                  **({"series": label} if label else {}),
-                 missing=[str(t.date()) if t == t.normalize() else str(t) for t in times[missing.values]][:5])
+                 missing=[time_text(t) for t in times[missing.values]][:5])
         for name in names:
             covariates[:, series.covariate_names.index(name)] = rows[name].to_numpy(dtype=np.float64)
     for name in static:  # constant: its value carries on

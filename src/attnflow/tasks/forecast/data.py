@@ -70,7 +70,8 @@ def load_series(options, data_path: str | None) -> tuple[TimeSeries, str]:
         if not options.target:
             fail("--target COLUMN [COLUMN ...] naming the column(s) of the file to forecast",
                  target=options.target)
-        series = read_series(data_path, options.time_col, list(options.target), file_columns(options))
+        series = read_series(data_path, options.time_col, list(options.target), file_columns(options),
+                             freq=options.freq)
         return with_covariate_roles(series, options), str(data_path)
     name = options.dataset or DEFAULT_SERIES
     series = BUILTIN_SERIES[name].load()
@@ -124,7 +125,15 @@ def training_data(options, data_path: str | None) -> ForecastData:
     """The run's data: the series, checked to fit a window, split, scaled and windowed."""
     series, name = load_series(options, data_path)
     context, horizon, season, transform = series_settings(options, series, name)
-    check_window_fits(series, context, horizon)
+    try:
+        check_window_fits(series, context, horizon)
+    except ValueError as error:
+        defaults = [f"{key}={value}" for key, value in (("context", context), ("horizon", horizon))
+                    if getattr(options, key) is None]
+        if not defaults or name in BUILTIN_SERIES:
+            raise
+        raise ValueError(f"{error} ({' and '.join(defaults)} chosen for a series of season {season}, as "
+                         "none was given: set them lower for a short series)") from None
     check_varies(series, horizon, season)
     if options.backtest:
         check_backtest(options.backtest, len(series), context, horizon, options.validation_windows)

@@ -39,6 +39,7 @@ class ForecastOptions:
     validation_windows: int = 0  # last training windows held out for early stopping (0: none)
     baselines: bool = True  # fit the classical baselines and the no-attention twin
     scaler: dict | None = None  # written by training: the scaler fitted on the training part
+    freq: str | None = None  # written by training: the series' frequency, which files to score must have
 
     def __post_init__(self):
         if self.dataset is not None:
@@ -56,6 +57,8 @@ class ForecastOptions:
             check_choice("loss", loss, LOSSES)
         for name in ("backtest", "validation_windows"):
             check_non_negative_int(name, getattr(self, name))
+        if self.freq is not None and not isinstance(self.freq, str):
+            fail("freq to be a pandas frequency alias such as 'MS'", freq=self.freq)
         if self.scaler is not None and not isinstance(self.scaler, dict):
             fail("scaler to be the mapping training writes", scaler=self.scaler)
         for name in ("target", "covariates", "future_covariates", "static_covariates", "quantiles"):

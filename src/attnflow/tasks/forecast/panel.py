@@ -21,13 +21,14 @@ averaged over series.
 from __future__ import annotations
 
 import dataclasses
+import warnings
 
 import numpy as np
 
 from attnflow._validation import fail
 from attnflow.data.builtin_panels import BUILTIN_PANELS
-from attnflow.data.panel import Panel, drop_flat, drop_short, read_panel
-from attnflow.data.timeseries import TimeSeries
+from attnflow.data.panel import Panel, drop_flat, drop_short, drop_unscored, read_panel
+from attnflow.data.timeseries import TimeSeries, without_blank_end
 from attnflow.data.windows import Scaler, Windows, make_windows
 from attnflow.tasks.forecast.covariates import file_columns
 from attnflow.tasks.forecast.data import raw_inputs, with_covariate_roles
@@ -82,7 +83,7 @@ def load_panel(options, data_path: str | None, limit: int | None = None) -> tupl
         fail("--target COLUMN [COLUMN ...] naming the column(s) of the file to forecast",
              target=options.target)
     panel = read_panel(data_path, options.id_col, options.time_col, list(options.target),
-                       file_columns(options), list(options.static_covariates))
+                       file_columns(options), list(options.static_covariates), freq=options.freq)
     series = tuple(with_covariate_roles(with_static(s, panel.static[i], panel.static_names), options)
                    for i, s in enumerate(panel.series))
     panel = dataclasses.replace(panel, series=series)
@@ -128,11 +129,7 @@ def panel_training_data(options, data_path: str | None) -> PanelData:
     panel, name = load_panel(options, data_path, options.limit)
     context, horizon, season, transform = panel_settings(options, panel, name)
     panel = drop_short(panel, context + horizon, f"context {context} + horizon {horizon}")
-    panel = drop_flat(panel, horizon, season)
-    for index, series in zip(panel.ids, panel.series):
-        if not series.observed[-horizon:].any():
-            fail("at least one observed value in every series' test part (its last horizon steps)",
-                 **{panel.id_col: index})
+    panel = drop_flat(drop_unscored(panel, horizon), horizon, season)
     data = PanelData(panel, context, horizon, season, transform, name=name)
     relative = dataclasses.replace(panel, series=tuple(
         s.with_values(s.values / series_scale(s, len(s) - horizon)) for s in panel.series))
@@ -149,8 +146,8 @@ def scoring_panel(options, data_path: str, scaler: Scaler) -> PanelData:
     last `horizon` steps after `context` steps (shorter series skipped, with a warning)."""
     panel, name = load_panel(options, data_path)
     context, horizon = options.context, options.horizon
-    panel = drop_flat(drop_short(panel, context + horizon, f"context {context} + horizon {horizon}"),
-                      horizon, options.season_length)
+    panel = drop_short(panel, context + horizon, f"context {context} + horizon {horizon}")
+    panel = drop_flat(drop_unscored(panel, horizon), horizon, options.season_length)
     return PanelData(panel, context, horizon, options.season_length, scaler.transform, scaler=scaler,
                      name=name)
 
@@ -159,7 +156,8 @@ def fit_scaler(panel: Panel, horizon: int, transform: str) -> Scaler:
     """One transform and standardization, fitted on the training parts of all series."""
     values = np.concatenate([s.values[:-horizon] for s in panel.series])
     covariates = np.concatenate([s.covariates[:-horizon] for s in panel.series])
-    return Scaler.fit_values(values, covariates, transform)
+    first = panel.series[0]
+    return Scaler.fit_values(values, covariates, transform, first.target_names, first.covariate_names)
 
 
 def panel_windows(panel: Panel, scaler: Scaler, context: int, horizon: int) -> Windows:
@@ -242,6 +240,18 @@ def classical_panel_forecasts(data: PanelData) -> dict[str, np.ndarray]:
     return {name: np.stack(values) for name, values in forecasts.items()}
 
 
+def _without_blank_ends(panel: Panel) -> Panel:
+    """Each series up to its last step with an observed target, with one warning counting
+    the series whose ends were cut (rows added for the dates to forecast)."""
+    trimmed = [without_blank_end(series) for series in panel.series]
+    cut = [name for name, (_, steps) in zip(panel.ids, trimmed) if steps]
+    if cut:
+        warnings.warn(f"{len(cut)} series end with steps that have no target value (first: "
+                      f"{panel.id_col}={cut[0]}): each forecast follows its series' last step with one",
+                      stacklevel=3)
+    return dataclasses.replace(panel, series=tuple(series for series, _ in trimmed))
+
+
 def forecast_panel_next(load_model, options, data_path, future=None, written: bool = False):
     """The forecast of the `horizon` steps after the end of every series (of the file,
     else of the run's data) as a long table: id, time, the target(s) and their quantile
@@ -254,6 +264,7 @@ def forecast_panel_next(load_model, options, data_path, future=None, written: bo
 
     panel, name = load_panel(options, data_path)
     context, horizon = options.context, options.horizon
+    panel = _without_blank_ends(panel)
     panel = drop_short(panel, context, f"context {context}")
     groups = {}
     if future is not None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 from attnflow._validation import check_positive_int, fail
 from attnflow.explain.forecast_plot import plot_attention_over_past, plot_forecast
 from attnflow.tasks.forecast import output
 from attnflow.tasks.forecast.covariates import extend_with_future
+from attnflow.data.timeseries import time_text, without_blank_end
 from attnflow.tasks.forecast.data import ForecastData, load_series, raw_inputs
 from attnflow.tasks.forecast.model import attention_over_context, scaler_from_dict
 
@@ -77,6 +79,11 @@ def forecast_next(task, load_model, config, data_path=None, future=None):
     the time column, one column per target and the quantile columns."""
     options = task.options(config)
     series, _ = load_series(options, data_path or config.data)
+    series, cut = without_blank_end(series)
+    if cut and len(series):
+        warnings.warn(f"the last {cut} step(s) of the data have no value of {', '.join(series.target_names)}: "
+                      f"the forecast follows {time_text(series.times[-1])}, the last step with one",
+                      stacklevel=2)
     context, horizon = options.context, options.horizon
     if len(series) < context:
         fail(f"a series of at least context={context} steps to forecast from", length=len(series))

@@ -111,7 +111,7 @@ class ForecastTask(ForecastFlags, Task):
         series = data.series
         config.options.update(context=data.context, horizon=data.horizon, season_length=data.season_length,
                               transform=data.transform, scaler=scaler_to_dict(data.scaler),
-                              time_col=series.time_col, target=list(series.target_names),
+                              freq=series.freq, time_col=series.time_col, target=list(series.target_names),
                               covariates=[name for name in series.covariate_names
                                           if name not in options.future_covariates and name not in CALENDAR
                                           and name not in options.static_covariates])
@@ -126,7 +126,7 @@ class ForecastTask(ForecastFlags, Task):
         data = panel.panel_training_data(options, config.data)
         config.options.update(context=data.context, horizon=data.horizon, season_length=data.season_length,
                               transform=data.transform, scaler=scaler_to_dict(data.scaler),
-                              time_col=data.series.time_col, target=list(data.series.target_names),
+                              freq=data.series.freq, time_col=data.series.time_col, target=list(data.series.target_names),
                               id_col=data.panel.id_col if options.id_col else None)
         self.scaler = data.scaler
         self.loss_floor = np.full(len(data.series.target_names), 0.1)  # series divided by their own size
