@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from attnflow._validation import check_non_negative_int, check_positive_int, check_seed
+from attnflow._validation import check_non_negative_int, check_positive_int, check_seed, fail
 
 
 @pytest.mark.parametrize("value", [0, 1, 7])
@@ -31,3 +31,9 @@ def test_zero_is_not_positive_and_seed_may_be_none():
     check_seed(None)
     with pytest.raises(ValueError, match="Received: seed=-1"):
         check_seed(-1)
+
+
+def test_numpy_numbers_are_written_as_pythons():
+    with pytest.raises(ValueError, match=r"^expected a value\. Received: first=3\.5, rows=\[1, 2\], "
+                                         r"flag=True, name='x'$"):
+        fail("a value", first=np.float64(3.5), rows=[np.int64(1), np.int32(2)], flag=np.bool_(True), name="x")

@@ -10,9 +10,18 @@ from typing import Any, Iterable
 
 
 def fail(expected: str, **received: Any) -> None:
-    """Raises ValueError("expected <expected>. Received: name=value, ...")."""
-    got = ", ".join(f"{name}={value!r}" for name, value in received.items())
+    """Raises ValueError("expected <expected>. Received: name=value, ..."); NumPy numbers
+    are written as Python's (3.5, not np.float64(3.5))."""
+    got = ", ".join(f"{name}={_plain(value)!r}" for name, value in received.items())
     raise ValueError(f"expected {expected}. Received: {got}")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return type(value)(_plain(item) for item in value)
+    if getattr(value, "ndim", None) == 0 and callable(getattr(value, "item", None)):  # a NumPy scalar
+        return value.item()
+    return value
 
 
 def check_positive_int(name: str, value: Any, allow_none: bool = False) -> None:

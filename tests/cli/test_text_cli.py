@@ -304,6 +304,20 @@ def test_markup_is_stripped_from_the_data_unless_kept(tmp_path):
         texts = splits.train.texts + splits.validation.texts + splits.test.texts
         assert expected in texts
 
+    # A text of markup only would leave nothing to read: its rows (it is there twice) are named,
+    # unless markup is kept.
+    rows[3][0] = "<p><br /></p>"
+    with open(data, "w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([["text", "label"], *rows])
+    config = resolve_config(task.defaults({"data": str(data)}), overrides=[{"data": str(data)}])
+    with pytest.raises(ValueError, match=r"expected texts with words besides HTML markup, which is stripped "
+                                         r"before reading \(train with --keep-markup to keep it\)\. "
+                                         r"Received: markup_only_rows='4, 14'$"):
+        task.load_data(config)
+    kept = {"data": str(data), "options": {"strip_markup": False}}
+    splits = task.load_data(resolve_config(task.defaults(kept), overrides=[kept]))
+    assert "<p><br /></p>" in splits.train.texts + splits.validation.texts + splits.test.texts
+
 
 def test_predict_writes_a_new_page_per_call_by_default(text_run, capsys):
     pages = set()

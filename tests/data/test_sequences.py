@@ -226,3 +226,17 @@ def _labelled(labels):
     from attnflow.data.text import TextData
 
     return TextData([f"t{i}" for i in range(len(labels))], labels, ["a", "b"])
+
+
+def test_a_saved_row_index_is_not_read_as_a_feature(tmp_path):
+    path = tmp_path / "series.csv"
+    long_frame().to_csv(path)  # pandas writes its index as the first, unnamed column
+    with pytest.warns(UserWarning, match=r"column 'Unnamed: 0' holds 0, 1, 2, \.\.\. \(a saved row index\): "
+                                         r"not read as a feature"):
+        data = read_long_format(path)
+    assert data.feature_names == ["x", "y"]
+    # An unnamed column of other numbers is data: read.
+    long_frame().assign(**{"Unnamed: 5": np.arange(9) * 2}).to_csv(path, index=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert read_long_format(path).feature_names == ["x", "y", "Unnamed: 5"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -40,6 +42,17 @@ def test_numeric_labels_sort_numerically_and_test_files_reuse_classes(tmp_path):
     with pytest.raises(ValueError, match="training classes.*Received: unknown_labels=\\['7'\\]"):
         read_text_file(write(tmp_path, "bad.csv", pd.DataFrame({"text": ["x"], "label": [7]})),
                        classes=train.classes)
+
+
+def test_texts_that_repeat_in_a_training_file_give_one_warning(tmp_path):
+    frame = pd.DataFrame({"text": ["a b", "c", " a b ", "d", "c"], "label": [1, 2, 1, 2, 2]})
+    with pytest.warns(UserWarning, match=r"2 row\(s\) of .*train\.csv repeat the text of an earlier row "
+                                         r"\(first: row 3\): a copy can be trained on and another tested"):
+        read_text_file(write(tmp_path, "train.csv", frame))
+    with warnings.catch_warnings():  # a test file's own copies are no leak; distinct texts warn of nothing
+        warnings.simplefilter("error")
+        read_text_file(write(tmp_path, "test.csv", frame), classes=["1", "2"])
+        read_text_file(write(tmp_path, "other.csv", frame.iloc[[0, 1, 3]]))
 
 
 @pytest.mark.parametrize("content,message", [

@@ -220,7 +220,8 @@ def sequences_from_frame(frame: pd.DataFrame, source: str, id_col: str = "series
         if classes is None:
             fail("the training classes to read unlabelled series", classes=None)
     if feature_cols is None:
-        feature_cols = [c for c in frame.columns if c not in (id_col, time_col, label_col)]
+        feature_cols = [c for c in frame.columns if c not in (id_col, time_col, label_col)
+                        and not _saved_index(frame[c])]
     if not feature_cols:
         fail(f"at least one feature column in {source}", columns=[str(c) for c in frame.columns])
     for column in feature_cols:
@@ -237,7 +238,7 @@ def sequences_from_frame(frame: pd.DataFrame, source: str, id_col: str = "series
     if repeated.any():
         row = frame[repeated].iloc[0]
         fail(f"one row per ({id_col}, {time_col}) in {source}",
-             **{id_col: _plain(row[id_col]), time_col: _plain(row[time_col])})
+             **{id_col: row[id_col], time_col: row[time_col]})
     if labelled:
         labels = label_strings(frame[label_col], label_col, source)
     else:
@@ -287,9 +288,17 @@ def time_order(values: pd.Series, time_col: str, source: str) -> pd.Series:
     parsed = numbers if numbers.notna().sum() >= dates.notna().sum() else dates
     position = int(np.flatnonzero(parsed.isna().to_numpy())[0])
     fail(f"numbers or ISO 8601 dates (e.g. 2024-01-31) in time column {time_col!r} of {source}",
-         value=_plain(values.iloc[position]), row=position + 1)
+         value=values.iloc[position], row=position + 1)
 
 
-def _plain(value):
-    """A NumPy scalar as the Python value it holds, for readable messages."""
-    return value.item() if isinstance(value, np.generic) else value
+def _saved_index(column: pd.Series) -> bool:
+    """Whether a column is a pandas index saved with the table ("Unnamed: 0" holding
+    0, 1, 2, ...): no feature; one warning says it is left out."""
+    name = str(column.name)
+    if not (name.startswith("Unnamed: ") and pd.api.types.is_integer_dtype(column)):
+        return False
+    if not np.array_equal(column.to_numpy(), np.arange(len(column))):
+        return False
+    warnings.warn(f"column {name!r} holds 0, 1, 2, ... (a saved row index): not read as a feature; "
+                  "list it in options.feature_columns to read it", stacklevel=4)
+    return True

@@ -32,6 +32,7 @@ import numpy as np
 import tensorflow as tf
 
 from attnflow._validation import check_positive_int, fail
+from attnflow.data._table_files import row_numbers
 from attnflow.data.markup import strip_markup, strip_markup_tensor
 from attnflow.data.text import (
     AMAZON_DATASET, TextData, load_amazon_reviews, read_text_file, read_texts, text_vectorizer,
@@ -195,10 +196,18 @@ class TextTask(TextFlags, ClassificationTask):
 
 
 def cleaned(data: TextData, options: TextOptions) -> TextData:
-    """`data` with its texts stripped of HTML markup, unless options.strip_markup is off."""
+    """`data` with its texts stripped of HTML markup, unless options.strip_markup is off.
+
+    Raises ValueError naming the rows (1-based) whose texts are markup only: nothing
+    would be left to read."""
     if not options.strip_markup:
         return data
-    return TextData([strip_markup(text) for text in data.texts], data.labels, data.classes)
+    texts = [strip_markup(text) for text in data.texts]
+    empty = [row for row, text in enumerate(texts) if not text.strip()]
+    if empty:
+        fail("texts with words besides HTML markup, which is stripped before reading "
+             "(train with --keep-markup to keep it)", markup_only_rows=row_numbers(empty))
+    return TextData(texts, data.labels, data.classes)
 
 
 def token_counts(model: RawTextClassifier, texts: list[str]) -> np.ndarray:
