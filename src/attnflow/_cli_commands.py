@@ -4,6 +4,8 @@ help and errors are attnflow.cli's). Each takes the parsed arguments and argv
 
 from __future__ import annotations
 
+import os
+
 from attnflow._validation import fail
 from attnflow.cli import (CONFIG_DESTS, OUTPUT_FILE_DESTS, OUTPUT_FOLDER_DESTS, _command_hint,
                           build_parser)
@@ -175,7 +177,8 @@ def _show(task, result) -> None:
     console = _console()
     console.print(metrics_table(result.metrics))
     seconds = result.metrics.get("train_seconds")
-    console.print(f"{result.metrics.get('epochs')} epochs in {seconds:.0f} s", highlight=False)
+    epochs = result.metrics.get("epochs")
+    console.print(f"{epochs} epoch{'' if epochs == 1 else 's'} in {seconds:.0f} s", highlight=False)
     task.summarize(result.model, result.data, result.config, console)
     pictures = sorted((result.path / "attention").glob("*.png"))
     if pictures:
@@ -204,6 +207,11 @@ def _parse_override(text):
 
 
 def _console():
+    """Rich's console; into a file or a pipe (no terminal, no COLUMNS), 200 columns wide,
+    so that a table's lines are whole rather than folded at 80."""
     from rich.console import Console
 
-    return Console(highlight=False)
+    console = Console(highlight=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = 200
+    return console

@@ -254,3 +254,16 @@ def _fake_run(tmp_path, task):
 def test_predict_help_finds_the_run_after_a_flags_value(relative_run, capsys):
     code, out, _ = run_cli(capsys, "predict", "--output", "p.csv", relative_run, "--help")
     assert code == 0 and "--html FILE" in out
+
+
+def test_output_into_a_file_or_a_pipe_is_not_folded_at_80_columns(monkeypatch):
+    from attnflow._cli_commands import _console
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    console = _console()  # pytest captures stdout: no terminal
+    assert not console.is_terminal and console.width == 200
+    with console.capture() as captured:
+        console.print("x" * 150)
+    assert captured.get().strip() == "x" * 150
+    monkeypatch.setenv("COLUMNS", "60")  # a width the user set is theirs
+    assert _console().width == 60
