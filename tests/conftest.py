@@ -34,21 +34,3 @@ def mixed_policy(request):
     keras.mixed_precision.set_global_policy(request.param)
     yield request.param
     keras.mixed_precision.set_global_policy("float32")
-
-
-# Fixtures that train a run shared by several tests. The tests using one go to one xdist
-# worker (`pytest -n 2 --dist loadgroup`, the Makefile's), so the run is trained once rather
-# than once per worker; module-scoped ones are grouped per module.
-SHARED_RUNS = {"task_runs": "session", "dates_run": "session", "panel_run": "module",
-               "forecast_run": "module", "relative_run": "module", "image_run": "module",
-               "text_run": "module", "sequence_run": "module", "fitted": "module", "tiny_run": "module",
-               "reverser": "module"}
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        shared = [name for name in SHARED_RUNS if name in getattr(item, "fixturenames", ())]
-        if shared:
-            name = shared[0]
-            group = name if SHARED_RUNS[name] == "session" else f"{item.module.__name__}.{name}"
-            item.add_marker(pytest.mark.xdist_group(group))
