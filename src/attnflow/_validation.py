@@ -6,6 +6,7 @@ see at once which argument is wrong and what they passed.
 
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable
 
 
@@ -14,6 +15,13 @@ def fail(expected: str, **received: Any) -> None:
     are written as Python's (3.5, not np.float64(3.5))."""
     got = ", ".join(f"{name}={_plain(value)!r}" for name, value in received.items())
     raise ValueError(f"expected {expected}. Received: {got}")
+
+
+def with_received_name(message: str, name: str, new_name: str) -> str:
+    """An error message with a received argument renamed ("Received: data=..." ->
+    "Received: test_data=..."), for a check run on what the caller named otherwise."""
+    head, mark, received = message.partition("Received: ")
+    return head + mark + re.sub(rf"(^|, ){re.escape(name)}=", rf"\g<1>{new_name}=", received)
 
 
 def _plain(value: Any) -> Any:

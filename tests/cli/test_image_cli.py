@@ -239,6 +239,9 @@ def test_a_test_folder_with_an_unseen_class_or_the_training_folder(tmp_path, cap
                            "--out", tmp_path / "run", *TINY)
     assert_one_line_error(code, err, "left")
     assert not (tmp_path / "run").exists()
+    code, _, err = run_cli(capsys, "train", "image", "--data", train, "--test-data", tmp_path / "nothere",
+                           "--out", tmp_path / "run", *TINY)  # named by the flag that names it
+    assert_one_line_error(code, err, f"Received: --test-data='{tmp_path / 'nothere'}'")
     code, _, err = run_cli(capsys, "train", "image", "--data", train, "--test-data", train,
                            "--out", tmp_path / "same", *TINY, "--epochs", "1", "--set", "options.baselines=[]")
     assert code == 0 and "is the same as --data" in err

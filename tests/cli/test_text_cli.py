@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import random
+import re
 
 import keras
 import numpy as np
@@ -287,7 +288,7 @@ def test_the_saved_model_returns_label_strings_classes_and_weights_without_attnf
     assert served["tokens"][2][:6] == served["tokens"][0][:6]
 
 
-def test_markup_is_stripped_from_the_data_unless_kept(tmp_path):
+def test_markup_is_stripped_from_the_data_unless_kept(tmp_path, capsys):
     from attnflow.training import resolve_config
 
     data = tmp_path / "html.csv"
@@ -301,6 +302,8 @@ def test_markup_is_stripped_from_the_data_unless_kept(tmp_path):
         chosen = {"data": str(data), "options": {} if keep is None else {"strip_markup": keep}}
         config = resolve_config(task.defaults(chosen), overrides=[chosen])
         splits = task.load_data(config)
+        assert re.search(r"^attnflow: warning: \d+ row\(s\) of .*html\.csv repeat the text of an earlier row",
+                         capsys.readouterr().err, re.M)  # every row is there twice
         texts = splits.train.texts + splits.validation.texts + splits.test.texts
         assert expected in texts
 

@@ -76,6 +76,20 @@ def test_files_that_are_not_images_are_skipped_with_one_warning(tmp_path):
     assert "skipped 3 files that are not an image" in caught[0] and "notes.txt" in caught[0]
 
 
+def test_hidden_files_and_folders_are_not_read(tmp_path):
+    root = write_folder(tmp_path / "data", per_class=2)
+    (root / "top" / ".ipynb_checkpoints").mkdir()
+    (root / "top" / "top_0.png").rename(root / "top" / ".ipynb_checkpoints" / "top_0.png")
+    (root / "bottom" / "._bottom_0.png").write_bytes(b"macOS metadata, no image")
+    (root / ".DS_Store").write_bytes(b"finder")
+    (root / "bottom" / "nested").mkdir()
+    (root / "bottom" / "nested" / "notes.txt").write_text("hello")
+    data, caught = read(root)
+    assert len(data) == 3 and sorted(data.classes) == ["bottom", "top"]
+    assert len(caught) == 1 and "skipped 1 file that is not an image" in caught[0]
+    assert "bottom/nested/notes.txt" in caught[0]  # named by its path in the folder
+
+
 @pytest.mark.parametrize("layout,message", [
     ({}, r"expected a folder with one sub-folder of images per class\. Received: data='.* \(empty\)'"),
     ({"loose.png": None}, r"one sub-folder of images per class\. Received: data='.* \(no sub-folders\)'"),
@@ -83,6 +97,11 @@ def test_files_that_are_not_images_are_skipped_with_one_warning(tmp_path):
     ({"cats/a.png": None, "dogs/": None}, r"expected images in every class folder\. Received: class_folder='.*dogs \(empty\)'"),
     ({"cats/a.png": None, "dogs/a.txt": None}, r"class_folder='.*dogs \(no images, 1 other files\)'"),
     ({"cats/a.png": None, "dogs/a.png": b"not a png"}, r"expected image files that decode\. Received: image='.*dogs/a\.png \(not an image file that Pillow can read\)'"),
+    ({"cats/a.png": None, "dogs/a.png": b""}, r"image='.*dogs/a\.png \(empty: 0 bytes\)'"),
+    ({"train/cats/a.png": None, "train/cats/b.png": None, "train/dogs/a.png": None, "test/cats/a.png": None,
+      "test/dogs/a.png": None}, r"expected one sub-folder of images per class; .* holds \['test', 'train'\], "
+     r"each with the same sub-folders \['cats', 'dogs'\]: splits, not classes \(train on --data .*/train "
+     r"with --test-data .*/test\)"),
 ])
 def test_bad_folders(tmp_path, layout, message):
     rng = np.random.default_rng(0)
@@ -94,7 +113,7 @@ def test_bad_folders(tmp_path, layout, message):
             write_picture(path, "top", 8, rng)
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(content or b"text")
+            path.write_bytes(b"text" if content is None else content)
     with pytest.raises(ValueError, match=message):
         read(tmp_path)
 

@@ -37,6 +37,13 @@ def test_named_columns_and_utf8_bom(tmp_path):
     ("one.tsv", "only one column\n", "line 1 has 1 column"),
     ("hole.tsv", "a\tb\n\tc\n", "line 2 has an empty source"),
     ("header.csv", "source,target\n", "no rows after the header"),
+    ("comma.csv", 'source,target\nHello, world,"Bonjour, le monde"\nyes,oui\n',
+     r"expected at most 2 columns on every row, as on the first \(quote a text with a comma: \"Hello, world\"\)\. "
+     r"Received: data='.*comma\.csv \(line 2 has 3 columns\)'"),
+    ("nul.tsv", "a\tb\nc\x00\td\n", r"expected a text file without NUL characters \(.x00\)\. "
+                                  r"Received: data='.*nul\.tsv \(line 2\)'"),
+    ("quote.csv", 'a,b\n"unclosed,c\nd,e\n', r"expected a source and a target column on every row\. Received: "
+                                          r"data='.*quote\.csv \(line 2 has 1 column: a quote opened there"),
 ])
 def test_bad_files(tmp_path, name, content, message):
     with pytest.raises(ValueError, match=message):
@@ -48,6 +55,17 @@ def test_missing_file_and_missing_named_column(tmp_path):
         read_pairs(tmp_path / "nope.tsv")
     with pytest.raises(ValueError, match="header naming the columns 'en' and 'fr'"):
         read_pairs(write(tmp_path, "p.csv", "en,de\na,b\n"), "en", "fr")
+
+
+def test_old_mac_line_ends_and_repeated_pairs(tmp_path):
+    from attnflow.data.pairs_file import warn_of_copies
+
+    path = write(tmp_path, "cr.tsv", b"one\tun\rtwo\tdeux\r\rone\tun\r", mode="wb")
+    pairs = read_pairs(path)
+    assert pairs == [("one", "un"), ("two", "deux"), ("one", "un")]
+    with pytest.warns(UserWarning, match=r"1 pair\(s\) of .*cr\.tsv repeat an earlier pair \(first: pair 3\): "
+                                         r"a copy can be trained on and another tested"):
+        warn_of_copies(pairs, path)
 
 
 def test_bytes_that_are_not_utf8(tmp_path):

@@ -10,7 +10,7 @@ import pytest
 
 from attnflow.data.text import (
     TextData, load_amazon_reviews, read_text_file, read_texts, stratified_split, text_vectorizer,
-    word_weights_from_ngrams)
+    warn_of_copies, word_weights_from_ngrams)
 
 ROWS = [("great coffee", "pos"), ("awful, stale", "neg"), ("NA", "pos"), ("fine", "neutral")]
 
@@ -44,15 +44,14 @@ def test_numeric_labels_sort_numerically_and_test_files_reuse_classes(tmp_path):
                        classes=train.classes)
 
 
-def test_texts_that_repeat_in_a_training_file_give_one_warning(tmp_path):
-    frame = pd.DataFrame({"text": ["a b", "c", " a b ", "d", "c"], "label": [1, 2, 1, 2, 2]})
-    with pytest.warns(UserWarning, match=r"2 row\(s\) of .*train\.csv repeat the text of an earlier row "
+def test_texts_that_repeat_give_one_warning(tmp_path):
+    texts = ["a b", "c", " a b ", "d", "c"]
+    with pytest.warns(UserWarning, match=r"2 row\(s\) of train\.csv repeat the text of an earlier row "
                                          r"\(first: row 3\): a copy can be trained on and another tested"):
-        read_text_file(write(tmp_path, "train.csv", frame))
-    with warnings.catch_warnings():  # a test file's own copies are no leak; distinct texts warn of nothing
+        warn_of_copies(texts, "train.csv")
+    with warnings.catch_warnings():  # distinct texts warn of nothing
         warnings.simplefilter("error")
-        read_text_file(write(tmp_path, "test.csv", frame), classes=["1", "2"])
-        read_text_file(write(tmp_path, "other.csv", frame.iloc[[0, 1, 3]]))
+        warn_of_copies(["a b", "c", "d"], "other.csv")
 
 
 @pytest.mark.parametrize("content,message", [

@@ -95,19 +95,41 @@ def folder_files(directory: Path) -> tuple[list[Path], list[str]]:
              f"({'empty' if not any(directory.iterdir()) else 'no sub-folders'})")
     if len(folders) < 2:
         fail("at least 2 class folders", data=f"{directory} (only {folders[0].name!r})")
+    _check_not_a_split(directory, folders)
     order = sorted_classes([folder.name for folder in folders])
     files, labels, skipped = [], [], []
     for folder in sorted(folders, key=lambda folder: order.index(folder.name)):
-        images, others = split_image_files(f for f in folder.rglob("*") if f.is_file())
+        images, others = split_image_files(visible_files(folder))
         skipped += others
         if not images:
             what = "empty" if not others else f"no images, {len(others)} other files"
             fail("images in every class folder", class_folder=f"{folder} ({what})")
         files += images
         labels += [folder.name] * len(images)
-    outside = [p for p in directory.iterdir() if p.is_file()]
-    warn_skipped(skipped + outside, f"{directory}")
+    outside = [p for p in directory.iterdir() if p.is_file() and not p.name.startswith(".")]
+    warn_skipped(skipped + outside, f"{directory}", root=directory)
     return files, labels
+
+
+def visible_files(folder: Path) -> list[Path]:
+    """The files under `folder` at any depth, but none hidden or in a hidden folder
+    (.ipynb_checkpoints, macOS's ._name.jpg and .DS_Store): copies and metadata, not data."""
+    return [file for file in folder.rglob("*") if file.is_file()
+            and not any(part.startswith(".") for part in file.relative_to(folder).parts)]
+
+
+def _check_not_a_split(directory: Path, folders: list[Path]) -> None:
+    """Raises ValueError for a folder of splits (train/, test/, each with the same class
+    folders and no image of its own), which would otherwise train "train" against "test"."""
+    inner = [{p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")}
+             for folder in folders]
+    own_images = any(split_image_files(p for p in folder.iterdir() if p.is_file())[0] for folder in folders)
+    if own_images or not inner[0] or any(names != inner[0] for names in inner):
+        return
+    by_size = sorted(folders, key=lambda folder: -len(split_image_files(visible_files(folder))[0]))
+    fail(f"one sub-folder of images per class; {directory} holds {[folder.name for folder in folders]}, "
+         f"each with the same sub-folders {sorted(inner[0])[:5]}: splits, not classes (train on "
+         f"--data {by_size[0]} with --test-data {by_size[-1]})", data=str(directory))
 
 
 def table_files(path: Path, path_column: str, label_column: str) -> tuple[list[Path], list[str]]:
@@ -140,7 +162,7 @@ def files_to_predict(inputs: list[str]) -> list[Path]:
     for name in inputs:
         path = Path(name)
         if path.is_dir():
-            images, others = split_image_files(p for p in path.rglob("*") if p.is_file())
+            images, others = split_image_files(visible_files(path))
             files += images
             skipped += others
         elif path.is_file():
@@ -163,9 +185,11 @@ def split_image_files(paths) -> tuple[list[Path], list[Path]]:
     return images, others
 
 
-def warn_skipped(skipped: list[Path], source: str) -> None:
+def warn_skipped(skipped: list[Path], source: str, root: Path | None = None) -> None:
+    """One warning naming the first few files skipped (relative to `root` when given)."""
     if skipped:
-        shown = ", ".join(p.name for p in skipped[:3]) + (", ..." if len(skipped) > 3 else "")
+        shown = ", ".join(str(p.relative_to(root)) if root is not None else p.name for p in skipped[:3]) \
+            + (", ..." if len(skipped) > 3 else "")
         warnings.warn(f"{source}: skipped {len(skipped)} file{'s' * (len(skipped) > 1)} that "
                       f"{'are' if len(skipped) > 1 else 'is'} not an image "
                       f"({', '.join(IMAGE_SUFFIXES)}): {shown}")
@@ -182,6 +206,49 @@ def load_images(files: list[Path], image_size: int, channels: int | None = None)
     images = np.zeros((len(files), image_size, image_size, 3), np.uint8)
     for number, file in enumerate(files):
         images[number] = load_image(file, image_size)
+    return _with_channels(images, channels)
+
+
+def images_from_arrays(arrays: np.ndarray, image_size: int, channels: int | None = None) -> np.ndarray:
+    """uint8 [N, S, S, C] of images given as pixels, resized as image files are.
+
+    Args:
+        arrays: [N, H, W] or [N, H, W, C] with C 1 or 3: integers in [0, 255], or
+            floats in [0, 1] (scaled by 255) or [0, 255].
+        image_size, channels: as `load_images`'.
+    """
+    from PIL import Image
+
+    pixels = check_pixel_arrays(arrays)
+    images = np.zeros((len(pixels), image_size, image_size, 3), np.uint8)
+    for number, picture in enumerate(pixels):
+        rgb = Image.fromarray(picture.squeeze(-1) if picture.shape[-1] == 1 else picture).convert("RGB")
+        if rgb.size != (image_size, image_size):
+            rgb = rgb.resize((image_size, image_size), Image.Resampling.BILINEAR)
+        images[number] = np.asarray(rgb, dtype=np.uint8)
+    return _with_channels(images, channels)
+
+
+def check_pixel_arrays(arrays) -> np.ndarray:
+    """Images given as pixels, as uint8 [N, H, W, C] (C 1 or 3); see `images_from_arrays`."""
+    pixels = np.asarray(arrays)
+    if pixels.ndim == 3:
+        pixels = pixels[..., None]
+    if pixels.ndim != 4 or pixels.shape[-1] not in (1, 3) or 0 in pixels.shape:
+        fail("images as an array [N, height, width] or [N, height, width, 1 or 3]",
+             images=f"shape {pixels.shape}")
+    if not (np.issubdtype(pixels.dtype, np.integer) or np.issubdtype(pixels.dtype, np.floating)):
+        fail("pixel values that are numbers", images=f"dtype {pixels.dtype}")
+    if not np.isfinite(pixels).all() or pixels.min() < 0 or pixels.max() > 255:
+        fail("pixel values in [0, 255] (or floats in [0, 1])",
+             images=f"values {pixels.min()} .. {pixels.max()}")
+    if np.issubdtype(pixels.dtype, np.floating) and pixels.max() <= 1.0:
+        pixels = pixels * 255.0
+    return np.round(pixels).astype(np.uint8)
+
+
+def _with_channels(images: np.ndarray, channels: int | None) -> np.ndarray:
+    """RGB images [N, S, S, 3] with `channels` (None: 1 when every image is grey, else 3)."""
     grey = bool(np.all(images[..., :1] == images[..., 1:])) if channels is None else channels == 1
     if grey:
         if channels is None or np.all(images[..., :1] == images[..., 1:]):
@@ -199,7 +266,8 @@ def load_image(file: Path, image_size: int) -> np.ndarray:
             image.load()
             rgb = _wide_to_8_bits(image).convert("RGB")
     except UnidentifiedImageError:
-        fail("image files that decode", image=f"{file} (not an image file that Pillow can read)")
+        what = "empty: 0 bytes" if file.stat().st_size == 0 else "not an image file that Pillow can read"
+        fail("image files that decode", image=f"{file} ({what})")
     except (OSError, SyntaxError, ValueError) as error:
         reason = " ".join(str(error).replace(str(file), "").split()) or type(error).__name__
         fail("image files that decode", image=f"{file} ({reason})")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import warnings
 from pathlib import Path
 
 from attnflow._validation import fail
@@ -37,17 +38,16 @@ def read_pairs(path, source_column: str | None = None,
             columns, or has a row with an empty source or target.
     """
     path = Path(path)
-    text = _read_text(path)
-    rows = [(number, row) for number, row in enumerate(_rows(text, _delimiter(path, text)), 1)
-            if any(cell.strip() for cell in row)]
+    rows = _table_rows(path)
     source_index, target_index, rows = _columns(rows, source_column, target_column, path)
     if not rows:
         fail("at least one (source, target) row", data=f"{path} (no rows after the header)")
     pairs = []
     for number, row in rows:
         if len(row) <= max(source_index, target_index):
+            unclosed = ": a quote opened there is not closed" if any("\n" in cell for cell in row) else ""
             fail("a source and a target column on every row",
-                 data=f"{path} (line {number} has {len(row)} column{'s' * (len(row) != 1)})")
+                 data=f"{path} (line {number} has {len(row)} column{'s' * (len(row) != 1)}{unclosed})")
         source, target = row[source_index].strip(), row[target_index].strip()
         if not source or not target:
             empty = "source" if not source else "target"
@@ -85,9 +85,7 @@ def read_sources(path, source_column: str | None = None) -> list[str]:
             column, or has a row with an empty source.
     """
     path = Path(path)
-    text = _read_text(path)
-    rows = [(number, row) for number, row in enumerate(_rows(text, _delimiter(path, text)), 1)
-            if any(cell.strip() for cell in row)]
+    rows = _table_rows(path)
     wanted = source_column or HEADER_NAMES[0]
     header = [cell.strip().lower() for cell in rows[0][1]] if rows else []
     if wanted.lower() in header:
@@ -108,6 +106,46 @@ def read_sources(path, source_column: str | None = None) -> list[str]:
     return sources
 
 
+def warn_of_copies(pairs: list[Pair], path) -> None:
+    """One warning when pairs repeat in a file to train on: one copy may be trained on
+    and another tested."""
+    seen, repeated, first = set(), 0, None
+    for number, pair in enumerate(pairs, 1):
+        if pair in seen:
+            repeated += 1
+            first = first or number
+        seen.add(pair)
+    if repeated:
+        warnings.warn(f"{repeated} pair(s) of {path} repeat an earlier pair (first: pair {first}): a copy can "
+                      "be trained on and another tested, which flatters the test scores; drop the copies "
+                      "to score on texts the model has not seen", UserWarning, stacklevel=3)
+
+
+def _table_rows(path: Path) -> list[tuple[int, list[str]]]:
+    """(line number, cells) of every row with a non-empty cell. A comma-separated row
+    with more cells than the first row is an error: an unquoted comma in a text would
+    otherwise cut it silently."""
+    text = _read_text(path)
+    delimiter = _delimiter(path, text)
+    reader = _rows(text, delimiter)
+    rows = []
+    try:
+        start = 1
+        for row in reader:  # a quoted cell may span lines: a row is named by its first
+            if any(cell.strip() for cell in row):
+                rows.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as error:
+        fail("a readable CSV or TSV file", data=f"{path} (line {reader.line_num}: {error})")
+    if delimiter == "," and rows:
+        width = len(rows[0][1])
+        wide = next(((number, row) for number, row in rows if len(row) > width), None)
+        if wide is not None:
+            fail(f"at most {width} columns on every row, as on the first (quote a text with a comma: "
+                 '"Hello, world")', data=f"{path} (line {wide[0]} has {len(wide[1])} columns)")
+    return rows
+
+
 def _read_text(path: Path) -> str:
     if not path.is_file():
         fail("an existing data file", data=str(path))
@@ -115,10 +153,15 @@ def _read_text(path: Path) -> str:
     if not raw.strip():
         fail("a non-empty data file", data=str(path))
     try:
-        return raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         fail("a UTF-8 text file", data=f"{path} (byte 0x{raw[error.start]:02x} "
              f"at offset {error.start} is not UTF-8)")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # Windows' and old Macs' line ends
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        fail("a text file without NUL characters (\\x00)", data=f"{path} (line {line})")
+    return text
 
 
 def _delimiter(path: Path, text: str) -> str:

@@ -71,13 +71,10 @@ def read_text_file(path, text_col: str = "text", label_col: str = "label",
         >>> data = read_text_file("reviews.csv", text_col="review", label_col="stars")
     """
     frame = read_table(path, keep_default_na=False)
-    data = text_data_from_frame(frame, text_col, label_col, source=str(path), classes=classes)
-    if classes is None:  # a file to train on: copies can be split apart
-        _warn_of_copies(data.texts, path)
-    return data
+    return text_data_from_frame(frame, text_col, label_col, source=str(path), classes=classes)
 
 
-def _warn_of_copies(texts: list[str], path) -> None:
+def warn_of_copies(texts: list[str], path) -> None:
     """One warning when texts repeat: one copy may be trained on and another tested."""
     repeated = pd.Series([text.strip() for text in texts]).duplicated().to_numpy()
     if repeated.any():
@@ -85,7 +82,7 @@ def _warn_of_copies(texts: list[str], path) -> None:
         warnings.warn(f"{int(repeated.sum())} row(s) of {path} repeat the text of an earlier row (first: "
                       f"row {first + 1}): a copy can be trained on and another tested, which flatters the "
                       "test scores; drop the copies to score on texts the model has not seen",
-                      UserWarning, stacklevel=3)
+                      UserWarning, stacklevel=2)
 
 
 def text_data_from_frame(frame: pd.DataFrame, text_col: str, label_col: str, source: str,

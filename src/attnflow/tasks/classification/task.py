@@ -26,7 +26,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from attnflow._validation import fail
+from attnflow._validation import fail, with_received_name
 from attnflow.data._table_files import check_splittable, stratified_split
 from attnflow.tasks.classification.classifier import (
     build_classifier, labelled_batches, predict_batches, repeated, serving_outputs, settings_for)
@@ -168,8 +168,11 @@ class ClassificationTask(Task):
                 train, test = self.builtin_splits(options)
             elif options.test_data is not None:
                 warn_if_same_file(config.data, options.test_data)
-                train, test = self.read_test_file(options.test_data, options,
-                                                  self.read_file(config.data, options))
+                train = self.read_file(config.data, options)
+                try:
+                    train, test = self.read_test_file(options.test_data, options, train)
+                except ValueError as error:  # the test file's errors name --test-data, not --data
+                    raise ValueError(with_received_name(str(error), "data", "test_data")) from None
             else:
                 examples = self.read_file(config.data, options)
                 if len(examples) < options.cross_validation_below:
@@ -182,10 +185,15 @@ class ClassificationTask(Task):
                                      options.test_fraction, options.validation_fraction,
                                      unit=self.example_unit)
                     train, test = stratified_split(examples, options.test_fraction, config.seed)
+                self.warn_of_copies(examples, config.data)  # after the checks: an error comes alone
         train, validation = stratified_split(train, options.validation_fraction, config.seed)
         self.record_classes(config, train.classes)
         self.run_options = self.options(config)  # for serving_endpoint, which gets only the model
         return ClassificationSplits(train, validation, test, folds)
+
+    def warn_of_copies(self, examples, path) -> None:
+        """Warns when examples of a file that is split (or cross-validated) repeat: a copy
+        can be trained on and another tested (the text task's; others do not check)."""
 
     def read_test_file(self, path, options, train) -> tuple[Any, Any]:
         """(train, test): the user's test file read with the training file's

@@ -36,7 +36,7 @@ from attnflow.data._table_files import row_numbers
 from attnflow.data.markup import strip_markup, strip_markup_tensor
 from attnflow.data.text import (
     AMAZON_DATASET, TextData, load_amazon_reviews, read_text_file, read_texts, text_vectorizer,
-    word_weights_from_ngrams)
+    warn_of_copies, word_weights_from_ngrams)
 from attnflow.tasks.classification.task import (
     NO_ATTENTION, ClassificationOptions, ClassificationSplits, ClassificationTask)
 from attnflow.tasks.classification.flags import TextFlags
@@ -104,6 +104,9 @@ class TextTask(TextFlags, ClassificationTask):
     def read_file(self, path, options: TextOptions) -> TextData:
         return cleaned(read_text_file(path, options.text_column, options.label_column,
                                       classes=options.classes), options)
+
+    def warn_of_copies(self, examples: TextData, path) -> None:
+        warn_of_copies(examples.texts, path)
 
     def builtin_splits(self, options: TextOptions) -> tuple[TextData, TextData]:
         train, test = load_amazon_reviews()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from attnflow._validation import fail
-from attnflow.data.pairs_file import read_pairs
+from attnflow.data.pairs_file import read_pairs, warn_of_copies
 from attnflow.data.parallel import ParallelSplits, split_pairs
 from attnflow.tasks.translation.flags import TranslateFlags
 from attnflow.tasks.translation.seq2seq import Seq2SeqOptions, Seq2SeqTask
@@ -45,7 +45,9 @@ class TranslateTask(TranslateFlags, Seq2SeqTask):
     def load_splits(self, config: RunConfig) -> ParallelSplits:
         options = self.options(config)
         pairs = read_pairs(config.data, options.source_column, options.target_column)
-        return split_pairs(pairs, options.validation_fraction, options.test_fraction, config.seed)
+        splits = split_pairs(pairs, options.validation_fraction, options.test_fraction, config.seed)
+        warn_of_copies(pairs, config.data)  # after the split's checks: an error comes alone
+        return splits
 
     def load_data(self, config: RunConfig, data_path: str | None = None) -> ParallelSplits:
         if data_path is not None:
