@@ -13,7 +13,7 @@ def test_import_attnflow_exposes_layers_models_and_ops():
             "attnflow.layers.MultiHeadAttention.__name__, attnflow.ops.dot_product_attention.__name__)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.split() == [
-        "['Forecaster',", "'SequenceClassifier',", "'TextClassifier',", "'Translator',",
+        "['Forecaster',", "'ImageClassifier',", "'SequenceClassifier',", "'TextClassifier',", "'Translator',",
         "'__version__',", "'layers',", "'load',", "'models',", "'ops']",
         "AttentionForecaster", "MultiHeadAttention", "dot_product_attention"]
 

@@ -16,7 +16,7 @@ import sys
 __version__ = "0.1.0"
 
 _SUBPACKAGES = ("layers", "models", "ops", "estimators", "tasks", "training", "data", "explain")
-_ESTIMATORS = ("Forecaster", "TextClassifier", "SequenceClassifier", "Translator", "load")
+_ESTIMATORS = ("Forecaster", "TextClassifier", "SequenceClassifier", "ImageClassifier", "Translator", "load")
 
 __all__ = ["layers", "models", "ops", *_ESTIMATORS, "__version__"]
 

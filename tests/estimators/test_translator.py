@@ -35,6 +35,22 @@ def test_the_dates_demo_run_loads_as_a_translator(dates_run):
     loaded = attnflow.load(dates_run)
     assert isinstance(loaded, attnflow.Translator) and loaded.config_.task == "dates"
     assert len(loaded.translate(["14 février 2013"], beam=1)) == 1
+    # What the CLI refuses, Python refuses too, by the names the caller typed.
+    for call in (lambda: loaded.translate([""]), lambda: loaded.attention(["  "]),
+                 lambda: loaded.plot_attention("")):
+        with pytest.raises(ValueError, match=r"expected non-empty texts to translate\. Received: text="):
+            call()
+    with pytest.raises(ValueError, match=r"expected beam to be a positive integer\. Received: beam=0$"):
+        loaded.translate(["14 février 2013"], beam=0)
+
+
+def test_a_bad_setting_is_named_as_the_argument_and_no_scratch_file_is_named(scratch_root):
+    with pytest.raises(ValueError, match=r"Received: attention_type='foo'$"):
+        attnflow.Translator(attention_type="foo", **TINY).fit(*pairs())
+    with pytest.raises(ValueError, match=r"expected at least 2 classes in column 'label' of the training "
+                                         r"data\. Received: classes=\['pos'\]$"):
+        attnflow.TextClassifier(epochs=1, verbose=0).fit(["good", "fine", "nice"], ["pos"] * 3)
+    assert list(scratch_root.iterdir()) == []
 
 
 @pytest.mark.parametrize("sources, targets, message", [

@@ -1,6 +1,6 @@
 """Estimators: each task from Python (DataFrames, arrays, lists in; the CLI's runs out).
 
-`Forecaster`, `TextClassifier`, `SequenceClassifier` and `Translator` run the
+`Forecaster`, `TextClassifier`, `SequenceClassifier`, `ImageClassifier` and `Translator` run the
 pipeline `attnflow train` runs; `load` opens any finished run as its estimator.
 """
 
@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from attnflow.estimators.base import Estimator
 from attnflow.estimators.forecaster import Forecaster
+from attnflow.estimators.image_classifier import ImageClassifier
 from attnflow.estimators.sequence_classifier import SequenceClassifier
 from attnflow.estimators.text_classifier import TextClassifier
 from attnflow.estimators.translator import Translator
 
-# task name -> estimator class; a task without one ("dates") opens as the plain Estimator
+# task name -> estimator class; a task without one would open as the plain Estimator
 ESTIMATORS = {"forecast": Forecaster, "text": TextClassifier, "sequence": SequenceClassifier,
-              "translate": Translator, "dates": Translator}
+              "image": ImageClassifier, "translate": Translator, "dates": Translator}
 
 
 def estimator_class(task_name: str):
@@ -34,5 +35,5 @@ def load(path):
     return estimator_class(values.get("task")).from_run(path)
 
 
-__all__ = ["Estimator", "Forecaster", "SequenceClassifier", "TextClassifier", "Translator",
-           "estimator_class", "load"]
+__all__ = ["Estimator", "Forecaster", "ImageClassifier", "SequenceClassifier", "TextClassifier",
+           "Translator", "estimator_class", "load"]

@@ -23,10 +23,11 @@ import weakref
 from pathlib import Path
 from typing import ClassVar
 
-from attnflow._validation import fail
+from attnflow._validation import fail, with_received_name
 
 DATA_FILE = "data.csv"  # the table an estimator wrote for its run, kept in saved runs
 TEST_FILE = "test.csv"  # the test data given to fit, written for the run
+FILES_DIR = "files"  # files the tables name (an image classifier's pictures), kept in saved runs
 
 
 class Estimator:
@@ -120,11 +121,14 @@ class Estimator:
 
     # -- training ----------------------------------------------------------------------
 
-    def _fit_table(self, frame, options: dict, test_frame=None) -> "Estimator":
+    def _fit_table(self, frame, options: dict, test_frame=None, files=None) -> "Estimator":
         """Writes `frame` to a scratch folder and trains on it as on a user's file
-        (with `test_frame`, scored on it as on `--test-data FILE`)."""
+        (with `test_frame`, scored on it as on `--test-data FILE`); `files(folder)`
+        first writes the files the tables name (relative to `folder`, in FILES_DIR)."""
         scratch = Path(tempfile.mkdtemp(prefix=f"attnflow-{self.task_name}-"))
         try:
+            if files is not None:
+                files(scratch)
             path = scratch / DATA_FILE
             frame.to_csv(path, index=False)
             if test_frame is not None:
@@ -132,6 +136,9 @@ class Estimator:
                 options = {**options, "test_data": str(scratch / TEST_FILE)}
             config = self._config(data=str(path), options=options)
             self.fit_config(config, out=str(scratch / "run"))
+        except ValueError as error:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise ValueError(self._in_python_terms(str(error), scratch)) from None
         except BaseException:
             shutil.rmtree(scratch, ignore_errors=True)
             raise
@@ -142,6 +149,15 @@ class Estimator:
             previous()
         self._scratch = weakref.finalize(self, shutil.rmtree, scratch, ignore_errors=True)
         return self
+
+    def _in_python_terms(self, message: str, scratch: Path) -> str:
+        """A task's error as the caller wrote the call: the scratch files as "the training
+        data" / "the test data", model settings by their argument names (attention_type)."""
+        message = message.replace(str(scratch / DATA_FILE), "the training data")
+        message = message.replace(str(scratch / TEST_FILE), "the test data")
+        for argument, key in self._model_arguments.items():
+            message = with_received_name(message, key, argument)
+        return message
 
     def fit_config(self, config, out: str | None = None, resume=None) -> "Estimator":
         """Trains the task for a resolved RunConfig into `out` (default: runs/<task>-<time>),
@@ -247,6 +263,8 @@ class Estimator:
         data = self.config_.data
         if data and Path(data).name == DATA_FILE and Path(data).parent == self.run_path_.parent:
             shutil.copy2(data, target / DATA_FILE)
+            if (Path(data).parent / FILES_DIR).is_dir():  # the images a table names
+                shutil.copytree(Path(data).parent / FILES_DIR, target / FILES_DIR)
             from attnflow.training.config import RunConfig
 
             values = {**self.config_.to_dict(), "data": str(target / DATA_FILE)}

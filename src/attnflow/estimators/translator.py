@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from attnflow._validation import fail
+from attnflow._validation import check_positive_int, fail
 from attnflow.estimators.base import Estimator
 from attnflow.estimators.text_classifier import check_texts
 
@@ -52,14 +52,15 @@ class Translator(Estimator):
         from attnflow.tasks.translation.seq2seq import decode
 
         self._check_fitted()
-        translations = decode(self.model_, check_texts(texts), self._task().options(self.config_), beam)
+        check_positive_int("beam", beam)
+        translations = decode(self.model_, _sources(texts), self._task().options(self.config_), beam)
         return [translation.text for translation in translations]
 
     def attention(self, texts) -> list:
         """Per text, the greedy translation's attention: an array [output characters + 1
         (the end token), source characters]."""
         self._check_fitted()
-        return [t.attention for t in self.model_.translate(check_texts(texts))]
+        return [t.attention for t in self.model_.translate(_sources(texts))]
 
     def plot_attention(self, text: str):
         """A matplotlib Figure: the alignment of `text`'s greedy translation with it
@@ -67,10 +68,19 @@ class Translator(Estimator):
         from attnflow.explain.heatmap import plot_attention
 
         self._check_fitted()
-        translation, = self.model_.translate(check_texts([text]))
+        translation, = self.model_.translate(_sources([text]))
         if not translation.attention.size or not translation.text:
             fail("a model with attention and a non-empty translation",
                  attention=self.config_.model.get("attention"), translation=translation.text)
         axes = plot_attention(translation.attention, translation.source_tokens,
                               list(translation.text), title=f"{text} -> {translation.text}")
         return axes.figure
+
+
+def _sources(texts) -> list[str]:
+    """Texts to translate, checked: a list of strings, none of them empty (as the CLI's)."""
+    from attnflow.tasks.translation.output import check_inputs
+
+    texts = check_texts(texts)
+    check_inputs(texts)
+    return texts
