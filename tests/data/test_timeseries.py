@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attnflow.data.timeseries import check_window_fits, from_frame, infer_frequency, read_series
+from attnflow.data.frequencies import infer_frequency
+from attnflow.data.timeseries import check_window_fits, from_frame, read_series
 
 
 def monthly_frame(n=30, drop=(), nan=()):

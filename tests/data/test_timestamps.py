@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from attnflow.data.panel import panel_from_frame
-from attnflow.data.timeseries import align_to_grid, from_frame
+from attnflow.data.frequencies import align_to_grid
+from attnflow.data.timeseries import from_frame
 from attnflow.data.timestamps import parse_timestamps
 
 

@@ -19,7 +19,8 @@ import pandas as pd
 
 from attnflow._validation import fail
 from attnflow.data._table_files import read_table
-from attnflow.data.timeseries import SERIES_FILES, TimeSeries, from_frame, grid_fit, same_grid, varies_before
+from attnflow.data.frequencies import grid_fit, same_grid
+from attnflow.data.timeseries import SERIES_FILES, TimeSeries, from_frame, varies_before
 from attnflow.data.timestamps import parse_timestamps
 
 

@@ -43,7 +43,7 @@ def parse_timestamps(column: pd.Series, name: str,
     Raises ValueError ("Received: row=..., value=...") for an empty or unparsable value.
     """
     if fits is None:
-        from attnflow.data.timeseries import on_a_grid as fits
+        from attnflow.data.frequencies import on_a_grid as fits
     if column.isna().any():
         fail(f"a timestamp in every row of {name!r}", row=int(np.argmax(column.isna().values)))
     if pd.api.types.is_datetime64_any_dtype(column):

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from attnflow._validation import fail
-from attnflow.data.timeseries import TimeSeries, align_to_grid, time_text
+from attnflow.data.frequencies import align_to_grid, time_text
+from attnflow.data.timeseries import TimeSeries
 from attnflow.data.timestamps import parse_timestamps
 
 CALENDAR = ("calendar_sin", "calendar_cos")
