@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.model_selection import cross_val_score
@@ -114,6 +115,8 @@ def test_set_params_changes_the_next_fit_and_names_unknown_ones():
     ("one text", ["x"], "a list of texts, not one string"),
     ([["a"], ["b"]], ["x", "y"], "a 1-D list of texts"),
     (["a", 3], ["x", "y"], "every text to be a string"),
+    (["a", "b", "c", "d"], ["x", float("nan"), None, pd.NA],
+     r"expected a label for every one of the texts \(not None or NaN\)\. Received: missing_label_indices=\[1, 2, 3\]"),
 ])
 def test_bad_input_is_one_value_error_and_leaves_no_run(texts, labels, message, scratch_root):
     with pytest.raises(ValueError, match=message):

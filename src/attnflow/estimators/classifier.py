@@ -91,4 +91,9 @@ def check_labels(labels, count: int, what: str) -> list:
         fail(f"a 1-D list of labels, one per {what[:-1]}", labels=f"shape {np.shape(labels)}")
     if len(values) != count:
         fail(f"labels of the same length as the {what} ({count})", labels=f"{len(values)} labels")
+    import pandas as pd
+
+    missing = [index for index, value in enumerate(values) if pd.api.types.is_scalar(value) and pd.isna(value)]
+    if missing:  # else str() would make a class "nan"
+        fail(f"a label for every one of the {what} (not None or NaN)", missing_label_indices=missing[:10])
     return values
