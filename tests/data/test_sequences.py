@@ -42,6 +42,10 @@ def test_nan_values_are_masked_with_a_warning_that_counts_them():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         pad_sequences([np.ones((2, 2))], ["clean"], "test")  # no NaN, no warning
+    with pytest.warns(UserWarning, match=r"test: 1 NaN and 2 infinite values in 2 series \(s0, s1\)"):
+        _, mask = pad_sequences([np.array([[1.0, np.inf], [2.0, 3.0]]), np.array([[np.nan, 1.0], [-np.inf, 1.0],
+                                                                                  [1.0, 1.0]])], ["s0", "s1"], "test")
+    np.testing.assert_array_equal(mask, [[False, True, False], [False, False, True]])
 
 
 def test_all_nan_series_is_an_error_naming_it():

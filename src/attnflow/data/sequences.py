@@ -114,9 +114,11 @@ def _warn_missing(arrays, series_ids, source) -> None:
     counts = [int((~np.isfinite(a)).sum()) for a in arrays]
     total = sum(counts)
     if total:
+        infinite = sum(int(np.isinf(a).sum()) for a in arrays)
+        what = f"{total - infinite} NaN" + (f" and {infinite} infinite" if infinite else "")
         with_missing = [name for name, count in zip(series_ids, counts) if count]
         shown = ", ".join(map(str, with_missing[:5])) + (", ..." if len(with_missing) > 5 else "")
-        warnings.warn(f"{source}: {total} NaN values in {len(with_missing)} series ({shown}); "
+        warnings.warn(f"{source}: {what} values in {len(with_missing)} series ({shown}); "
                       "the time steps holding them are masked", UserWarning, stacklevel=3)
 
 

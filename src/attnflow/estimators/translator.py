@@ -47,8 +47,9 @@ class Translator(Estimator):
         sources, targets = (check_texts(texts) for texts in data)
         return pd.DataFrame({"source": sources, "target": targets})
 
-    def translate(self, texts, beam: int = 4) -> list[str]:
-        """The translation of each text (beam search of width `beam`; 1: greedy)."""
+    def translate(self, texts, beam: int = 1) -> list[str]:
+        """The translation of each text (beam search of width `beam`; 1, the default as
+        `attnflow predict --beam`'s: greedy)."""
         from attnflow.tasks.translation.seq2seq import decode
 
         self._check_fitted()
