@@ -7,11 +7,11 @@ import warnings
 from pathlib import Path
 
 from attnflow._validation import check_positive_int, fail
+from attnflow.data.frequencies import time_text
+from attnflow.data.timeseries import without_blank_end
 from attnflow.explain.forecast_plot import plot_attention_over_past, plot_forecast
 from attnflow.tasks.forecast import output
 from attnflow.tasks.forecast.covariates import extend_with_future
-from attnflow.data.frequencies import time_text
-from attnflow.data.timeseries import without_blank_end
 from attnflow.tasks.forecast.data import ForecastData, load_series, raw_inputs
 from attnflow.tasks.forecast.model import attention_over_context, scaler_from_dict
 
