@@ -6,6 +6,7 @@ import keras
 import pytest
 
 from attnflow import cli
+from tests.shared_runs import shared
 
 TINY_MODEL = ["--set", "model.embedding_dim=8", "--set", "model.encoder_units=8",
               "--set", "model.decoder_units=16", "--set", "model.attention_units=8"]
@@ -25,11 +26,13 @@ def run_cli(capsys, *argv):
 
 
 @pytest.fixture(scope="session")
-def dates_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("runs") / "dates"
-    code = cli.main(["train", "dates", "--out", str(out), *TINY_DATES])
-    assert code == 0
-    return out
+def dates_run(tmp_path_factory, worker_id):
+    def build(folder):
+        out = folder / "dates"
+        assert cli.main(["train", "dates", "--out", str(out), *TINY_DATES]) == 0
+        return out
+
+    return shared(tmp_path_factory, worker_id, "dates_run", build)
 
 
 class _Interrupt:

@@ -12,6 +12,7 @@ import yaml
 from attnflow import cli
 from tests.cli.conftest import run_cli
 from tests.cli.test_bad_input import assert_one_line_error
+from tests.shared_runs import shared
 
 MONTHS = 60
 TINY = ["--horizon", "6", "--context", "12", "--epochs", "2", "--set", "model.units=8",
@@ -35,14 +36,19 @@ def csv_file(tmp_path_factory):
     return path
 
 
-@pytest.fixture(scope="module")
-def forecast_run(tmp_path_factory, csv_file):
-    out = tmp_path_factory.mktemp("runs") / "forecast"
-    code = cli.main(["train", "forecast", "--data", str(csv_file), "--time-col", "month",
-                     "--target", "sales", "--quantiles", "0.1", "0.5", "0.9", "--backtest", "2",
-                     "--out", str(out), *TINY])
-    assert code == 0
-    return out
+@pytest.fixture(scope="session")
+def forecast_run(tmp_path_factory, worker_id):
+    def build(folder):
+        data = folder / "sales.csv"
+        monthly_frame().to_csv(data, index=False)
+        out = folder / "forecast"
+        code = cli.main(["train", "forecast", "--data", str(data), "--time-col", "month",
+                         "--target", "sales", "--quantiles", "0.1", "0.5", "0.9", "--backtest", "2",
+                         "--out", str(out), *TINY])
+        assert code == 0
+        return out
+
+    return shared(tmp_path_factory, worker_id, "forecast_run", build)
 
 
 def test_train_writes_metrics_with_every_baseline_and_the_pictures(forecast_run):

@@ -18,6 +18,7 @@ from attnflow import cli
 from tests.cli.conftest import run_cli
 from tests.cli.test_bad_input import assert_one_line_error
 from tests.image_files import write_csv, write_folder, write_picture
+from tests.shared_runs import shared
 
 TINY = ["--epochs", "6", "--batch-size", "16", "--image-size", "8", "--set", "learning_rate=0.003",
         "--set", "warmup=0", "--set", "model.stem_channels=[4]", "--set", "model.patch_size=4",
@@ -27,17 +28,19 @@ TINY = ["--epochs", "6", "--batch-size", "16", "--image-size", "8", "--set", "le
         "--set", "options.cnn_epochs=2", "--set", "options.samples=4"]
 
 
-@pytest.fixture(scope="module")
-def image_run(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("image")
-    data = write_folder(folder / "pictures", kinds=("top", "bottom"), per_class=20, sizes=(10, 24))
-    (data / "top" / "notes.txt").write_text("not an image")
-    out = folder / "run"
-    stderr = io.StringIO()
-    with contextlib.redirect_stderr(stderr):
-        code = cli.main(["train", "image", "--data", str(data), "--out", str(out), *TINY])
-    assert code == 0, stderr.getvalue()[-2000:]
-    return out, stderr.getvalue(), data
+@pytest.fixture(scope="session")
+def image_run(tmp_path_factory, worker_id):
+    def build(folder):
+        data = write_folder(folder / "pictures", kinds=("top", "bottom"), per_class=20, sizes=(10, 24))
+        (data / "top" / "notes.txt").write_text("not an image")
+        out = folder / "run"
+        stderr = io.StringIO()
+        with contextlib.redirect_stderr(stderr):
+            code = cli.main(["train", "image", "--data", str(data), "--out", str(out), *TINY])
+        assert code == 0, stderr.getvalue()[-2000:]
+        return out, stderr.getvalue(), data
+
+    return shared(tmp_path_factory, worker_id, "image_run", build)
 
 
 def test_train_writes_a_whole_run_with_both_baselines(image_run):

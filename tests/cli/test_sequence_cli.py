@@ -25,6 +25,7 @@ from attnflow.tasks.classification.splits import ClassificationSplits
 from attnflow.training import resolve_config
 from tests.cli.conftest import run_cli
 from tests.cli.test_bad_input import assert_one_line_error
+from tests.shared_runs import shared
 
 TINY = ["--epochs", "8", "--batch-size", "8", "--set", "learning_rate=0.01", "--set", "options.samples=2",
         "--set", "options.cross_validation_below=0",  # one split: these tests are about it
@@ -64,16 +65,18 @@ def write_rows(path, rows, drop=()):
     return path
 
 
-@pytest.fixture(scope="module")
-def sequence_run(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("sequence")
-    data = write_rows(folder / "motions.csv", series_rows())
-    out = folder / "run"
-    stderr = io.StringIO()
-    with contextlib.redirect_stderr(stderr):
-        code = cli.main(["train", "sequence", "--data", str(data), *COLUMNS, "--out", str(out), *TINY])
-    assert code == 0, stderr.getvalue()[-2000:]
-    return out, stderr.getvalue()
+@pytest.fixture(scope="session")
+def sequence_run(tmp_path_factory, worker_id):
+    def build(folder):
+        data = write_rows(folder / "motions.csv", series_rows())
+        out = folder / "run"
+        stderr = io.StringIO()
+        with contextlib.redirect_stderr(stderr):
+            code = cli.main(["train", "sequence", "--data", str(data), *COLUMNS, "--out", str(out), *TINY])
+        assert code == 0, stderr.getvalue()[-2000:]
+        return out, stderr.getvalue()
+
+    return shared(tmp_path_factory, worker_id, "sequence_run", build)
 
 
 def test_train_writes_a_whole_run_with_the_no_attention_twin(sequence_run):

@@ -17,6 +17,7 @@ from attnflow import cli
 from attnflow.tasks import get_task
 from tests.cli.conftest import run_cli
 from tests.cli.test_bad_input import assert_one_line_error
+from tests.shared_runs import shared
 
 GOOD = ["great", "tasty", "lovely", "delicious", "fresh"]
 BAD = ["awful", "bland", "stale", "soggy", "bitter"]
@@ -45,13 +46,15 @@ def write_reviews(path, rows=40, seed=0, labels=("5", "1")):
     return path
 
 
-@pytest.fixture(scope="module")
-def text_run(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("text")
-    data = write_reviews(folder / "reviews.csv")
-    out = folder / "run"
-    assert cli.main(["train", "text", "--data", str(data), *COLUMNS, "--out", str(out), *TINY]) == 0
-    return out
+@pytest.fixture(scope="session")
+def text_run(tmp_path_factory, worker_id):
+    def build(folder):
+        data = write_reviews(folder / "reviews.csv")
+        out = folder / "run"
+        assert cli.main(["train", "text", "--data", str(data), *COLUMNS, "--out", str(out), *TINY]) == 0
+        return out
+
+    return shared(tmp_path_factory, worker_id, "text_run", build)
 
 
 def test_train_writes_a_whole_run_with_scores_and_the_tfidf_baseline(text_run):

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from tests.explain.runs import train_all
+from tests.shared_runs import shared
 
 
 @pytest.fixture(scope="session")
-def task_runs(tmp_path_factory) -> dict:
-    return train_all(tmp_path_factory.mktemp("task_runs"))
+def task_runs(tmp_path_factory, worker_id) -> dict:
+    return shared(tmp_path_factory, worker_id, "task_runs", train_all)

@@ -14,6 +14,7 @@ from attnflow import cli
 from attnflow.tasks.forecast.output import value_decimals
 from tests.cli.conftest import run_cli
 from tests.cli.test_bad_input import assert_one_line_error
+from tests.shared_runs import shared
 
 TINY = ["--epochs", "1", "--context", "12", "--horizon", "4", "--set", "model.units=8"]
 
@@ -31,18 +32,20 @@ def panel_frame(lengths=(30, 26, 34), freq="MS", start=2000):
     return pd.concat(parts, ignore_index=True)
 
 
-@pytest.fixture(scope="module")
-def panel_run(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("panel")
-    data = folder / "panel.csv"
-    panel_frame().to_csv(data, index=False)
-    out = folder / "run"
-    code = cli.main(["train", "forecast", "--data", str(data), "--id-col", "store", "--time-col", "date",
-                     "--target", "sales", "--covariates", "price", "--future-covariates", "promo",
-                     "--static-covariates", "region", "--calendar", "--quantiles", "0.1", "0.5", "0.9",
-                     "--out", str(out), *TINY])
-    assert code == 0
-    return folder, out
+@pytest.fixture(scope="session")
+def panel_run(tmp_path_factory, worker_id):
+    def build(folder):
+        data = folder / "panel.csv"
+        panel_frame().to_csv(data, index=False)
+        out = folder / "run"
+        code = cli.main(["train", "forecast", "--data", str(data), "--id-col", "store", "--time-col", "date",
+                         "--target", "sales", "--covariates", "price", "--future-covariates", "promo",
+                         "--static-covariates", "region", "--calendar", "--quantiles", "0.1", "0.5", "0.9",
+                         "--out", str(out), *TINY])
+        assert code == 0
+        return folder, out
+
+    return shared(tmp_path_factory, worker_id, "panel_run", build)
 
 
 def test_a_panel_trains_one_network_scored_over_all_series(panel_run):
