@@ -10,6 +10,7 @@ header with no rows, a missing column) becomes a ValueError in attnflow's
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -228,3 +229,15 @@ def stratified_split(data, fraction: float, seed: int = 0):
     """
     rest, held = stratified_indices(data.labels, len(data.classes), fraction, seed)
     return data.subset(rest), data.subset(held)
+
+
+def warn_of_repeats(keys: list, path, unit: str, repeats: str) -> None:
+    """One warning when examples of a file to train on repeat (equal `keys`): one copy
+    may be trained on and another tested. The warning counts them and names the first
+    ("2 row(s) of FILE repeat the text of an earlier row (first: row 3): ...")."""
+    repeated = pd.Series(keys, dtype=object).duplicated().to_numpy()
+    if repeated.any():
+        warnings.warn(f"{int(repeated.sum())} {unit}(s) of {path} {repeats} (first: {unit} "
+                      f"{int(np.argmax(repeated)) + 1}): a copy can be trained on and another tested, which "
+                      "flatters the test scores; drop the copies to score on texts the model has not seen",
+                      UserWarning, stacklevel=3)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-import warnings
 from pathlib import Path
 
 from attnflow._validation import fail
+from attnflow.data._table_files import warn_of_repeats
 from attnflow.data.parallel import Pair
 
 HEADER_NAMES = ("source", "target")
@@ -109,16 +109,7 @@ def read_sources(path, source_column: str | None = None) -> list[str]:
 def warn_of_copies(pairs: list[Pair], path) -> None:
     """One warning when pairs repeat in a file to train on: one copy may be trained on
     and another tested."""
-    seen, repeated, first = set(), 0, None
-    for number, pair in enumerate(pairs, 1):
-        if pair in seen:
-            repeated += 1
-            first = first or number
-        seen.add(pair)
-    if repeated:
-        warnings.warn(f"{repeated} pair(s) of {path} repeat an earlier pair (first: pair {first}): a copy can "
-                      "be trained on and another tested, which flatters the test scores; drop the copies "
-                      "to score on texts the model has not seen", UserWarning, stacklevel=3)
+    warn_of_repeats(pairs, path, "pair", "repeat an earlier pair")
 
 
 def _table_rows(path: Path) -> list[tuple[int, list[str]]]:

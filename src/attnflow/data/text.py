@@ -8,7 +8,6 @@ rating, 65%) or "other".
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +17,7 @@ import pandas as pd
 from attnflow._validation import check_positive_int, fail
 from attnflow.data._table_files import (
     SUFFIXES, check_columns, encode_labels, label_strings, not_utf8, read_table, row_numbers,
-    stratified_split)  # noqa: F401  (stratified_split: part of this module's API)
+    stratified_split, warn_of_repeats)  # noqa: F401  (stratified_split: part of this module's API)
 
 AMAZON_DATASET = "amazon_reviews"  # the name a run records for the built-in set
 AMAZON_TEXT_COL = "review"
@@ -76,13 +75,7 @@ def read_text_file(path, text_col: str = "text", label_col: str = "label",
 
 def warn_of_copies(texts: list[str], path) -> None:
     """One warning when texts repeat: one copy may be trained on and another tested."""
-    repeated = pd.Series([text.strip() for text in texts]).duplicated().to_numpy()
-    if repeated.any():
-        first = int(np.argmax(repeated))
-        warnings.warn(f"{int(repeated.sum())} row(s) of {path} repeat the text of an earlier row (first: "
-                      f"row {first + 1}): a copy can be trained on and another tested, which flatters the "
-                      "test scores; drop the copies to score on texts the model has not seen",
-                      UserWarning, stacklevel=2)
+    warn_of_repeats([text.strip() for text in texts], path, "row", "repeat the text of an earlier row")
 
 
 def text_data_from_frame(frame: pd.DataFrame, text_col: str, label_col: str, source: str,
