@@ -77,7 +77,7 @@ def test_forecast_predict_rereads_its_series_from_another_folder(tmp_path, capsy
     code, _, err = run_cli(capsys, "train", "forecast", "--data", "sales.csv", "--time-col", "month",
                            "--target", "sales", "--horizon", "6", "--context", "12", "--epochs", "1",
                            "--set", "model.units=8", "--set", "options.baselines=false",
-                           "--out", "run")
+                           "--set", "options.ensemble=1", "--out", "run")
     assert code == 0, err
     monkeypatch.chdir(tmp_path.parent)
     code, out, err = run_cli(capsys, "predict", tmp_path / "run")

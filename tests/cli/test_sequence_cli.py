@@ -320,7 +320,8 @@ def test_switching_to_the_transformer_trains_without_the_presets_rnn_settings(tm
     code, _, err = run_cli(capsys, "train", "sequence", "--data", data, *COLUMNS, "--epochs", "1",
                            "--set", "model.architecture=transformer", "--set", "model.model_dim=4",
                            "--set", "model.num_layers=1", "--set", "options.baselines=[]",
-                           "--set", "options.samples=0", "--out", tmp_path / "run")
+                           "--set", "options.samples=0", "--set", "options.cross_validation_below=0",
+                           "--out", tmp_path / "run")
     assert code == 0, err
     model = yaml.safe_load((tmp_path / "run" / "config.yaml").read_text())["model"]
     assert model["architecture"] == "transformer" and "attention" not in model and "units" not in model

@@ -133,7 +133,8 @@ def test_the_default_bag_of_words_and_pairs_with_its_twin(tmp_path, capsys):
     data = write_reviews(tmp_path / "reviews.csv")
     code, _, err = run_cli(capsys, "train", "text", "--data", data, *COLUMNS, "--epochs", "1",
                            "--set", "model.model_dim=8", "--set", "options.vocabulary_size=80",
-                           "--set", "options.samples=1", "--out", tmp_path / "run")
+                           "--set", "options.samples=1", "--out", tmp_path / "run",
+                           "--set", "options.cross_validation_below=0")  # one split: k-fold is tested apart
     assert code == 0, err
     model = keras.models.load_model(tmp_path / "run" / "model.keras", compile=False)
     assert type(model.classifier).__name__ == "TransformerClassifier"

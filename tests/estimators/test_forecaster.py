@@ -87,7 +87,7 @@ def test_a_panel_with_future_covariates_from_a_dataframe():
 
     frame = panel_frame().rename(columns={"store": "unique_id", "date": "ds", "sales": "y"})
     model = attnflow.Forecaster(horizon=4, context=12, epochs=1, model={"units": 8},
-                                options={"baselines": False}, verbose=0)
+                                options={"baselines": False, "ensemble": 1}, verbose=0)
     model.fit(frame[["unique_id", "ds", "y", "promo"]], future_covariates=["promo"])
     ends = frame.groupby("unique_id")["ds"].max()
     future = pd.DataFrame([{"unique_id": key, "ds": time, "promo": 0.0} for key, end in ends.items()

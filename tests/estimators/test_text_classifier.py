@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -16,9 +19,30 @@ from tests.estimators.conftest import TINY_TEXT, reviews
 
 
 @pytest.fixture(scope="module")
-def fitted():
+def fit_record():
+    """(the fitted estimator, the warnings its fit issued, what it printed on stderr)."""
     texts, labels = reviews()
-    return attnflow.TextClassifier(**TINY_TEXT, baselines=["tfidf_logreg"]).fit(texts, labels)
+    texts[5] = texts[3]  # a repeated text: the file's warning, in the caller's terms
+    stderr = io.StringIO()
+    with warnings.catch_warnings(record=True) as caught, contextlib.redirect_stderr(stderr):
+        warnings.simplefilter("always")
+        estimator = attnflow.TextClassifier(**TINY_TEXT, baselines=["tfidf_logreg"]).fit(texts, labels)
+    return estimator, [str(w.message) for w in caught], stderr.getvalue()
+
+
+@pytest.fixture(scope="module")
+def fitted(fit_record):
+    return fit_record[0]
+
+
+def test_fit_warns_in_python_of_the_callers_data_and_prints_no_resume_hint(fit_record):
+    _, messages, printed = fit_record
+    repeats = [m for m in messages if "repeat" in m]
+    assert repeats == ["1 row(s) of the training data repeat the text of an earlier row (first: row 6): a "
+                       "copy can be trained on and another tested, which flatters the test scores; drop the "
+                       "copies to score on texts the model has not seen"], messages
+    assert "attnflow-text-" not in printed + " ".join(messages)  # no scratch folder is named
+    assert "training in" not in printed and "--resume" not in printed
 
 
 def test_fit_runs_the_task_and_predicts_the_labels_as_given(fitted):
@@ -83,8 +107,8 @@ def test_clone_and_cross_val_score_work():
     estimator = attnflow.TextClassifier(**{**TINY_TEXT, "epochs": 1}, baselines=[])
     copy = clone(estimator)
     assert copy.get_params() == estimator.get_params() and copy is not estimator
-    scores = cross_val_score(estimator, texts, labels, cv=3)
-    assert scores.shape == (3,) and ((0 <= scores) & (scores <= 1)).all()
+    scores = cross_val_score(estimator, texts, labels, cv=2)
+    assert scores.shape == (2,) and ((0 <= scores) & (scores <= 1)).all()
 
 
 def test_a_pipeline_feeds_the_classifier_what_its_steps_make():

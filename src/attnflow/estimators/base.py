@@ -19,11 +19,13 @@ import inspect
 import shutil
 import sys
 import tempfile
+import warnings
 import weakref
 from pathlib import Path
 from typing import ClassVar
 
 from attnflow._validation import fail, with_received_name
+from attnflow.tasks.classification.messages import warnings_as_python
 
 DATA_FILE = "data.csv"  # the table an estimator wrote for its run, kept in saved runs
 TEST_FILE = "test.csv"  # the test data given to fit, written for the run
@@ -135,7 +137,9 @@ class Estimator:
                 test_frame.to_csv(scratch / TEST_FILE, index=False)
                 options = {**options, "test_data": str(scratch / TEST_FILE)}
             config = self._config(data=str(path), options=options)
-            self.fit_config(config, out=str(scratch / "run"))
+            with warnings.catch_warnings(record=True) as caught, warnings_as_python():
+                warnings.simplefilter("always")
+                self.fit_config(config, out=str(scratch / "run"), resumable=False)
         except ValueError as error:
             shutil.rmtree(scratch, ignore_errors=True)
             raise ValueError(self._in_python_terms(str(error), scratch)) from None
@@ -148,23 +152,26 @@ class Estimator:
         if previous is not None:
             previous()
         self._scratch = weakref.finalize(self, shutil.rmtree, scratch, ignore_errors=True)
+        for warning in caught:  # the data's warnings, naming the caller's data, not the scratch files
+            warnings.warn(self._in_python_terms(str(warning.message), scratch), warning.category, stacklevel=3)
         return self
 
     def _in_python_terms(self, message: str, scratch: Path) -> str:
         """A task's error as the caller wrote the call: the scratch files as "the training
         data" / "the test data", model settings by their argument names (attention_type)."""
-        message = message.replace(str(scratch / DATA_FILE), "the training data")
-        message = message.replace(str(scratch / TEST_FILE), "the test data")
+        for flag, name, data in (("--test-data", TEST_FILE, "the test data"), ("--data", DATA_FILE, "the training data")):
+            message = message.replace(f"{flag} {scratch / name}", data).replace(str(scratch / name), data)
         for argument, key in self._model_arguments.items():
             message = with_received_name(message, key, argument)
         return message
 
-    def fit_config(self, config, out: str | None = None, resume=None) -> "Estimator":
+    def fit_config(self, config, out: str | None = None, resume=None, resumable: bool = True) -> "Estimator":
         """Trains the task for a resolved RunConfig into `out` (default: runs/<task>-<time>),
-        or continues the unfinished run `resume`; what `attnflow train` does."""
+        or continues the unfinished run `resume`; what `attnflow train` does. `resumable`:
+        False for a scratch run, deleted if training stops (no resume hint is printed)."""
         from attnflow.training import Trainer
 
-        trainer = Trainer(self._task(config), config, verbose=self._keras_verbose())
+        trainer = Trainer(self._task(config), config, verbose=self._keras_verbose(), resumable=resumable)
         result = trainer.resume(resume) if resume is not None else trainer.train(out)
         self.result_ = result
         if result.path is None:  # a worker other than the chief of a cluster writes no run

@@ -66,13 +66,17 @@ class Trainer:
         verbose: verbosity of `model.fit` (default "auto": progress bars on a
             terminal, one line per epoch otherwise).
         log: where the Trainer's own messages go (default sys.stderr).
+        resumable: False for a run its caller deletes when training stops (an
+            estimator's scratch run): no "training in ... (if interrupted: ...)"
+            line and no resume command when interrupted.
     """
 
-    def __init__(self, task, config: RunConfig, verbose="auto", log=None):
+    def __init__(self, task, config: RunConfig, verbose="auto", log=None, resumable: bool = True):
         self.task = task
         self.config = config
         self.verbose = verbose if verbose != "auto" else (1 if sys.stdout.isatty() else 2)
         self.log = log or sys.stderr
+        self.resumable = resumable
 
     def train(self, out: str | None = None) -> TrainResult:
         """A new run in `out` (default runs/<task>-<timestamp>).
@@ -97,7 +101,8 @@ class Trainer:
             model_config = keras.saving.serialize_keras_object(model)
             run.file(run.MODEL_CONFIG).write_text(json.dumps(model_config), encoding="utf-8")
             self.config.save(run.file(run.CONFIG))  # last: its presence marks a resumable run
-            self._say(f"training in {run.partial} (if interrupted: {self._resume_command(run)})")
+            if self.resumable:
+                self._say(f"training in {run.partial} (if interrupted: {self._resume_command(run)})")
             return self._fit_and_finish(run, model, data)
         except (KeyboardInterrupt, WorkerFailure):
             self._interrupted(run)
@@ -202,7 +207,7 @@ class Trainer:
         return copy
 
     def _interrupted(self, run: RunDirectory) -> None:
-        if _is_chief():
+        if _is_chief() and self.resumable:
             self._say(f"interrupted; continue with: {self._resume_command(run)}")
         _drop_worker_run(run)
 

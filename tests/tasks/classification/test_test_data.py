@@ -36,17 +36,17 @@ def test_sequence_trains_on_data_and_scores_model_and_baselines_on_the_test_file
 def test_a_small_text_file_is_scored_by_stratified_k_fold(tmp_path, capsys):
     data = write_reviews(tmp_path / "reviews.csv", rows=40)
     code, out, err = run_cli(capsys, "train", "text", "--data", data, *TEXT_COLUMNS, "--epochs", "2",
-                             "--set", "model.model_dim=8", "--set", "options.folds=4",
+                             "--set", "model.model_dim=8", "--set", "options.folds=3",
                              "--set", "options.baselines=[tfidf_logreg,tfidf_char_logreg]",
                              "--set", "options.samples=0", "--out", tmp_path / "run")
     assert code == 0, err[-2000:]
     test = json.loads((tmp_path / "run" / "metrics.json").read_text())["test"]
-    assert test["folds"] == 4 and len(test["fold_accuracy"]) == 4
+    assert test["folds"] == 3 and len(test["fold_accuracy"]) == 3
     assert 0 <= test["accuracy_std"] <= 0.5
     assert sum(row["support"] for row in test["per_class"].values()) == 40  # each text once
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
-    assert all(scores["folds"] == 4 for scores in metrics["baselines"].values())
-    assert "4-fold cross-validation" in out and "fold 4 of 4" in err
+    assert all(scores["folds"] == 3 for scores in metrics["baselines"].values())
+    assert "3-fold cross-validation" in out and "fold 3 of 3" in err
 
 
 @pytest.mark.parametrize("task", ["text", "sequence"])

@@ -16,7 +16,8 @@ from tests.cli.conftest import run_cli
 from tests.cli.test_bad_input import assert_one_line_error
 from tests.shared_runs import shared
 
-TINY = ["--epochs", "1", "--context", "12", "--horizon", "4", "--set", "model.units=8"]
+TINY = ["--epochs", "1", "--context", "12", "--horizon", "4", "--set", "model.units=8",
+        "--set", "options.ensemble=1"]  # one network: the ensemble has a test of its own
 
 
 def panel_frame(lengths=(30, 26, 34), freq="MS", start=2000):

@@ -5,6 +5,8 @@ warnings as one line each (a task's wording of a shared flag's help: attnflow.ta
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import sys
 import warnings
 
@@ -33,9 +35,24 @@ def print_probabilities(names: list[str], probabilities, classes: list[str], out
         print(f"{name}\t{predicted}\t{shown}")
 
 
+_AS_PYTHON_WARNINGS = contextvars.ContextVar("attnflow_as_python_warnings", default=False)
+
+
+@contextlib.contextmanager
+def warnings_as_python():
+    """Inside the block `reported_warnings` issues Python warnings instead of printing
+    lines (an estimator's fit, whose caller filters and reads warnings as Python's)."""
+    token = _AS_PYTHON_WARNINGS.set(True)
+    try:
+        yield
+    finally:
+        _AS_PYTHON_WARNINGS.reset(token)
+
+
 class reported_warnings:
     """Turns the data loaders' warnings (e.g. NaN values masked) into one
-    "attnflow: warning: ..." line each on stderr."""
+    "attnflow: warning: ..." line each on stderr (inside `warnings_as_python`,
+    into Python warnings again)."""
 
     def __enter__(self):
         self._catcher = warnings.catch_warnings(record=True)
@@ -46,5 +63,8 @@ class reported_warnings:
     def __exit__(self, *exc_info):
         self._catcher.__exit__(*exc_info)
         for warning in self._caught:
-            print(f"attnflow: warning: {warning.message}", file=sys.stderr)
+            if _AS_PYTHON_WARNINGS.get():
+                warnings.warn(warning.message, stacklevel=2)
+            else:
+                print(f"attnflow: warning: {warning.message}", file=sys.stderr)
         return False
