@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 import zipfile
 
+import keras
 import pytest
 import yaml
 
@@ -56,17 +57,24 @@ def test_evaluate_and_predict_from_another_folder(relative_run, elsewhere, capsy
     assert code == 0 and len(out.splitlines()) == 1, err
 
 
-def test_resume_from_another_folder(tmp_path, capsys, monkeypatch, interrupt_first_epoch):
+def test_an_interrupted_text_run_resumes_from_another_folder(tmp_path, capsys, monkeypatch,
+                                                            interrupt_first_epoch):
     write_reviews(tmp_path / "reviews.csv")
     monkeypatch.chdir(tmp_path)
-    code, _, _ = run_cli(capsys, "train", "text", "--data", "reviews.csv", *COLUMNS, "--out", "run",
-                         *CHEAP, "--epochs", "2")
-    assert code == cli.EXIT_INTERRUPTED
+    code, _, err = run_cli(capsys, "train", "text", "--data", "reviews.csv", *COLUMNS, "--out", "run",
+                           *CHEAP, "--epochs", "2")
+    assert code == cli.EXIT_INTERRUPTED and "--resume" in err
     interrupt_first_epoch.undo()
     monkeypatch.chdir(tmp_path.parent)
     code, out, err = run_cli(capsys, "train", "--resume", tmp_path / "run.partial")
     assert code == 0, err
     assert out.splitlines()[-1] == str(tmp_path / "run")
+    history = (tmp_path / "run" / "history.csv").read_text().splitlines()
+    assert [line.split(",")[0] for line in history[1:]] == ["0", "1"]
+    model = keras.models.load_model(tmp_path / "run" / "model.keras", compile=False)
+    assert "delicious" in model.vocabulary and model.vocabulary[:2] == ["", "[UNK]"]  # the same vocabulary
+    code, out, _ = run_cli(capsys, "predict", tmp_path / "run", TEXTS[0])
+    assert code == 0 and len(out.splitlines()) == 1
 
 
 def test_forecast_predict_rereads_its_series_from_another_folder(tmp_path, capsys, monkeypatch):

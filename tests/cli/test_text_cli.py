@@ -150,23 +150,6 @@ def test_the_default_bag_of_words_and_pairs_with_its_twin(tmp_path, capsys):
     assert page.count('title="') == 6  # one weight per word: the pairs' weights are folded in
 
 
-def test_an_interrupted_text_run_resumes_with_its_vocabulary(tmp_path, capsys, interrupt_first_epoch):
-    data = write_reviews(tmp_path / "reviews.csv")
-    cheap = [*TINY, "--epochs", "2", "--set", "options.baselines=[]", "--set", "options.samples=0"]
-    code, _, err = run_cli(capsys, "train", "text", "--data", data, *COLUMNS, "--out", tmp_path / "run",
-                           *cheap)
-    assert code == cli.EXIT_INTERRUPTED and "--resume" in err
-    interrupt_first_epoch.undo()
-    code, out, _ = run_cli(capsys, "train", "--resume", tmp_path / "run.partial")
-    assert code == 0 and out.splitlines()[-1] == str(tmp_path / "run")
-    history = (tmp_path / "run" / "history.csv").read_text().splitlines()
-    assert [line.split(",")[0] for line in history[1:]] == ["0", "1"]
-    model = keras.models.load_model(tmp_path / "run" / "model.keras", compile=False)
-    assert "delicious" in model.vocabulary and model.vocabulary[:2] == ["", "[UNK]"]
-    code, out, _ = run_cli(capsys, "predict", tmp_path / "run", TEXTS[0])
-    assert code == 0 and len(out.splitlines()) == 1
-
-
 @pytest.mark.parametrize("content, flags, expected", [
     ("review,stars\ngood,5\nbad,1\n", ["--label-col", "rating"],
      "expected a column 'rating' in"),

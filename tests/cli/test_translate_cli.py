@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import keras
+import pytest
 
 from attnflow import cli
 from tests.cli.conftest import TINY_DATES, TINY_MODEL, run_cli
@@ -105,7 +106,7 @@ def test_translate_trains_on_a_users_pairs_file(tmp_path, capsys):
     table = tmp_path / "new_pairs.tsv"
     table.write_text("source\ttarget\n" + "".join(f"{s}\t{s[4:]}\n" for s in sources), encoding="utf-8")
     code, out, _ = run_cli(capsys, "predict", tmp_path / "run", "--data", table, "--output", tmp_path / "out.txt")
-    assert code == 0 and out == ""
+    assert code == 0 and out == f"50 translations written to {tmp_path / 'out.txt'}, one per line\n"
     written = (tmp_path / "out.txt").read_text(encoding="utf-8").splitlines()
     code, printed, _ = run_cli(capsys, "predict", tmp_path / "run", *sources)
     assert len(written) == 50 and written == printed.splitlines()
@@ -115,11 +116,19 @@ def test_translate_trains_on_a_users_pairs_file(tmp_path, capsys):
     assert code == 0 and out.splitlines() == written
 
 
+def test_characters_unseen_in_training_are_named_in_one_warning(dates_run, capsys):
+    with pytest.warns(UserWarning) as record:
+        code, out, _ = run_cli(capsys, "predict", dates_run, "14 février 2013 #", "3 mai 2001")
+    assert code == 0 and len(out.splitlines()) == 2
+    assert [str(w.message) for w in record] == [
+        "1 character of the inputs never appeared in the training sources and is read as unknown: '#'"]
+
+
 def test_predict_reads_inputs_from_a_file_and_writes_a_file(dates_run, tmp_path, capsys):
     inputs = tmp_path / "inputs.txt"
     inputs.write_text("\n".join(INPUTS) + "\n\n", encoding="utf-8")
     out_file = tmp_path / "out.txt"
     code, out, _ = run_cli(capsys, "predict", dates_run, "--data", inputs, "--output", out_file)
-    assert code == 0 and out == ""
+    assert code == 0 and out.startswith(f"{len(INPUTS)} translations written to {out_file}")
     code, printed, _ = run_cli(capsys, "predict", dates_run, *INPUTS)
     assert out_file.read_text(encoding="utf-8").splitlines() == printed.splitlines()

@@ -12,7 +12,8 @@ from tests.cli.conftest import dates_run  # noqa: F401  (a fixture: the tiny dat
 from tests.cli.test_text_cli import BAD, FILLER, GOOD
 
 TINY_TEXT = dict(architecture="rnn", epochs=2, batch_size=8, vocabulary_size=50, max_length=16,
-                 model={"units": 8, "embedding_dim": 8}, options={"samples": 1, "cross_validation_below": 0}, verbose=0)
+                 model={"units": 8, "embedding_dim": 8}, verbose=0,
+                 options={"samples": 1, "cross_validation_below": 0, "min_steps_per_epoch": 0})
 
 
 def reviews(count: int = 40, seed: int = 0) -> tuple[list[str], list[str]]:

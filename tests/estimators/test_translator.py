@@ -42,6 +42,9 @@ def test_the_dates_demo_run_loads_as_a_translator(dates_run):
             call()
     with pytest.raises(ValueError, match=r"expected beam to be a positive integer\. Received: beam=0$"):
         loaded.translate(["14 février 2013"], beam=0)
+    with pytest.warns(UserWarning, match=r"^2 characters of the inputs never appeared in the training "
+                                         r"sources and are read as unknown: '#', '@'$"):
+        assert len(loaded.translate(["14 février 2013 #", "@ 3 mai 2001"])) == 2
 
 
 def test_a_bad_setting_is_named_as_the_argument_and_no_scratch_file_is_named(scratch_root):

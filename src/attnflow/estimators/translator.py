@@ -50,11 +50,14 @@ class Translator(Estimator):
     def translate(self, texts, beam: int = 1) -> list[str]:
         """The translation of each text (beam search of width `beam`; 1, the default as
         `attnflow predict --beam`'s: greedy)."""
+        from attnflow.tasks.translation.output import warn_of_unseen_characters
         from attnflow.tasks.translation.seq2seq import decode
 
         self._check_fitted()
         check_positive_int("beam", beam)
-        translations = decode(self.model_, _sources(texts), self._task().options(self.config_), beam)
+        texts = _sources(texts)
+        warn_of_unseen_characters(self.model_, texts)
+        translations = decode(self.model_, texts, self._task().options(self.config_), beam)
         return [translation.text for translation in translations]
 
     def attention(self, texts) -> list:

@@ -210,6 +210,13 @@ class Seq2SeqAttention(keras.Model):
         out = codec.standardize(tf.constant(list(texts), tf.string), lowercase)
         return [text.decode("utf-8") for text in out.numpy()]
 
+    def unseen_characters(self, texts) -> list[str]:
+        """The characters of `texts` (as the encoder reads them) that are not in the source
+        vocabulary: each is read as the unknown token."""
+        known = set(self.source_vocabulary)
+        read = self.standardize(texts, self.config.lowercase_source)
+        return sorted({character for text in read for character in text} - known)
+
     def encode_source(self, texts):
         """[B] strings -> source ids [B, S] (int32, 0-padded)."""
         texts = tf.convert_to_tensor(texts, tf.string)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -63,6 +64,17 @@ def check_inputs(inputs: list[str]) -> None:
             fail("non-empty texts to translate", text=text)
 
 
+def warn_of_unseen_characters(model, inputs: list[str]) -> None:
+    """One warning naming the characters of `inputs` that training never saw (the model
+    reads each as unknown, so its translation is a guess there)."""
+    unseen = model.unseen_characters(inputs)
+    if unseen:
+        shown = ", ".join(repr(c) for c in unseen[:10]) + (", ..." if len(unseen) > 10 else "")
+        warnings.warn(f"{len(unseen)} character{'s' * (len(unseen) > 1)} of the inputs never appeared "
+                      f"in the training sources and {'are' if len(unseen) > 1 else 'is'} read as unknown: "
+                      f"{shown}", stacklevel=3)
+
+
 def read_inputs(path, source_column: str | None = None) -> list[str]:
     """`predict --data FILE`: the sources of a pairs file (.csv, .tsv, .tab, or a first
     line with a tab: the source column, as training reads it), else one input per
@@ -94,10 +106,13 @@ def predict(load_model, inputs: list[str], args: dict, options) -> None:
         texts = serve_saved_model(Path(args["run"]) / "saved_model", inputs)
         translations = None
     else:
-        translations = load_model().translate(inputs, beam_width=beam, length_penalty=alpha)
+        model = load_model()
+        warn_of_unseen_characters(model, inputs)
+        translations = model.translate(inputs, beam_width=beam, length_penalty=alpha)
         texts = [t.text for t in translations]
     if args.get("output"):
         Path(args["output"]).write_text("".join(f"{t}\n" for t in texts), encoding="utf-8")
+        print(f"{len(texts)} translation{'s' * (len(texts) != 1)} written to {args['output']}, one per line")
     for number, text in enumerate(texts):
         if not args.get("output"):
             print(text)
