@@ -201,3 +201,20 @@ def test_explore_draws_each_series_test_forecast_over_its_own_context(panel_run,
         np.testing.assert_allclose(weights.sum(axis=1), 1.0, atol=1e-5)
         forecast = np.array([float(v) for v in example["prediction"].split(", ")])
         assert np.all(np.abs(forecast - sales[-4:].mean()) < 0.5 * sales[-4:].mean())  # its own size
+
+
+@pytest.mark.parametrize("freq, lengths, horizon, expected", [
+    ("MS", (60, 70), None, (24, 12, 12)),  # two seasons: 24 months before a 12-month horizon
+    ("QS", (40, 50), 8, (8, 8, 4)),  # two seasons, but not fewer steps than the horizon
+    ("YS", (30, 40), 4, (8, 4, 1)),  # no season: twice the horizon
+    ("MS", (30, 60), 12, (18, 12, 12)),  # the shortest series still keeps its test part
+])
+def test_the_default_context_is_two_seasons_and_at_least_the_horizon(freq, lengths, horizon, expected):
+    from attnflow.data.panel import panel_from_frame
+    from attnflow.tasks.forecast.options import ForecastOptions
+    from attnflow.tasks.forecast.panel import panel_settings
+
+    panel = panel_from_frame(panel_frame(lengths, freq), "store", "date", ["sales"])
+    context, horizon, season, _ = panel_settings(ForecastOptions(horizon=horizon), panel, "file")
+    assert (context, horizon, season) == expected
+    assert panel_settings(ForecastOptions(horizon=horizon, context=5), panel, "file")[0] == 5

@@ -104,18 +104,21 @@ def with_static(series: TimeSeries, values: np.ndarray, names) -> TimeSeries:
 
 def panel_settings(options, panel: Panel, name: str) -> tuple[int, int, int, str]:
     """(context, horizon, season_length, transform): the options, else the built-in
-    panel's (horizon, season), else from the frequency; context three seasons (at least
-    twice the horizon, at most what the shortest series allows); transform log1p for
-    data >= 0, else none."""
+    panel's (horizon, season), else from the frequency; context two seasons (at least
+    the horizon; without a season, twice the horizon; at most what the shortest series
+    allows); transform log1p for data >= 0, else none."""
     spec = BUILTIN_PANELS.get(name)
     season = options.season_length or (spec.season_length if spec else panel.series[0].season_length)
     horizon = options.horizon or (spec.horizon if spec else max(season, 4))
-    # Three seasons (at least twice the horizon), but no longer than the shortest series
-    # allows (its test window still fits), so that by default no series is skipped.
+    # Two seasons (at least the horizon; without a season, twice the horizon), but no longer
+    # than the shortest series allows (its test window still fits), so that by default no
+    # series is skipped. Chosen on M3 (quarterly 16 -> 8 steps: MAPE 12.36 -> 12.00, MASE
+    # 1.173 -> 1.159; monthly 36 -> 24: see docs/forecasting-panels.md), not on Tourism.
     lengths = [len(s) for s in panel.series]
     shortest = min([n for n in lengths if n >= season + horizon] or lengths)  # a series too short
     # for even one season of context is skipped anyway: it does not shorten every other one's
-    context = options.context or max(min(max(3 * season, 2 * horizon), shortest - horizon), season, 1)
+    wanted = max(2 * season, horizon) if season > 1 else 2 * horizon
+    context = options.context or max(min(wanted, shortest - horizon), season, 1)
     lowest = min(np.nanmin(s.values) for s in panel.series)
     transform = options.transform or ("log1p" if lowest >= 0 else "none")
     return context, horizon, season, transform
