@@ -153,13 +153,15 @@ class Estimator:
             previous()
         self._scratch = weakref.finalize(self, shutil.rmtree, scratch, ignore_errors=True)
         for warning in caught:  # the data's warnings, naming the caller's data, not the scratch files
-            warnings.warn(self._in_python_terms(str(warning.message), scratch), warning.category, stacklevel=3)
+            message = self._in_python_terms(str(warning.message), scratch)
+            warnings.warn(message, warning.category, stacklevel=3)
         return self
 
     def _in_python_terms(self, message: str, scratch: Path) -> str:
         """A task's error as the caller wrote the call: the scratch files as "the training
         data" / "the test data", model settings by their argument names (attention_type)."""
-        for flag, name, data in (("--test-data", TEST_FILE, "the test data"), ("--data", DATA_FILE, "the training data")):
+        for flag, name, data in (("--test-data", TEST_FILE, "the test data"),
+                                 ("--data", DATA_FILE, "the training data")):
             message = message.replace(f"{flag} {scratch / name}", data).replace(str(scratch / name), data)
         for argument, key in self._model_arguments.items():
             message = with_received_name(message, key, argument)
