@@ -39,3 +39,22 @@ def quiet_tensorflow_import() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     with quiet_stderr():
         import tensorflow  # noqa: F401
+
+
+def quiet_tensorflow_start() -> None:
+    """Starts TensorFlow's runtime (once) with its C++ start-up lines silenced: on a
+    machine without a GPU, "E0000 ... failed call to cuInit" at the first operation.
+    Not when TF_CONFIG names a cluster: the runtime must start as the cluster is
+    joined (attnflow.training), and a later start would print the line anyway."""
+    global _started
+    if _started or os.environ.get("TF_CONFIG"):
+        return
+    quiet_tensorflow_import()
+    with quiet_stderr():
+        import tensorflow as tf
+
+        tf.constant(0)  # initializes the devices
+    _started = True
+
+
+_started = False

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -96,3 +100,21 @@ def test_a_panel_with_future_covariates_from_a_dataframe():
     assert list(forecast.columns) == ["unique_id", "ds", "y"] and len(forecast) == 12
     with pytest.raises(ValueError, match="expected future covariates \\['promo'\\] for every forecast step"):
         model.predict(future=future.iloc[1:])
+
+
+def test_a_python_program_fits_and_loads_without_tensorflow_log_lines_or_its_deprecations(tmp_path):
+    # TensorFlow's first operation prints "E0000 ... failed call to cuInit" on a machine
+    # without a GPU; fit and load start it quietly. A library's DeprecationWarning caught
+    # during fit stays hidden, as Python hides it without attnflow.
+    frame = tmp_path / "sales.csv"
+    monthly_frame().rename(columns={"month": "ds", "sales": "y"}).to_csv(frame, index=False)
+    fit = (f"import attnflow, pandas\n"
+           f"attnflow.Forecaster(horizon=6, context=12, epochs=1, model={{'units': 4}}, verbose=0, "
+           f"options={{'ensemble': 1, 'baselines': False}}).fit(pandas.read_csv({str(frame)!r}))"
+           f".save({str(tmp_path / 'run')!r})")
+    load = f"import attnflow\nprint(len(attnflow.load({str(tmp_path / 'run')!r}).predict()))"
+    for code, printed in ((fit, ""), (load, "6")):
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                                env={k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"})
+        assert result.stdout.strip() == printed
+        assert result.stderr == "", result.stderr

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import ClassVar
 
 from attnflow._validation import fail, with_received_name
-from attnflow.tasks.classification.messages import warnings_as_python
+from attnflow._warnings import is_attnflows, pass_on, warnings_as_python
 
 DATA_FILE = "data.csv"  # the table an estimator wrote for its run, kept in saved runs
 TEST_FILE = "test.csv"  # the test data given to fit, written for the run
@@ -153,8 +153,11 @@ class Estimator:
             previous()
         self._scratch = weakref.finalize(self, shutil.rmtree, scratch, ignore_errors=True)
         for warning in caught:  # the data's warnings, naming the caller's data, not the scratch files
-            message = self._in_python_terms(str(warning.message), scratch)
-            warnings.warn(message, warning.category, stacklevel=3)
+            if is_attnflows(warning):
+                message = self._in_python_terms(str(warning.message), scratch)
+                warnings.warn(message, warning.category, stacklevel=3)
+            else:  # another library's, as it was raised
+                pass_on(warning)
         return self
 
     def _in_python_terms(self, message: str, scratch: Path) -> str:
@@ -171,8 +174,10 @@ class Estimator:
         """Trains the task for a resolved RunConfig into `out` (default: runs/<task>-<time>),
         or continues the unfinished run `resume`; what `attnflow train` does. `resumable`:
         False for a scratch run, deleted if training stops (no resume hint is printed)."""
+        from attnflow._quiet import quiet_tensorflow_start
         from attnflow.training import Trainer
 
+        quiet_tensorflow_start()
         trainer = Trainer(self._task(config), config, verbose=self._keras_verbose(), resumable=resumable)
         result = trainer.resume(resume) if resume is not None else trainer.train(out)
         self.result_ = result
@@ -287,7 +292,10 @@ class Estimator:
     @classmethod
     def from_run(cls, path) -> "Estimator":
         """The fitted estimator of the finished run at `path`."""
+        from attnflow._quiet import quiet_tensorflow_start
         from attnflow.training import RunConfig, RunDirectory
+
+        quiet_tensorflow_start()  # before its model loads
 
         run = RunDirectory.finished(path)
         config = RunConfig.from_dict(run.load_config_values())

@@ -35,8 +35,8 @@ from attnflow.tasks.base import Task, TrainingData, settings_dataclass, with_fai
 from attnflow.tasks.classification.evaluation import (
     check_folds, cross_validate, cross_validate_baselines, evaluation_lines, fold_indices,
     warn_if_same_file)
-from attnflow.tasks.classification.messages import (  # noqa: F401 (the tasks import them from here)
-    print_probabilities, reported_warnings)
+from attnflow._warnings import reported_warnings  # noqa: F401 (the tasks import it from here)
+from attnflow.tasks.classification.messages import print_probabilities
 from attnflow.tasks.classification.options import ClassificationOptions  # noqa: F401 (likewise)
 from attnflow.tasks.classification.splits import ClassificationSplits  # noqa: F401 (likewise)
 from attnflow.tasks.classification.scores import classification_scores, score_tables
