@@ -26,6 +26,7 @@ from typing import Sequence
 import numpy as np
 
 from attnflow._validation import fail
+from attnflow.data._table_files import check_splittable, stratified_split
 from attnflow.tasks.classification.scores import classification_scores
 
 AVERAGED = ("accuracy", "precision_macro", "recall_macro", "f1_macro")
@@ -40,6 +41,19 @@ def check_folds(labels, classes: Sequence[str], folds: int, source: str, unit: s
         fail(f"at least {folds} {unit} of every class for {folds}-fold cross-validation of "
              f"{source} (or fewer folds: --set options.folds=N; or a test file: --test-data FILE)",
              classes_with_too_few=short)
+
+
+def split_or_folds(examples, options, source: str, seed: int, unit: str):
+    """(train, test, folds) of a user's file with no test file: class by class into
+    train and test, or, with fewer than `options.cross_validation_below` examples,
+    all of it as both, with the k-fold (train rows, test rows) of `fold_indices`."""
+    if len(examples) < options.cross_validation_below:
+        check_folds(examples.labels, examples.classes, options.folds, source, unit=unit)
+        return examples, examples, fold_indices(examples.labels, options.folds, seed)
+    check_splittable(examples.labels, examples.classes, source, options.test_fraction,
+                     options.validation_fraction, unit=unit)
+    train, test = stratified_split(examples, options.test_fraction, seed)
+    return train, test, None
 
 
 def fold_indices(labels, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -27,14 +27,13 @@ import keras
 import numpy as np
 
 from attnflow._validation import fail, with_received_name
-from attnflow.data._table_files import check_splittable, stratified_split
+from attnflow.data._table_files import stratified_split
 from attnflow.tasks.classification.classifier import (
     build_classifier, labelled_batches, predict_batches, repeated, serving_outputs, settings_for)
 from attnflow.explain.confusion_matrix import plot_confusion_matrix
 from attnflow.tasks.base import Task, TrainingData, settings_dataclass, with_faithfulness
 from attnflow.tasks.classification.evaluation import (
-    check_folds, cross_validate, cross_validate_baselines, evaluation_lines, fold_indices,
-    warn_if_same_file)
+    cross_validate, cross_validate_baselines, evaluation_lines, split_or_folds, warn_if_same_file)
 from attnflow._warnings import reported_warnings  # noqa: F401 (the tasks import it from here)
 from attnflow.tasks.classification.messages import print_probabilities
 from attnflow.tasks.classification.options import ClassificationOptions  # noqa: F401 (likewise)
@@ -175,16 +174,8 @@ class ClassificationTask(Task):
                     raise ValueError(with_received_name(str(error), "data", "test_data")) from None
             else:
                 examples = self.read_file(config.data, options)
-                if len(examples) < options.cross_validation_below:
-                    check_folds(examples.labels, examples.classes, options.folds,
-                                str(config.data), unit=self.example_unit)
-                    train = test = examples
-                    folds = fold_indices(examples.labels, options.folds, config.seed)
-                else:
-                    check_splittable(examples.labels, examples.classes, str(config.data),
-                                     options.test_fraction, options.validation_fraction,
-                                     unit=self.example_unit)
-                    train, test = stratified_split(examples, options.test_fraction, config.seed)
+                train, test, folds = split_or_folds(examples, options, str(config.data), config.seed,
+                                                    self.example_unit)
                 self.warn_of_copies(examples, config.data)  # after the checks: an error comes alone
         train, validation = stratified_split(train, options.validation_fraction, config.seed)
         self.record_classes(config, train.classes)
