@@ -6,7 +6,7 @@ switch example, layer and head, and check that the weights the page draws
 equal those the model returns for that example, computed here from the
 model itself; that hovering shows the exact weight; that nothing is logged
 as an error; and they write a screenshot (to $ATTNFLOW_SCREENSHOTS when set,
-which is how docs/images/explorer.png was taken).
+which is how docs/explorer-text.png, the text run's explorer_text.png, was taken).
 """
 
 from __future__ import annotations
