@@ -58,6 +58,12 @@ def test_presets_follow_the_chosen_series_and_flags_override_them():
         assert {key: getattr(config, key) for key in expected} == expected
 
 
+def test_weekly_co2_gets_what_a_users_file_of_it_gets_in_logs():
+    co2, default = preset("co2"), preset("default")
+    assert co2["options"].pop("transform") == "log"  # as for a user's positive series
+    assert co2 == default
+
+
 def test_a_files_transform_is_log_for_a_positive_series_unless_set():
     positive = from_frame(series_frame(), "time", "y")  # NaN gaps are ignored
     with_zero = from_frame(series_frame().assign(y=lambda frame: frame.y - 50), "time", "y")

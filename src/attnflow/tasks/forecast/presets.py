@@ -46,6 +46,12 @@ _PANEL = {
 # monthly): 30 epochs (yearly, one MAE network: MAPE 28.66 at 10 epochs, 25.63 at 30, 25.56 at 60).
 _SHORT_PANEL = {**_PANEL, "epochs": 30}
 
+_USER_FILE = {
+    "epochs": 40, "batch_size": 16, "learning_rate": 3e-3, "schedule": "cosine", "clipnorm": 1.0,
+    "options": {"loss": "mae", "ensemble": 5},
+    "model": {**_SMALL_SEASONAL, "highway": False},
+}
+
 PRESETS: dict[str, dict] = {
     # A user's file (docs/forecasting-single.md): the small seasonal network of the tuned series,
     # forecasting a correction to the level + mean seasonal profile of its context (with season 1:
@@ -55,11 +61,7 @@ PRESETS: dict[str, dict] = {
     # series of the note: the linear highway (overfits a short noisy series), dividing the context
     # by its spread (elnino 0.715 MASE against 0.683), early stopping on 12 validation windows
     # (stops smooth series within a few epochs), 15-20 epochs, rate 1e-3, dropout 0.3.
-    "default": {
-        "epochs": 40, "batch_size": 16, "learning_rate": 3e-3, "schedule": "cosine", "clipnorm": 1.0,
-        "options": {"loss": "mae", "ensemble": 5},
-        "model": {**_SMALL_SEASONAL, "highway": False},
-    },
+    "default": _USER_FILE,
     "airpassengers": {
         "epochs": 30, "batch_size": 16, "learning_rate": 1e-3,
         "options": {"context": 36, "horizon": 12, "transform": "log", "loss": "mae", "ensemble": 5},
@@ -81,13 +83,13 @@ PRESETS: dict[str, dict] = {
     "tourism_monthly": _PANEL,
     "tourism_quarterly": _SHORT_PANEL,
     "tourism_yearly": _SHORT_PANEL,
-    # The two long series have no accuracy target; these settings keep a default run short
-    # (small attention model, few epochs, one member) on 2 cores.
-    "co2": {
-        "epochs": 20, "batch_size": 32, "learning_rate": 3e-3, "schedule": "cosine", "clipnorm": 1.0,
-        "options": {"context": 156, "horizon": 52, "transform": "none", "loss": "mae", "ensemble": 1},
-        "model": {**_SMALL_SEASONAL, "highway": True, "observation_dropout": 0.2},
-    },
+    # Weekly co2 gets what a user's file of it gets ("default", in logs as the series is
+    # positive): MASE 0.254 against SARIMA's 0.246 (2001). Its earlier short settings (20 epochs,
+    # one member, the highway, observation dropout 0.2, no transform) scored 0.455 (issue #13:
+    # within 10% of the best classical baseline on every built-in series).
+    "co2": {**_USER_FILE, "options": {**_USER_FILE["options"], "transform": "log"}},
+    # elecdemand has short settings (small model, few epochs, one member) to keep a default run
+    # short on 2 cores; they hold issue #13's target: MASE 0.148, seasonal naive 0.194, ARIMA 0.252.
     "elecdemand": {
         "epochs": 4, "batch_size": 64, "learning_rate": 3e-3, "schedule": "cosine", "clipnorm": 1.0,
         "options": {"context": 336, "horizon": 48, "transform": "none", "loss": "mae", "ensemble": 1},
