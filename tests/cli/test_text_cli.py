@@ -51,7 +51,10 @@ def text_run(tmp_path_factory, worker_id):
     def build(folder):
         data = write_reviews(folder / "reviews.csv")
         out = folder / "run"
-        assert cli.main(["train", "text", "--data", str(data), *COLUMNS, "--out", str(out), *TINY]) == 0
+        # TF-IDF + LR is the baseline these tests read; the twin and the character TF-IDF (trained by
+        # default) are checked by test_the_default_bag_of_words_and_pairs_with_its_twin
+        assert cli.main(["train", "text", "--data", str(data), *COLUMNS, "--out", str(out), *TINY,
+                         "--set", "options.baselines=[tfidf_logreg]"]) == 0
         return out
 
     return shared(tmp_path_factory, worker_id, "text_run", build)
@@ -134,7 +137,8 @@ def test_the_default_bag_of_words_and_pairs_with_its_twin(tmp_path, capsys):
     code, _, err = run_cli(capsys, "train", "text", "--data", data, *COLUMNS, "--epochs", "1",
                            "--set", "model.model_dim=8", "--set", "options.vocabulary_size=80",
                            "--set", "options.samples=1", "--out", tmp_path / "run",
-                           "--set", "options.cross_validation_below=0")  # one split: k-fold is tested apart
+                           "--set", "options.cross_validation_below=0",  # one split: k-fold is tested apart
+                           "--set", "options.min_steps_per_epoch=0")  # 2 steps for the model and its twin, not 100
     assert code == 0, err
     model = keras.models.load_model(tmp_path / "run" / "model.keras", compile=False)
     assert type(model.classifier).__name__ == "TransformerClassifier"

@@ -15,6 +15,7 @@ from sklearn.model_selection import cross_val_score
 
 import attnflow
 from tests.cli.conftest import run_cli
+from tests.cli.test_text_cli import text_run  # noqa: F401  (a fixture: the CLI's shared text run)
 from tests.estimators.conftest import TINY_TEXT, reviews
 
 
@@ -86,18 +87,11 @@ def test_save_writes_a_run_that_load_and_the_cli_open(fitted, tmp_path, capsys):
         fitted.save(path)
 
 
-def test_a_cli_run_loads_as_a_fitted_estimator(capsys, tmp_path):
-    from tests.cli.test_text_cli import COLUMNS, TINY, write_reviews
-
-    data = write_reviews(tmp_path / "reviews.csv")
-    out = tmp_path / "cli-run"
-    code, _, err = run_cli(capsys, "train", "text", "--data", data, *COLUMNS, "--out", out, *TINY,
-                           "--set", "options.baselines=[]")
-    assert code == 0, err
-    loaded = attnflow.load(out)
+def test_a_cli_run_loads_as_a_fitted_estimator(text_run):
+    loaded = attnflow.load(text_run)  # trained by `attnflow train text ... --epochs 3`
     assert loaded.epochs == 3 and loaded.architecture == "rnn"
     assert list(loaded.classes_) == ["1", "5"]
-    metrics = json.loads((out / "metrics.json").read_text())
+    metrics = json.loads((text_run / "metrics.json").read_text())
     assert loaded.evaluate() == metrics
     assert loaded.predict(["the coffee was great and fresh"]).shape == (1,)
 
