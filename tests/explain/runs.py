@@ -46,19 +46,22 @@ def train(folder, name: str, argv: list) -> "Path":  # noqa: F821
     return out
 
 
-def train_all(folder) -> dict:
-    """{name: run path} of one tiny run per task family (text twice: RNN and transformer), images too."""
-    reviews = write_reviews(folder / "reviews.csv")
-    series = write_rows(folder / "series.csv", series_rows())
-    monthly = folder / "sales.csv"
-    monthly_frame().to_csv(monthly, index=False)
-    pictures = write_folder(folder / "pictures", kinds=("top", "bottom"), per_class=12, sizes=(10, 16))
-    return {
-        "dates": train(folder, "dates", ["dates", *TINY_DATES, "--set", "options.beam_width=1"]),
-        "text_rnn": train(folder, "text_rnn", ["text", "--data", str(reviews), *TEXT, *TEXT_RNN]),
-        "text_transformer": train(folder, "text_transformer",
-                                  ["text", "--data", str(reviews), *TEXT, *TEXT_TRANSFORMER]),
-        "sequence": train(folder, "sequence", ["sequence", "--data", str(series), *SEQUENCE]),
-        "forecast": train(folder, "forecast", ["forecast", "--data", str(monthly), *FORECAST]),
-        "image": train(folder, "image", ["image", "--data", str(pictures), *IMAGE]),
-    }
+def train_one(name: str, folder) -> "Path":  # noqa: F821
+    """The tiny run `name` (dates, text_rnn, text_transformer, sequence, forecast, image),
+    its data written into `folder` beside it."""
+    if name == "dates":
+        return train(folder, name, ["dates", *TINY_DATES, "--set", "options.beam_width=1"])
+    if name.startswith("text_"):
+        reviews = write_reviews(folder / "reviews.csv")
+        network = TEXT_RNN if name == "text_rnn" else TEXT_TRANSFORMER
+        return train(folder, name, ["text", "--data", str(reviews), *TEXT, *network])
+    if name == "sequence":
+        return train(folder, name, ["sequence", "--data", str(write_rows(folder / "series.csv", series_rows())),
+                                    *SEQUENCE])
+    if name == "forecast":
+        monthly_frame().to_csv(folder / "sales.csv", index=False)
+        return train(folder, name, ["forecast", "--data", str(folder / "sales.csv"), *FORECAST])
+    if name == "image":
+        pictures = write_folder(folder / "pictures", kinds=("top", "bottom"), per_class=12, sizes=(10, 16))
+        return train(folder, name, ["image", "--data", str(pictures), *IMAGE])
+    raise KeyError(name)
