@@ -1,4 +1,4 @@
-"""The optimizer and learning-rate schedule of a run."""
+"""The optimizer and learning-rate schedule of a run, built before `fit`."""
 
 from __future__ import annotations
 
@@ -37,3 +37,20 @@ def build_optimizer(config: RunConfig, steps_per_epoch: int) -> keras.optimizers
     if config.optimizer == "sgd":
         return keras.optimizers.SGD(schedule, momentum=config.momentum, nesterov=True, **clipping)
     return keras.optimizers.Adam(schedule, **clipping)
+
+
+def build_before_fit(model: keras.Model, batches) -> None:
+    """Builds a compiled `model`, its loss, metrics and optimizer on the first of
+    `batches`, before `fit`, as Keras does itself under a distribution strategy.
+
+    Otherwise the optimizer's and the metrics' variables are made inside the
+    first trace of the training step, and TensorFlow then traces that step a
+    second time (a function that created variables is traced again without
+    creating them): 2-4 s more per `fit` of a small model on this 2-core CPU.
+    """
+    batch = next(iter(batches))  # (x, y) or (x, y, sample_weight)
+    if not model.built:
+        model(batch[0])
+    build = getattr(model, "_symbolic_build", None)  # Keras 3's own; without it, fit builds them
+    if build is not None:
+        build(data_batch=batch)

@@ -39,7 +39,7 @@ from attnflow.training.distributed_fit import fit_distributed
 from attnflow.training.distribution import (WorkerFailure, check_global_batch, current_cluster,
                                             describe, start_strategy)
 from attnflow.training.export import export_saved_model, save_keras
-from attnflow.training.optimizers import build_optimizer
+from attnflow.training.optimizers import build_before_fit, build_optimizer
 from attnflow.training.precision import precision_policy
 from attnflow.training.report import metrics_document, write_metrics
 from attnflow.training.run_dir import RunDirectory
@@ -145,7 +145,9 @@ class Trainer:
         with strategy.scope():
             model.compile(optimizer=build_optimizer(config, fit_data.steps_per_epoch),
                           **self.task.compile_arguments(config))
-            if not model.built:
+            if cluster is None:
+                build_before_fit(model, fit_data.train)
+            elif not model.built:
                 model(next(iter(fit_data.train))[0])
         state = run.file(run.STATE)
         clock_path, stopping_path = state / "clock.json", state / "early_stopping.json"
@@ -269,6 +271,7 @@ def fit_model(task, config: RunConfig, data, verbose=0):
     fit_data = task.training_data(model, data, config)
     model.compile(optimizer=build_optimizer(config, fit_data.steps_per_epoch),
                   **task.compile_arguments(config))
+    build_before_fit(model, fit_data.train)
     callbacks = []
     if config.early_stopping and fit_data.validation is not None:
         callbacks.append(keras.callbacks.EarlyStopping(patience=config.early_stopping,

@@ -116,7 +116,7 @@ def train_cnn(task, data, config):
         The trained `keras.Sequential`.
     """
     from attnflow.training.config import RunConfig, merge
-    from attnflow.training.optimizers import build_optimizer
+    from attnflow.training.optimizers import build_before_fit, build_optimizer
 
     epochs = task.options(config).cnn_epochs
     cnn_config = RunConfig.from_dict(merge(config.to_dict(), {"epochs": epochs}))
@@ -126,6 +126,7 @@ def train_cnn(task, data, config):
     fit_data = task.training_data(model, data, cnn_config)
     model.compile(optimizer=build_optimizer(cnn_config, fit_data.steps_per_epoch),
                   **task.compile_arguments(cnn_config))
+    build_before_fit(model, fit_data.train)
     print(f"baseline cnn: training for {epochs} epochs", file=sys.stderr, flush=True)
     model.fit(fit_data.train, validation_data=fit_data.validation, epochs=epochs, verbose=0,
               shuffle=False)  # the batches are shuffled already
