@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from attnflow.training import RunDirectory, Trainer, resolve_config
+from attnflow.training import RunDirectory, Trainer, fit_model, resolve_config
 from tests.training.toy_task import ToyTask
 
 
@@ -39,6 +39,34 @@ def test_a_run_holds_everything_and_is_moved_into_place(tmp_path):
     loaded = tf.saved_model.load(str(run / "saved_model"))
     served = loaded.serve(x)
     np.testing.assert_allclose(served.numpy(), keras.models.load_model(run / "model.keras")(x), atol=1e-6)
+
+
+class _CountingTraces(ToyTask):
+    """ToyTask whose model counts the traces of its training step in `traces`."""
+
+    def __init__(self):
+        super().__init__()
+        self.traces = 0
+
+    def build_model(self, config, data):
+        model = super().build_model(config, data)
+        step = model.train_step
+
+        def counted(batch):  # Python runs this once per trace, not per step
+            self.traces += 1
+            return step(batch)
+
+        model.train_step = counted
+        return model
+
+
+def test_the_training_step_is_traced_once_in_a_run_and_in_memory(tmp_path):
+    """The optimizer is built before `fit`; built inside the first trace, its variables
+    make TensorFlow trace the step a second time (2-4 s of every run)."""
+    run_task, memory_task, run_config = _CountingTraces(), _CountingTraces(), config(epochs=2)
+    Trainer(run_task, run_config, verbose=0).train(str(tmp_path / "run"))
+    fit_model(memory_task, run_config, memory_task.load_data(run_config))
+    assert (run_task.traces, memory_task.traces) == (1, 1)
 
 
 def test_a_failure_after_training_leaves_no_directory(tmp_path):
