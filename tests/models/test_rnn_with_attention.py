@@ -156,6 +156,8 @@ def test_tiny_model_overfits_tiny_problem():
     ({"conv_filters": [4, 4], "conv_kernel_sizes": [3]}, "Received: conv_kernel_sizes=\\[3\\]"),
     ({"rnn_type": "none"}, "Received: rnn_type='none', conv_filters=\\[\\]"),
     ({"attention_dropout": 1.0}, "Received: attention_dropout=1.0"),
+    ({"context_dropout": -0.1}, "Received: context_dropout=-0.1"),
+    ({"context_dropout": 0.5, "concat_state": False}, "Received: context_dropout=0.5, concat_state=False"),
     ({"members": 0}, "Received: members=0"),
     ({"members": 3}, "Received: members=3, vocabulary_size=12"),
 ])
@@ -247,6 +249,29 @@ def test_attention_dropout_acts_while_training_only(attention):
         np.testing.assert_allclose(trained_weights, weights, rtol=1e-6)
         assert np.allclose(trained, inference, atol=1e-7) == (rate == 0.0)
         np.testing.assert_allclose(model(IDS).numpy(), inference, rtol=1e-6)
+
+
+def test_context_dropout_drops_whole_contexts_while_training_only(rng):
+    """While training, each example's head reads [context / (1 - rate); state] or [0; state],
+    never a mix; at inference [context; state]. Without attention there is nothing to drop."""
+    x = numeric_inputs(rng, batch=64, steps=5)
+    model = RNNWithAttention(C, units=4, attention="multihead", num_heads=2, context_dropout=0.5, seed=3,
+                             feature_mean=[0, 0, 0], feature_std=[1, 1, 1])
+    inference = model(x).numpy()
+    outputs, state = model._encode(*model._embed(x))
+    context, _ = model._attend(outputs, state, model._embed(x)[1])
+
+    def head(read):
+        return model.head(tf.concat([read, state], axis=-1)).numpy()
+
+    np.testing.assert_allclose(inference, head(context), rtol=1e-5, atol=1e-6)
+    trained = model(x, training=True).numpy()
+    kept = np.all(np.isclose(trained, head(context * 2.0), rtol=1e-5, atol=1e-6), axis=1)
+    dropped = np.all(np.isclose(trained, head(tf.zeros_like(context)), rtol=1e-5, atol=1e-6), axis=1)
+    assert np.all(kept ^ dropped) and 12 < dropped.sum() < 52  # Binomial(64, 0.5): 32 +- 4
+    twin = RNNWithAttention(C, units=4, attention="none", context_dropout=0.5, seed=3,
+                            feature_mean=[0, 0, 0], feature_std=[1, 1, 1])
+    np.testing.assert_allclose(twin(x, training=True).numpy(), twin(x).numpy(), rtol=1e-6)
 
 
 def series_members(members, seed, **kwargs):

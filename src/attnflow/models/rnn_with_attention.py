@@ -33,6 +33,7 @@ class RNNWithAttentionConfig(ClassifierConfig):
     attention_units: int | None = None  # hidden size of the Bahdanau score network (None: the RNN output size)
     num_heads: int = 4  # heads of "multihead"
     attention_dropout: float = 0.0  # dropout on the attention weights (training only)
+    context_dropout: float = 0.0  # chance that an example's whole context is dropped (training only)
     concat_state: bool = True  # the head reads the final state next to the context (Luong et al.)
     members: int = 1  # a seed ensemble of this many networks (numeric inputs only); 1: one network
 
@@ -49,6 +50,10 @@ class RNNWithAttentionConfig(ClassifierConfig):
         check_positive_int("attention_units", self.attention_units, allow_none=True)
         check_positive_int("num_heads", self.num_heads)
         check_rate("attention_dropout", self.attention_dropout)
+        check_rate("context_dropout", self.context_dropout)
+        if self.context_dropout and not self.concat_state and self.attention != "none":
+            fail("concat_state=True with context_dropout (a dropped context leaves the head the "
+                 "final state alone)", context_dropout=self.context_dropout, concat_state=self.concat_state)
         check_positive_int("members", self.members)
         if self.members > 1 and self.vocabulary_size is not None:
             fail("members=1 for token inputs (a seed ensemble reads numeric features only)",
@@ -104,6 +109,13 @@ class RNNWithAttention(SeedEnsemble, keras.Model):
         num_heads: heads of "multihead" (default 4).
         attention_dropout: dropout on the attention weights while training
             (default 0.0): the pooling cannot lean on a few steps alone.
+        context_dropout: the chance, while training, that an example's whole
+            attention context is dropped (set to 0, the kept ones scaled by
+            1 / (1 - rate)), so that the head reads the final state alone
+            (default 0.0; nothing to drop without attention). The head must
+            then classify from the state as well as from the context, which
+            keeps a network trained on tens of series from leaning on the
+            few steps its attention picks (docs/small-data.md).
         concat_state: feed the head the final state next to the attention
             context, as Luong et al. do (default True); False gives the
             context-only head of the TensorFlow tutorials.
@@ -146,7 +158,7 @@ class RNNWithAttention(SeedEnsemble, keras.Model):
                  l2: float = 0.0, activation: str | None = "softmax",
                  feature_mean=None, feature_std=None, seed: int | None = None,
                  conv_filters=(), conv_kernel_sizes=(), attention_dropout: float = 0.0,
-                 members: int = 1, **kwargs):
+                 context_dropout: float = 0.0, members: int = 1, **kwargs):
         config = RNNWithAttentionConfig.from_arguments(locals())
         super().__init__(**kwargs)
         self.config = config
@@ -186,6 +198,8 @@ class RNNWithAttention(SeedEnsemble, keras.Model):
                                                       dropout=self.attention_dropout, seed=self.seed,
                                                       name="attention")
         self.dropout_layer = keras.layers.Dropout(self.dropout, seed=self.seed, name="dropout")
+        self.context_dropout_layer = keras.layers.Dropout(  # one draw per example: [B, 1]
+            self.context_dropout, noise_shape=(None, 1), seed=self.seed, name="context_dropout")
         self.head = keras.layers.Dense(
             self.num_classes, activation=self.activation, dtype="float32", name="head",
             kernel_regularizer=keras.regularizers.L2(self.l2) if self.l2 > 0 else None)
@@ -196,6 +210,8 @@ class RNNWithAttention(SeedEnsemble, keras.Model):
         sequence, mask = self._embed(inputs)  # [B, T, E], [B, T]
         outputs, state = self._encode(sequence, mask, training)  # [B, T, U], [B, U]
         features, weights = self._attend(outputs, state, mask, training)  # [B, U], weights
+        if self.attention != "none":
+            features = self.context_dropout_layer(features, training=training)  # [B, U]
         if self.concat_state and self.attention != "none":
             features = tf.concat([features, state], axis=-1)  # [B, 2U]
         probabilities = self.head(self.dropout_layer(features, training=training))  # [B, C]
