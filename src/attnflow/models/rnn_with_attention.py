@@ -198,8 +198,10 @@ class RNNWithAttention(SeedEnsemble, keras.Model):
                                                       dropout=self.attention_dropout, seed=self.seed,
                                                       name="attention")
         self.dropout_layer = keras.layers.Dropout(self.dropout, seed=self.seed, name="dropout")
-        self.context_dropout_layer = keras.layers.Dropout(  # one draw per example: [B, 1]
-            self.context_dropout, noise_shape=(None, 1), seed=self.seed, name="context_dropout")
+        self.context_dropout_layer = None  # made only when used: its seed would move the others'
+        if self.context_dropout and self.attention != "none":
+            self.context_dropout_layer = keras.layers.Dropout(  # one draw per example: [B, 1]
+                self.context_dropout, noise_shape=(None, 1), seed=self.seed, name="context_dropout")
         self.head = keras.layers.Dense(
             self.num_classes, activation=self.activation, dtype="float32", name="head",
             kernel_regularizer=keras.regularizers.L2(self.l2) if self.l2 > 0 else None)
@@ -210,7 +212,7 @@ class RNNWithAttention(SeedEnsemble, keras.Model):
         sequence, mask = self._embed(inputs)  # [B, T, E], [B, T]
         outputs, state = self._encode(sequence, mask, training)  # [B, T, U], [B, U]
         features, weights = self._attend(outputs, state, mask, training)  # [B, U], weights
-        if self.attention != "none":
+        if self.context_dropout_layer is not None:
             features = self.context_dropout_layer(features, training=training)  # [B, U]
         if self.concat_state and self.attention != "none":
             features = tf.concat([features, state], axis=-1)  # [B, 2U]

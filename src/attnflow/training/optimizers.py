@@ -40,17 +40,16 @@ def build_optimizer(config: RunConfig, steps_per_epoch: int) -> keras.optimizers
 
 
 def build_before_fit(model: keras.Model, batches) -> None:
-    """Builds a compiled `model`, its loss, metrics and optimizer on the first of
-    `batches`, before `fit`, as Keras does itself under a distribution strategy.
+    """Builds a compiled `model`, its loss, metrics and optimizer for `batches` (a
+    tf.data.Dataset) before `fit`, as Keras does itself under a distribution strategy.
 
     Otherwise the optimizer's and the metrics' variables are made inside the
     first trace of the training step, and TensorFlow then traces that step a
     second time (a function that created variables is traced again without
     creating them): 2-4 s more per `fit` of a small model on this 2-core CPU.
     """
-    batch = next(iter(batches))  # (x, y) or (x, y, sample_weight)
-    if not model.built:
-        model(batch[0])
     build = getattr(model, "_symbolic_build", None)  # Keras 3's own; without it, fit builds them
-    if build is not None:
-        build(data_batch=batch)
+    if build is not None:  # an unbuilt model is built symbolically, as fit would
+        # from the batches' shapes and dtypes: drawing a batch would make an iterator,
+        # which moves the seeded shuffling of every epoch after it
+        build(data_batch=batches.element_spec)  # (x, y) or (x, y, sample_weight)

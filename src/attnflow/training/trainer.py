@@ -145,10 +145,10 @@ class Trainer:
         with strategy.scope():
             model.compile(optimizer=build_optimizer(config, fit_data.steps_per_epoch),
                           **self.task.compile_arguments(config))
+            if not model.built:
+                model(next(iter(fit_data.train))[0])
             if cluster is None:
                 build_before_fit(model, fit_data.train)
-            elif not model.built:
-                model(next(iter(fit_data.train))[0])
         state = run.file(run.STATE)
         clock_path, stopping_path = state / "clock.json", state / "early_stopping.json"
         epochs = config.epochs
