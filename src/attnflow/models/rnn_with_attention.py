@@ -198,7 +198,7 @@ class RNNWithAttention(SeedEnsemble, keras.Model):
                                                       dropout=self.attention_dropout, seed=self.seed,
                                                       name="attention")
         self.dropout_layer = keras.layers.Dropout(self.dropout, seed=self.seed, name="dropout")
-        self.context_dropout_layer = None  # made only when used: its seed would move the others'
+        self.context_dropout_layer = None  # made only when used: models without it are built as before
         if self.context_dropout and self.attention != "none":
             self.context_dropout_layer = keras.layers.Dropout(  # one draw per example: [B, 1]
                 self.context_dropout, noise_shape=(None, 1), seed=self.seed, name="context_dropout")
