@@ -17,7 +17,8 @@ CONFIG_KEYS = {
     RNNWithAttention: ["num_classes", "vocabulary_size", "embedding_dim", "rnn_type", "units", "bidirectional",
                        "attention", "attention_units", "num_heads", "concat_state", "dropout", "l2",
                        "activation", "feature_mean", "feature_std", "seed",
-                       "conv_filters", "conv_kernel_sizes", "attention_dropout", "members"],  # added for issue #18
+                       "conv_filters", "conv_kernel_sizes", "attention_dropout", "members",  # added for issue #18
+                       "context_dropout"],  # added for issue #18 on 2026-12-07, last: positions stay
     TransformerClassifier: ["num_classes", "vocabulary_size", "max_length", "model_dim", "num_heads",
                             "intermediate_dim", "num_layers", "dropout", "attention_dropout", "norm_first",
                             "positional", "pooling", "l2", "activation", "feature_mean", "feature_std", "seed",

@@ -158,7 +158,7 @@ class RNNWithAttention(SeedEnsemble, keras.Model):
                  l2: float = 0.0, activation: str | None = "softmax",
                  feature_mean=None, feature_std=None, seed: int | None = None,
                  conv_filters=(), conv_kernel_sizes=(), attention_dropout: float = 0.0,
-                 context_dropout: float = 0.0, members: int = 1, **kwargs):
+                 members: int = 1, context_dropout: float = 0.0, **kwargs):
         config = RNNWithAttentionConfig.from_arguments(locals())
         super().__init__(**kwargs)
         self.config = config
