@@ -8,7 +8,10 @@ Each seed holds out 10% of the official training file (class by class, as
 the task does), trains `RNNWithAttention` with the "default" preset's model
 settings (JSON "model" keys override them) as a run would (Adam, cosine decay
 to 5%, clipnorm 1, batch 16, the training part repeated to 16 batches per
-epoch, 100 epochs; "epochs", "batch", "learning_rate" override), and prints
+epoch, 100 epochs; "epochs", "batch", "learning_rate" override; "ema": M keeps
+an exponential moving average of the weights with momentum M and ends on it,
+Keras's `use_ema`; "crop": f trains each series on a random window of f of
+its steps, the others masked as missing), and prints
 the accuracy on the official test file; then the accuracy of the seeds'
 averaged probabilities. No baselines, export or plots, and the steps are
 compiled with XLA (`jit_compile=True`, about a third faster here; a run is
@@ -40,6 +43,17 @@ def read_set(folder: str, name: str):
     return pad_to_same_length(train, read_series(f"{folder}/{name}_test.csv", options))
 
 
+def random_window(x, fraction):
+    """x [T, F] with every step outside a random window of `fraction` of its real steps set to NaN."""
+    real = tf.reduce_any(tf.logical_not(tf.math.is_nan(x)), axis=1)  # [T]
+    n = tf.reduce_sum(tf.cast(real, tf.int32))
+    w = tf.maximum(1, tf.cast(tf.math.ceil(fraction * tf.cast(n, tf.float32)), tf.int32))
+    start = tf.random.uniform([], 0, n - w + 1, dtype=tf.int32)
+    steps = tf.range(tf.shape(x)[0])
+    keep = (steps >= start) & (steps < start + w)
+    return tf.where(keep[:, None], x, tf.fill(tf.shape(x), float("nan")))
+
+
 def train_one(train, seed: int, settings: dict) -> RNNWithAttention:
     keras.utils.set_random_seed(seed)
     part, _ = stratified_split(train, 0.1, seed)
@@ -50,10 +64,16 @@ def train_one(train, seed: int, settings: dict) -> RNNWithAttention:
     batch, epochs = settings["batch"], settings["epochs"]
     steps = max(settings["min_steps"], int(np.ceil(len(part.labels) / batch)))
     schedule = keras.optimizers.schedules.CosineDecay(settings["learning_rate"], steps * epochs, alpha=0.05)
-    model.compile(optimizer=keras.optimizers.Adam(schedule, clipnorm=1.0),
+    ema = settings.get("ema")
+    optimizer = keras.optimizers.Adam(schedule, clipnorm=1.0, use_ema=bool(ema), ema_momentum=ema or 0.99)
+    model.compile(optimizer=optimizer,
                   loss="sparse_categorical_crossentropy", jit_compile=True)
     batches = tf.data.Dataset.from_tensor_slices((part.x, part.labels)).repeat().shuffle(
-        2048, seed=seed).batch(batch)
+        2048, seed=seed)
+    crop = settings.get("crop")
+    if crop:
+        batches = batches.map(lambda x, y: (random_window(x, crop), y))
+    batches = batches.batch(batch)
     model.fit(batches, epochs=epochs, steps_per_epoch=steps, verbose=0, shuffle=False)  # shuffled above
     return model
 
